@@ -1,0 +1,25 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+)
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "campaignflow",
+		Short: "Turn JetStream events into Chat Inc WhatsApp campaigns, and their results back into events",
+		Long: `campaignflow consumes business events (customer-segment-updated, audience-file-uploaded,
+send-promo, schedule-cancelled) from NATS JetStream, turns them into Chat Inc audiences,
+variable groups and campaign runs (now, at a time, or on a cron schedule), and publishes
+result snapshots back onto JetStream and into Parquet/NDJSON warehouse files.
+
+With no configuration every command runs against an embedded NATS server and the
+built-in Chat Inc sandbox, which reaches nobody. Start with:
+
+  campaignflow demo`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       version,
+	}
+	return root
+}
