@@ -21,5 +21,8 @@ built-in Chat Inc sandbox, which reaches nobody. Start with:
 		SilenceErrors: true,
 		Version:       version,
 	}
+	root.PersistentFlags().String("log-level", "info", "log level: debug, info, warn or error")
+	root.PersistentFlags().String("log-format", "auto", "log format: json, text, or auto (text on a terminal, else json)")
+	root.AddCommand(newSimCmd())
 	return root
 }

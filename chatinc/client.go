@@ -1,0 +1,126 @@
+package chatinc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Client talks to one Chat Inc account. It is safe for concurrent use; the
+// rate limit is shared by every goroutine.
+type Client struct {
+	base      *url.URL
+	key       secret
+	hc        *http.Client
+	transport http.RoundTripper
+	limiter   *rate.Limiter
+	retry     retryPolicy
+	batch     int
+	maxBody   int64
+	timeout   time.Duration
+	log       *slog.Logger
+	sleep     func(context.Context, time.Duration) error
+	now       func() time.Time
+	userAgent string
+}
+
+// secret hides the API key from every kind of printing.
+type secret string
+
+func (secret) String() string               { return "[REDACTED]" }
+func (secret) GoString() string             { return `"[REDACTED]"` }
+func (secret) LogValue() slog.Value         { return slog.StringValue("[REDACTED]") }
+func (s secret) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(s.String())) }
+
+// New returns a client for the API at baseURL (e.g. https://api.chatinc.com)
+// authenticating with apiKey.
+func New(baseURL, apiKey string, opts ...Option) (*Client, error) {
+	if apiKey == "" {
+		return nil, errors.New("chatinc: API key is empty; set CHATINC_API_KEY (or leave it unset to use the sandbox)")
+	}
+	u, err := url.Parse(strings.TrimRight(baseURL, "/"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("chatinc: base URL %q must be an absolute http(s) URL like https://api.chatinc.com", baseURL)
+	}
+	c := &Client{
+		base:      u,
+		key:       secret(apiKey),
+		limiter:   rate.NewLimiter(DefaultRateLimit, DefaultRateBurst),
+		retry:     defaultRetryPolicy(),
+		batch:     DefaultBatchSize,
+		maxBody:   DefaultMaxResponseBytes,
+		timeout:   DefaultTimeout,
+		log:       slog.New(slog.DiscardHandler),
+		sleep:     sleepCtx,
+		now:       time.Now,
+		userAgent: "campaignflow-chatinc/1",
+	}
+	for _, o := range opts {
+		o(c)
+	}
+	if c.batch <= 0 || c.batch > DefaultBatchSize {
+		return nil, fmt.Errorf("chatinc: batch size %d must be between 1 and %d (Chat Inc's limit per request)", c.batch, DefaultBatchSize)
+	}
+	if c.hc == nil {
+		c.hc = &http.Client{}
+	} else {
+		cp := *c.hc
+		c.hc = &cp
+	}
+	if c.transport != nil {
+		c.hc.Transport = c.transport
+	}
+	c.hc.CheckRedirect = c.checkRedirect
+	return c, nil
+}
+
+// checkRedirect refuses redirects to another host, so the API key in
+// Authorization is never sent anywhere but the configured host.
+func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= 5 {
+		return errors.New("chatinc: stopped after 5 redirects")
+	}
+	if req.URL.Host != c.base.Host || req.URL.Scheme != c.base.Scheme {
+		return fmt.Errorf("chatinc: refusing redirect from %s to another host %s (the API key is only sent to %s)", c.base.Host, req.URL.Host, c.base.Host)
+	}
+	req.Header.Set("Authorization", string(c.key))
+	return nil
+}
+
+// BaseURL is the API base URL the client talks to.
+func (c *Client) BaseURL() string { return c.base.String() }
+
+// String describes the client without its API key.
+func (c *Client) String() string {
+	return fmt.Sprintf("chatinc.Client{base: %s, key: [REDACTED]}", c.base)
+}
+
+// GoString is String, so %#v does not print the key either.
+func (c *Client) GoString() string { return c.String() }
+
+// Format makes every verb (%v, %+v, %#v, %s) print String.
+func (c *Client) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(c.String())) }
+
+// LogValue logs the client without its API key.
+func (c *Client) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("base", c.base.String()), slog.String("key", "[REDACTED]"))
+}
+
+func (c *Client) endpointURL(path string) string {
+	return c.base.String() + path
+}
+
+// redact removes the API key from a text that came from outside.
+func (c *Client) redact(s string) string {
+	if len(c.key) >= 4 {
+		s = strings.ReplaceAll(s, string(c.key), "[REDACTED]")
+	}
+	return s
+}

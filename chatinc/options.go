@@ -1,0 +1,82 @@
+package chatinc
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Defaults of a new Client.
+const (
+	DefaultBatchSize        = 1000
+	DefaultMaxResponseBytes = 64 << 20
+	DefaultRateLimit        = 50
+	DefaultRateBurst        = 100
+	DefaultRetryMaxElapsed  = 30 * time.Second
+	DefaultRetryMaxAttempts = 6
+	DefaultTimeout          = 30 * time.Second
+)
+
+// Option configures a Client.
+type Option func(*Client)
+
+// WithHTTPClient uses hc for requests. Its CheckRedirect is replaced so the
+// API key never follows a redirect to another host.
+func WithHTTPClient(hc *http.Client) Option { return func(c *Client) { c.hc = hc } }
+
+// WithTransport uses rt as the HTTP transport (e.g. an otelhttp transport).
+func WithTransport(rt http.RoundTripper) Option { return func(c *Client) { c.transport = rt } }
+
+// WithRateLimit caps requests per second with a burst, shared by every
+// goroutine using the client. rate.Inf disables the limit.
+func WithRateLimit(r rate.Limit, burst int) Option {
+	return func(c *Client) { c.limiter = rate.NewLimiter(r, burst) }
+}
+
+// WithRetry sets the retry budget: at most maxAttempts tries per call, and no
+// new try after maxElapsed since the first.
+func WithRetry(maxElapsed time.Duration, maxAttempts uint) Option {
+	return func(c *Client) { c.retry.maxElapsed, c.retry.maxAttempts = maxElapsed, maxAttempts }
+}
+
+// WithBackoff sets the first and the largest wait between tries.
+func WithBackoff(initial, max time.Duration) Option {
+	return func(c *Client) { c.retry.initial, c.retry.max = initial, max }
+}
+
+// WithBatchSize sets how many contacts or values go in one request.
+func WithBatchSize(n int) Option { return func(c *Client) { c.batch = n } }
+
+// WithLogger logs each request at debug level (never numbers or the key).
+func WithLogger(l *slog.Logger) Option { return func(c *Client) { c.log = l } }
+
+// WithMaxResponseBytes caps the size of a response body the client reads.
+func WithMaxResponseBytes(n int64) Option { return func(c *Client) { c.maxBody = n } }
+
+// WithTimeout caps each single try (default 30s); 0 means no cap.
+func WithTimeout(d time.Duration) Option { return func(c *Client) { c.timeout = d } }
+
+// WithSleep replaces the wait between retries (a clock seam for tests).
+func WithSleep(sleep func(ctx context.Context, d time.Duration) error) Option {
+	return func(c *Client) { c.sleep = sleep }
+}
+
+// WithNow replaces the clock used to check timeToRun and the retry budget.
+func WithNow(now func() time.Time) Option { return func(c *Client) { c.now = now } }
+
+// WithUserAgent sets the User-Agent header.
+func WithUserAgent(ua string) Option { return func(c *Client) { c.userAgent = ua } }
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

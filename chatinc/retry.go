@@ -1,0 +1,243 @@
+package chatinc
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cenkalti/backoff/v5"
+)
+
+type retryPolicy struct {
+	initial, max time.Duration
+	maxElapsed   time.Duration
+	maxAttempts  uint
+}
+
+func defaultRetryPolicy() retryPolicy {
+	return retryPolicy{initial: 250 * time.Millisecond, max: 10 * time.Second,
+		maxElapsed: DefaultRetryMaxElapsed, maxAttempts: DefaultRetryMaxAttempts}
+}
+
+// call is one logical API call, tried one or more times.
+type call struct {
+	endpoint string
+	method   string
+	// body returns a fresh body for each try (nil for none) and its type.
+	body func() (io.Reader, string, error)
+	// idempotent calls retry on any transient failure; others only when
+	// the request provably did not reach Chat Inc.
+	idempotent bool
+	// stream: the body is read by handle directly, without the size cap
+	// for buffered answers (handle must close nothing; do closes it).
+	handle func(*http.Response) error
+}
+
+// do runs c with retries, the rate limit and the context.
+func (c *Client) do(ctx context.Context, cl call) error {
+	bo := backoff.NewExponentialBackOff()
+	bo.InitialInterval, bo.MaxInterval = c.retry.initial, c.retry.max
+	bo.RandomizationFactor, bo.Multiplier = 0.5, 2
+	bo.Reset()
+	start := c.now()
+	for attempt := uint(1); ; attempt++ {
+		err := c.try(ctx, cl)
+		if err == nil {
+			return nil
+		}
+		retryable, wait := c.shouldRetry(cl, err)
+		if !retryable || ctx.Err() != nil {
+			return err
+		}
+		next := bo.NextBackOff()
+		if wait > next {
+			next = wait
+		}
+		if attempt >= c.retry.maxAttempts || c.now().Add(next).Sub(start) > c.retry.maxElapsed {
+			return fmt.Errorf("chatinc: %s: gave up after %d tries: %w", cl.endpoint, attempt, err)
+		}
+		c.log.DebugContext(ctx, "chatinc retry", "endpoint", cl.endpoint, "attempt", attempt, "wait", next, "err", err)
+		if serr := c.sleep(ctx, next); serr != nil {
+			return err
+		}
+	}
+}
+
+// notSent marks an error that happened before the request was written.
+type notSent struct{ err error }
+
+func (e *notSent) Error() string { return e.err.Error() }
+func (e *notSent) Unwrap() error { return e.err }
+
+func (c *Client) shouldRetry(cl call, err error) (bool, time.Duration) {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		switch {
+		case ae.StatusCode == http.StatusTooManyRequests, ae.StatusCode == http.StatusServiceUnavailable:
+			return true, ae.RetryAfter
+		case ae.StatusCode >= 500:
+			return cl.idempotent, ae.RetryAfter
+		}
+		return false, 0
+	}
+	var amb *AmbiguousError
+	if errors.As(err, &amb) {
+		return false, 0
+	}
+	var ns *notSent
+	if errors.As(err, &ns) {
+		return true, 0
+	}
+	return cl.idempotent && IsTransient(err), 0
+}
+
+// try sends the request once.
+func (c *Client) try(ctx context.Context, cl call) error {
+	if err := c.limiter.Wait(ctx); err != nil {
+		return fmt.Errorf("chatinc: %s: waiting for the rate limit: %w", cl.endpoint, err)
+	}
+	if c.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.timeout)
+		defer cancel()
+	}
+	var body io.Reader
+	ctype := ""
+	if cl.body != nil {
+		var err error
+		if body, ctype, err = cl.body(); err != nil {
+			return err
+		}
+	}
+	wrote := false
+	trace := &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) { wrote = true }}
+	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), cl.method, c.endpointURL(cl.endpoint), body)
+	if err != nil {
+		return fmt.Errorf("chatinc: %s: %w", cl.endpoint, err)
+	}
+	req.Header.Set("Authorization", string(c.key))
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		err = fmt.Errorf("chatinc: %s: %w", cl.endpoint, c.scrub(err))
+		if !wrote && !isCtxErr(ctx, err) {
+			return &notSent{err}
+		}
+		if !cl.idempotent {
+			return &AmbiguousError{Endpoint: cl.endpoint, Err: err}
+		}
+		return err
+	}
+	defer func() {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		_ = resp.Body.Close()
+	}()
+	if resp.StatusCode >= 300 {
+		return c.apiError(cl.endpoint, resp)
+	}
+	if cl.handle == nil {
+		return nil
+	}
+	if err := cl.handle(resp); err != nil {
+		if !cl.idempotent && !errors.Is(err, errTooBig) {
+			var se *json.SyntaxError
+			if !errors.As(err, &se) {
+				return &AmbiguousError{Endpoint: cl.endpoint, Err: err}
+			}
+		}
+		return fmt.Errorf("chatinc: %s: reading the answer: %w", cl.endpoint, err)
+	}
+	return nil
+}
+
+func isCtxErr(ctx context.Context, err error) bool {
+	return ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))
+}
+
+// scrub keeps only the text of a transport error, with the key removed; the
+// result is a net.Error so IsTransient still sees a network failure.
+func (c *Client) scrub(err error) error {
+	var ne net.Error
+	timeout := errors.As(err, &ne) && ne.Timeout()
+	return &transportError{msg: c.redact(err.Error()), timeout: timeout || errors.Is(err, context.DeadlineExceeded)}
+}
+
+// transportError is a network failure talking to Chat Inc.
+type transportError struct {
+	msg     string
+	timeout bool
+}
+
+func (e *transportError) Error() string   { return e.msg }
+func (e *transportError) Timeout() bool   { return e.timeout }
+func (e *transportError) Temporary() bool { return true }
+
+// Is lets a timed-out try match context.DeadlineExceeded.
+func (e *transportError) Is(target error) bool {
+	return e.timeout && target == context.DeadlineExceeded
+}
+
+var errTooBig = errors.New("response body exceeds the client's size limit (WithMaxResponseBytes)")
+
+// readBody reads a buffered answer of at most maxBody bytes.
+func (c *Client) readBody(r io.Reader) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, c.maxBody+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > c.maxBody {
+		return nil, errTooBig
+	}
+	return b, nil
+}
+
+func (c *Client) apiError(endpoint string, resp *http.Response) error {
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	var body struct {
+		Code  string `json:"code"`
+		Error string `json:"error"`
+	}
+	msg := strings.TrimSpace(string(b))
+	if json.Unmarshal(b, &body) == nil && body.Error != "" {
+		msg = body.Error
+	}
+	if msg == "" {
+		msg = http.StatusText(resp.StatusCode)
+	}
+	return &APIError{
+		Endpoint:   endpoint,
+		StatusCode: resp.StatusCode,
+		Code:       body.Code,
+		Message:    c.redact(msg),
+		RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), c.now()),
+	}
+}
+
+// parseRetryAfter reads Retry-After in seconds or as an HTTP-date.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.Atoi(v); err == nil && secs >= 0 {
+		return time.Duration(secs) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := t.Sub(now); d > 0 {
+			return d
+		}
+	}
+	return 0
+}

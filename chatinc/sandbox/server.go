@@ -1,0 +1,154 @@
+// Package sandbox is a strict, stateful simulator of the Chat Inc broadcast
+// API. It holds audiences, variable groups, campaigns (created as WhatsApp
+// templates that are approved after a delay) and runs, and simulates
+// per-contact delivery (sent, delivered, read, errors, numbers not on
+// WhatsApp) over simulated time, deterministically from a seed.
+//
+// It accepts what the vendor page's own examples send (flat templateType,
+// GET or POST to retrieve campaigns) and rejects what the page's rules forbid
+// (a phone or url button mixed with an input or journey button, unknown
+// {group.field} placeholders, invalid JSON) with 400 responses that name the
+// rule. It enforces limits (5 MiB JSON bodies, 1000 contacts per request,
+// 100 MiB CSV uploads) and injects faults on request (see ParseFaults).
+//
+// Admin endpoints under /_sim/ are outside the Chat Inc API:
+//
+//	POST   /_sim/reset            forget all state
+//	POST   /_sim/advance          {"seconds": N} moves the simulated clock
+//	GET    /_sim/state            JSON dump, with request counts per path
+//	POST   /_sim/faults           replace the fault list (JSON array of Fault)
+//	DELETE /_sim/faults           clear the fault list
+//
+// Nothing it does reaches a real phone.
+package sandbox
+
+import (
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Limits the sandbox enforces, documented-looking and strict.
+const (
+	MaxJSONBody           = 5 << 20   // bytes of a JSON request body
+	MaxCSVUpload          = 100 << 20 // bytes of a multipart CSV upload
+	DefaultMaxPerRequest  = 1000      // contacts or variable values per request
+	DefaultApproveAfter   = 2 * time.Second
+	maxRejectedRowsListed = 1000
+)
+
+// Options configure a Server. The zero value is usable.
+type Options struct {
+	// APIKey, when set, is the only Authorization value accepted. When empty
+	// any non-empty Authorization header is accepted.
+	APIKey string
+	// ApproveAfter is the simulated time until a new campaign's WhatsApp
+	// template turns APPROVED (default 2s).
+	ApproveAfter time.Duration
+	// TimeScale is simulated seconds per real second (default 1).
+	TimeScale float64
+	// Seed chooses the delivery outcomes and fault draws deterministically.
+	Seed int64
+	// Faults to inject from the start (see ParseFaults).
+	Faults []Fault
+	// Now is the real clock (default time.Now); tests inject a fake one.
+	Now func() time.Time
+	// Logger gets one debug line per request (default: discard).
+	Logger *slog.Logger
+	// MaxContactsPerRequest caps contacts or values per request (default 1000).
+	MaxContactsPerRequest int
+}
+
+// Server is the sandbox: an http.Handler safe for concurrent use.
+type Server struct {
+	opts Options
+	mux  *http.ServeMux
+
+	mu        sync.Mutex
+	realStart time.Time
+	simStart  time.Time
+	advanced  time.Duration
+	rng       *rand.Rand
+	faults    []*faultState
+	requests  map[string]int
+	seq       uint64
+	state
+}
+
+// state is everything Reset forgets.
+type state struct {
+	audiences map[string]*audience
+	audOrder  []string
+	groups    map[string]*varGroup
+	grpOrder  []string
+	campaigns map[string]*campaign
+	cmpOrder  []string
+}
+
+func newState() state {
+	return state{
+		audiences: map[string]*audience{},
+		groups:    map[string]*varGroup{},
+		campaigns: map[string]*campaign{},
+	}
+}
+
+// New returns a sandbox server with the given options.
+func New(opts Options) *Server {
+	if opts.ApproveAfter == 0 {
+		opts.ApproveAfter = DefaultApproveAfter
+	}
+	if opts.TimeScale <= 0 {
+		opts.TimeScale = 1
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.MaxContactsPerRequest <= 0 {
+		opts.MaxContactsPerRequest = DefaultMaxPerRequest
+	}
+	now := opts.Now()
+	s := &Server{
+		opts:      opts,
+		realStart: now,
+		simStart:  now,
+		rng:       rand.New(rand.NewPCG(uint64(opts.Seed), 0x5eed)),
+		requests:  map[string]int{},
+		state:     newState(),
+	}
+	s.setFaultsLocked(opts.Faults)
+	s.mux = s.routes()
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mux.ServeHTTP(w, r)
+}
+
+// Reset forgets all audiences, variable groups, campaigns and request counts.
+func (s *Server) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.state = newState()
+	s.requests = map[string]int{}
+}
+
+// RequestCount is how many requests for path reached the sandbox, including
+// those answered by an injected fault.
+func (s *Server) RequestCount(path string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.requests[path]
+}
+
+func (s *Server) countRequest(path string) {
+	s.mu.Lock()
+	s.requests[path]++
+	s.mu.Unlock()
+}

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/campaignflow/campaignflow/chatinc/sandbox"
+)
+
+func newSimCmd() *cobra.Command {
+	var (
+		addr         string
+		apiKey       string
+		approveAfter time.Duration
+		timeScale    float64
+		seed         int64
+		faults       string
+	)
+	cmd := &cobra.Command{
+		Use:   "sim",
+		Short: "Serve the Chat Inc sandbox (a strict, stateful simulator that reaches nobody)",
+		Long: `sim serves the Chat Inc sandbox over HTTP: the same endpoints as the Chat Inc API page,
+with state (audiences, variable groups, campaigns, runs, per-contact delivery over simulated
+time) and the page's rules enforced. Point a client at the printed base URL.
+
+Without --api-key any non-empty Authorization header is accepted; without the header: 401.
+Admin endpoints under /_sim/ (outside the Chat Inc API): POST /_sim/reset, POST /_sim/advance
+{"seconds":N}, GET /_sim/state, POST|DELETE /_sim/faults.`,
+		Example: `  campaignflow sim --addr 127.0.0.1:8089
+  campaignflow sim --addr 127.0.0.1:8089 --api-key secret --approve-after 5s --time-scale 60
+  campaignflow sim --faults '` + faultsExample + `'`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts := sandbox.Options{
+				APIKey:       apiKey,
+				ApproveAfter: approveAfter,
+				TimeScale:    timeScale,
+				Seed:         seed,
+				Logger:       loggerFrom(cmd),
+			}
+			if faults != "" {
+				f, err := sandbox.ParseFaults(faults)
+				if err != nil {
+					return fmt.Errorf("--faults: %w", err)
+				}
+				opts.Faults = f
+			}
+			srv, err := sandbox.Start(addr, opts)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Chat Inc sandbox serving at %s (simulated: no message reaches anyone)\n", srv.URL)
+			<-cmd.Context().Done()
+			ctx, cancel := shutdownContext()
+			defer cancel()
+			return srv.Close(ctx)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&addr, "addr", "127.0.0.1:8089", "address to listen on (HOST:PORT; port 0 picks a free one)")
+	f.StringVar(&apiKey, "api-key", "", "API key to require in Authorization (default: any non-empty key)")
+	f.DurationVar(&approveAfter, "approve-after", 2*time.Second, "simulated time until a new campaign's WhatsApp template is APPROVED")
+	f.Float64Var(&timeScale, "time-scale", 1, "simulated seconds per real second (60 makes a minute pass each second)")
+	f.Int64Var(&seed, "seed", 1, "seed for the deterministic delivery outcomes (errors, not on WhatsApp, reads)")
+	f.StringVar(&faults, "faults", "", "faults to inject, see the example and `go doc ./chatinc/sandbox ParseFaults`")
+	return cmd
+}
