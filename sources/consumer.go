@@ -1,0 +1,240 @@
+package sources
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// MessageHandler processes one message and settles it (ack, nak or term).
+// The consumer keeps the message alive with in-progress acks until it returns.
+type MessageHandler func(ctx context.Context, msg jetstream.Msg)
+
+// Consumer pulls messages from a durable consumer and runs a handler on
+// each, with bounded concurrency.
+type Consumer struct {
+	js          jetstream.JetStream
+	stream      string
+	durable     string
+	handler     MessageHandler
+	concurrency int
+	ackWait     time.Duration
+	log         *slog.Logger
+	nc          *nats.Conn
+
+	lastErr  atomic.Pointer[string]
+	consumed atomic.Int64
+	stopOnce sync.Once
+	stop     chan struct{}
+	done     chan struct{}
+	hctx     context.Context
+	hcancel  context.CancelFunc
+	inflight sync.WaitGroup
+}
+
+// ConsumerOption configures a Consumer.
+type ConsumerOption func(*Consumer)
+
+// WithConcurrency sets how many messages are handled at once (default 16).
+func WithConcurrency(n int) ConsumerOption { return func(c *Consumer) { c.concurrency = n } }
+
+// WithAckWait tells the consumer the AckWait, to pace in-progress acks at a
+// third of it (default: read from the consumer).
+func WithAckWait(d time.Duration) ConsumerOption { return func(c *Consumer) { c.ackWait = d } }
+
+// WithConsumerLogger logs reconnects and errors.
+func WithConsumerLogger(l *slog.Logger) ConsumerOption { return func(c *Consumer) { c.log = l } }
+
+// WithConn lets Ready report the NATS connection's state.
+func WithConn(nc *nats.Conn) ConsumerOption { return func(c *Consumer) { c.nc = nc } }
+
+// NewConsumer consumes stream/durable (which must exist: see EnsureTopology).
+func NewConsumer(js jetstream.JetStream, stream, durable string, h MessageHandler, opts ...ConsumerOption) *Consumer {
+	c := &Consumer{js: js, stream: stream, durable: durable, handler: h, concurrency: 16,
+		log: slog.New(slog.DiscardHandler), stop: make(chan struct{}), done: make(chan struct{})}
+	for _, o := range opts {
+		o(c)
+	}
+	c.hctx, c.hcancel = context.WithCancel(context.Background())
+	msg := "not started"
+	c.lastErr.Store(&msg)
+	return c
+}
+
+// Ready is nil while the consumer is connected and consuming, else an error
+// saying what is wrong.
+func (c *Consumer) Ready() error {
+	if c.nc != nil && c.nc.Status() != nats.CONNECTED {
+		return fmt.Errorf("sources: NATS connection is %s", c.nc.Status())
+	}
+	if p := c.lastErr.Load(); p != nil {
+		return fmt.Errorf("sources: consumer %s: %s", c.durable, *p)
+	}
+	return nil
+}
+
+// Consumed counts messages handed to the handler.
+func (c *Consumer) Consumed() int64 { return c.consumed.Load() }
+
+// Run consumes until ctx ends or Shutdown is called. It recreates its pull
+// iterator when the server goes away and comes back.
+func (c *Consumer) Run(ctx context.Context) error {
+	defer close(c.done)
+	sem := make(chan struct{}, c.concurrency)
+	backoff := 100 * time.Millisecond
+	for {
+		if c.stopping(ctx) {
+			return nil
+		}
+		it, err := c.open(ctx)
+		if err != nil {
+			c.setErr(err.Error())
+			c.log.Warn("consumer unavailable; retrying", "consumer", c.durable, "err", err, "in", backoff)
+			if !c.wait(ctx, backoff) {
+				return nil
+			}
+			backoff = min(backoff*2, 5*time.Second)
+			continue
+		}
+		backoff = 100 * time.Millisecond
+		c.lastErr.Store(nil)
+		c.consume(ctx, it, sem)
+	}
+}
+
+func (c *Consumer) open(ctx context.Context) (jetstream.MessagesContext, error) {
+	cons, err := c.js.Consumer(ctx, c.stream, c.durable)
+	if err != nil {
+		return nil, err
+	}
+	if c.ackWait == 0 {
+		c.ackWait = cons.CachedInfo().Config.AckWait
+	}
+	return cons.Messages(jetstream.PullMaxMessages(c.concurrency), jetstream.PullHeartbeat(2*time.Second))
+}
+
+// consume hands messages to handlers until the iterator breaks or we stop.
+func (c *Consumer) consume(ctx context.Context, it jetstream.MessagesContext, sem chan struct{}) {
+	stopIt := make(chan struct{})
+	defer close(stopIt)
+	go func() {
+		select {
+		case <-ctx.Done():
+		case <-c.stop:
+		case <-stopIt:
+		}
+		it.Stop()
+	}()
+	failures := 0
+	for {
+		msg, err := it.Next()
+		if err != nil {
+			if c.stopping(ctx) || errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+				return
+			}
+			c.setErr(err.Error())
+			failures++
+			if errors.Is(err, jetstream.ErrConsumerDeleted) || errors.Is(err, jetstream.ErrConsumerNotFound) || failures >= 3 {
+				c.log.Warn("consumer lost; reopening", "consumer", c.durable, "err", err)
+				return
+			}
+			continue
+		}
+		failures = 0
+		c.lastErr.Store(nil)
+		select {
+		case sem <- struct{}{}:
+		case <-c.stop:
+			_ = msg.Nak()
+			return
+		case <-ctx.Done():
+			_ = msg.Nak()
+			return
+		}
+		c.consumed.Add(1)
+		c.inflight.Add(1)
+		go func() {
+			defer func() { <-sem; c.inflight.Done() }()
+			c.handle(msg)
+		}()
+	}
+}
+
+// handle runs the handler while sending in-progress acks every AckWait/3.
+func (c *Consumer) handle(msg jetstream.Msg) {
+	done := make(chan struct{})
+	every := c.ackWait / 3
+	if every <= 0 {
+		every = 10 * time.Second
+	}
+	go func() {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				_ = msg.InProgress()
+			}
+		}
+	}()
+	defer close(done)
+	c.handler(c.hctx, msg)
+}
+
+func (c *Consumer) stopping(ctx context.Context) bool {
+	select {
+	case <-c.stop:
+		return true
+	case <-ctx.Done():
+		return true
+	default:
+		return false
+	}
+}
+
+func (c *Consumer) wait(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	case <-c.stop:
+		return false
+	}
+}
+
+func (c *Consumer) setErr(s string) { c.lastErr.Store(&s) }
+
+// Shutdown stops fetching and waits for in-flight handlers until ctx ends;
+// then it cancels their context, so they nak what is unfinished, and waits
+// for them to return.
+func (c *Consumer) Shutdown(ctx context.Context) error {
+	c.stopOnce.Do(func() { close(c.stop) })
+	finished := make(chan struct{})
+	go func() { c.inflight.Wait(); close(finished) }()
+	var err error
+	select {
+	case <-finished:
+	case <-ctx.Done():
+		err = fmt.Errorf("sources: grace period over with handlers still running; cancelling them")
+		c.hcancel()
+		<-finished
+	}
+	c.hcancel()
+	select {
+	case <-c.done:
+	case <-time.After(5 * time.Second):
+	}
+	return err
+}

@@ -1,0 +1,159 @@
+package sources_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/campaignflow/campaignflow/sources"
+	"github.com/campaignflow/campaignflow/sources/natstest"
+)
+
+type seen struct {
+	mu    sync.Mutex
+	ids   map[string]int
+	count chan struct{}
+}
+
+func newSeen() *seen { return &seen{ids: map[string]int{}, count: make(chan struct{}, 100000)} }
+
+func (s *seen) add(id string) {
+	s.mu.Lock()
+	s.ids[id]++
+	s.mu.Unlock()
+	s.count <- struct{}{}
+}
+
+func (s *seen) waitN(t *testing.T, n int, d time.Duration) {
+	t.Helper()
+	deadline := time.After(d)
+	for i := 0; i < n; i++ {
+		select {
+		case <-s.count:
+		case <-deadline:
+			t.Fatalf("only %d of %d messages handled within %v", i, n, d)
+		}
+	}
+}
+
+func setup(t *testing.T, opts sources.TopologyOptions) (*natsEnv, *sources.Topology) {
+	t.Helper()
+	srv, url := natstest.RunJetStream(t)
+	nc := natstest.Connect(t, url, nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))
+	js, _ := jetstream.New(nc)
+	top, err := sources.EnsureTopology(context.Background(), js, sources.DefaultNames(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &natsEnv{srv: srv, nc: nc, js: js}, top
+}
+
+type natsEnv struct {
+	srv *server.Server
+	nc  *nats.Conn
+	js  jetstream.JetStream
+}
+
+func publishN(t *testing.T, js jetstream.JetStream, from, n int) {
+	t.Helper()
+	for i := from; i < from+n; i++ {
+		if _, err := js.Publish(context.Background(), "chatinc.events.test", []byte(fmt.Sprint(i)), jetstream.WithMsgID(fmt.Sprint("m", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func run(t *testing.T, c *sources.Consumer) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = c.Run(ctx); close(done) }()
+	t.Cleanup(func() {
+		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer scancel()
+		_ = c.Shutdown(sctx)
+		cancel()
+		<-done
+	})
+}
+
+func TestConsumerHandlesAll(t *testing.T) {
+	e, top := setup(t, sources.DefaultTopologyOptions())
+	s := newSeen()
+	c := sources.NewConsumer(e.js, top.Names.EventsStream, top.Names.EventsConsumer, func(_ context.Context, m jetstream.Msg) {
+		s.add(string(m.Data()))
+		_ = m.Ack()
+	}, sources.WithConcurrency(8), sources.WithConn(e.nc))
+	run(t, c)
+	publishN(t, e.js, 0, 200)
+	s.waitN(t, 200, 20*time.Second)
+	if len(s.ids) != 200 {
+		t.Fatalf("%d distinct messages, want 200", len(s.ids))
+	}
+	if err := c.Ready(); err != nil {
+		t.Fatalf("Ready = %v", err)
+	}
+}
+
+// TestSlowHandlerIsKeptAlive holds a handler for three AckWaits: thanks to
+// in-progress acks the message is not redelivered.
+func TestSlowHandlerIsKeptAlive(t *testing.T) {
+	opts := sources.DefaultTopologyOptions()
+	opts.AckWait = 600 * time.Millisecond
+	e, top := setup(t, opts)
+	var mu sync.Mutex
+	deliveries := 0
+	release := make(chan struct{})
+	handled := make(chan struct{}, 10)
+	c := sources.NewConsumer(e.js, top.Names.EventsStream, top.Names.EventsConsumer, func(ctx context.Context, m jetstream.Msg) {
+		mu.Lock()
+		deliveries++
+		mu.Unlock()
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+		_ = m.Ack()
+		handled <- struct{}{}
+	})
+	run(t, c)
+	publishN(t, e.js, 0, 1)
+	<-time.After(3 * opts.AckWait) // the handler is still busy: three AckWaits pass
+	close(release)
+	<-handled
+	mu.Lock()
+	defer mu.Unlock()
+	if deliveries != 1 {
+		t.Fatalf("%d deliveries, want 1 (in-progress acks should prevent redelivery)", deliveries)
+	}
+}
+
+// TestConsumerResumesAfterServerRestart restarts nats-server mid-stream: the
+// consumer comes back by itself and handles everything.
+func TestConsumerResumesAfterServerRestart(t *testing.T) {
+	e, top := setup(t, sources.DefaultTopologyOptions())
+	s := newSeen()
+	c := sources.NewConsumer(e.js, top.Names.EventsStream, top.Names.EventsConsumer, func(_ context.Context, m jetstream.Msg) {
+		s.add(string(m.Data()))
+		_ = m.Ack()
+	}, sources.WithConn(e.nc))
+	run(t, c)
+	publishN(t, e.js, 0, 50)
+	s.waitN(t, 50, 20*time.Second)
+	natstest.Restart(t, e.srv)
+	deadline := time.Now().Add(20 * time.Second)
+	for e.nc.Status() != nats.CONNECTED && time.Now().Before(deadline) {
+		<-time.After(20 * time.Millisecond)
+	}
+	publishN(t, e.js, 50, 50)
+	s.waitN(t, 50, 30*time.Second)
+	if len(s.ids) != 100 {
+		t.Fatalf("%d distinct messages after restart, want 100", len(s.ids))
+	}
+}

@@ -1,0 +1,92 @@
+// Package sources is where campaignflow's work comes from: the NATS
+// JetStream topology (streams, the events consumer, KV buckets), the consume
+// loop that keeps slow messages alive, an embedded nats-server for running
+// without infrastructure, and CSV reading from allowed locations.
+package sources
+
+import "strings"
+
+// Names are the NATS resources campaignflow uses; DefaultNames is the
+// public contract, every name is configurable.
+type Names struct {
+	Prefix         string `koanf:"prefix"`
+	EventsStream   string `koanf:"events_stream"`
+	EventsConsumer string `koanf:"events_consumer"`
+	ResultsStream  string `koanf:"results_stream"`
+	DLQStream      string `koanf:"dlq_stream"`
+	LedgerBucket   string `koanf:"ledger_bucket"`
+	JobsBucket     string `koanf:"jobs_bucket"`
+	LeasesBucket   string `koanf:"leases_bucket"`
+}
+
+// DefaultNames returns the names of the contract.
+func DefaultNames() Names {
+	return Names{
+		Prefix:         "chatinc",
+		EventsStream:   "CHATINC_EVENTS",
+		EventsConsumer: "campaignflow-events",
+		ResultsStream:  "CHATINC_RESULTS",
+		DLQStream:      "CHATINC_DLQ",
+		LedgerBucket:   "campaignflow_ledger",
+		JobsBucket:     "campaignflow_jobs",
+		LeasesBucket:   "campaignflow_leases",
+	}
+}
+
+// EventSubject is <prefix>.events.<type>.
+func (n Names) EventSubject(eventType string) string { return n.Prefix + ".events." + eventType }
+
+// EventsFilter is <prefix>.events.>.
+func (n Names) EventsFilter() string { return n.Prefix + ".events.>" }
+
+// EventTypeOf returns the event type of an events subject ("" if none).
+func (n Names) EventTypeOf(subject string) string {
+	p := n.Prefix + ".events."
+	if !strings.HasPrefix(subject, p) {
+		return ""
+	}
+	return subject[len(p):]
+}
+
+// ResultsFilter is <prefix>.results.>.
+func (n Names) ResultsFilter() string { return n.Prefix + ".results.>" }
+
+// ResultCampaignSubject is <prefix>.results.campaign.<id>.
+func (n Names) ResultCampaignSubject(campaignID string) string {
+	return n.Prefix + ".results.campaign." + token(campaignID)
+}
+
+// ResultContactsSubject is <prefix>.results.contacts.<id>.
+func (n Names) ResultContactsSubject(campaignID string) string {
+	return n.Prefix + ".results.contacts." + token(campaignID)
+}
+
+// ResultIngestSubject is <prefix>.results.ingest.<eventId>.
+func (n Names) ResultIngestSubject(eventID string) string {
+	return n.Prefix + ".results.ingest." + token(eventID)
+}
+
+// DLQFilter is <prefix>.dlq.>.
+func (n Names) DLQFilter() string { return n.Prefix + ".dlq.>" }
+
+// DLQSubject is <prefix>.dlq.<type>.
+func (n Names) DLQSubject(eventType string) string {
+	if eventType == "" {
+		eventType = "unknown"
+	}
+	return n.Prefix + ".dlq." + token(eventType)
+}
+
+// token makes s safe as one subject token (no dots, spaces or wildcards).
+func token(s string) string {
+	if s == "" {
+		return "_"
+	}
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case '.', ' ', '*', '>', '\t', '\n', '\r':
+			return '_'
+		}
+		return r
+	}, s)
+}
