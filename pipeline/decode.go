@@ -1,0 +1,96 @@
+package pipeline
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/campaignflow/campaignflow/sources"
+)
+
+// cloudEvent is a CloudEvents 1.0 structured JSON envelope.
+type cloudEvent struct {
+	SpecVersion string          `json:"specversion"`
+	ID          string          `json:"id"`
+	Type        string          `json:"type"`
+	Source      string          `json:"source"`
+	Data        json.RawMessage `json:"data"`
+}
+
+// Decode turns a JetStream message into a Message. Plain JSON bodies and
+// CloudEvents structured envelopes are accepted; the event id is the
+// Nats-Msg-Id header, else the body's event_id, else the CloudEvents id. An
+// undecodable message is an error wrapping ErrDecode.
+func Decode(msg jetstream.Msg, names sources.Names) (*Message, error) {
+	m := &Message{Subject: msg.Subject(), Header: msg.Headers(), Type: names.EventTypeOf(msg.Subject())}
+	if meta, err := msg.Metadata(); err == nil {
+		m.Delivered, m.StreamSeq, m.Published = meta.NumDelivered, meta.Sequence.Stream, meta.Timestamp
+	}
+	if err := decodeBody(m, msg.Data(), msg.Headers()); err != nil {
+		return m, err
+	}
+	return m, nil
+}
+
+func decodeBody(m *Message, data []byte, hdr nats.Header) error {
+	body := bytes.TrimSpace(data)
+	if len(body) == 0 || body[0] != '{' {
+		return fmt.Errorf("%w: body is not a JSON object (subject %s)", ErrDecode, m.Subject)
+	}
+	var probe map[string]json.RawMessage
+	if err := json.Unmarshal(body, &probe); err != nil {
+		return fmt.Errorf("%w: invalid JSON: %v", ErrDecode, err)
+	}
+	ceID := ""
+	if _, ok := probe["specversion"]; ok {
+		var ce cloudEvent
+		if err := json.Unmarshal(body, &ce); err != nil {
+			return fmt.Errorf("%w: CloudEvents envelope: %v", ErrDecode, err)
+		}
+		if !strings.HasPrefix(ce.SpecVersion, "1.") {
+			return fmt.Errorf("%w: CloudEvents specversion %q is not 1.x", ErrDecode, ce.SpecVersion)
+		}
+		if t := ceType(ce.Type); t != "" {
+			m.Type = t
+		}
+		data := bytes.TrimSpace(ce.Data)
+		if len(data) == 0 || data[0] != '{' {
+			return fmt.Errorf("%w: CloudEvents envelope %q has no JSON object in data", ErrDecode, ce.ID)
+		}
+		body, ceID = data, ce.ID
+		probe = nil
+		_ = json.Unmarshal(body, &probe)
+	}
+	m.Data = body
+	m.ID = hdr.Get(jetstream.MsgIDHeader)
+	if m.ID == "" {
+		var id string
+		if raw, ok := probe["event_id"]; ok && json.Unmarshal(raw, &id) == nil {
+			m.ID = id
+		}
+	}
+	if m.ID == "" {
+		m.ID = ceID
+	}
+	if m.ID == "" {
+		return fmt.Errorf("%w: event has no id: set the Nats-Msg-Id header, event_id in the body, or a CloudEvents id", ErrDecode)
+	}
+	if m.Type == "" {
+		return fmt.Errorf("%w: event %s has no type: publish on <prefix>.events.<type> or use a CloudEvents type", ErrDecode, m.ID)
+	}
+	return nil
+}
+
+// ceType strips a reverse-DNS or subject-like prefix from a CloudEvents
+// type: "com.example.send-promo" and "chatinc.events.send-promo" are
+// "send-promo".
+func ceType(t string) string {
+	if i := strings.LastIndexByte(t, '.'); i >= 0 {
+		return t[i+1:]
+	}
+	return t
+}

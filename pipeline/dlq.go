@@ -1,0 +1,168 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/campaignflow/campaignflow/sources"
+)
+
+// DeadLetter is one message of the dead-letter stream.
+type DeadLetter struct {
+	Seq             uint64      `json:"seq"`
+	Subject         string      `json:"subject"`
+	Type            string      `json:"type"`
+	EventID         string      `json:"event_id"`
+	Class           string      `json:"class"`
+	Error           string      `json:"error"`
+	Attempts        int         `json:"attempts"`
+	OriginalSubject string      `json:"original_subject"`
+	OriginalSeq     uint64      `json:"original_seq"`
+	FailedAt        time.Time   `json:"failed_at"`
+	Data            []byte      `json:"-"`
+	Header          nats.Header `json:"-"`
+}
+
+// DLQ lists, shows, replays and purges dead letters.
+type DLQ struct {
+	js    jetstream.JetStream
+	names sources.Names
+}
+
+// NewDLQ works on names.DLQStream.
+func NewDLQ(js jetstream.JetStream, names sources.Names) *DLQ { return &DLQ{js: js, names: names} }
+
+func (d *DLQ) stream(ctx context.Context) (jetstream.Stream, error) {
+	s, err := d.js.Stream(ctx, d.names.DLQStream)
+	if err != nil {
+		return nil, fmt.Errorf("pipeline: dead-letter stream %s: %w", d.names.DLQStream, err)
+	}
+	return s, nil
+}
+
+// List returns the dead letters, oldest first, of one type when eventType is set.
+func (d *DLQ) List(ctx context.Context, eventType string) ([]DeadLetter, error) {
+	s, err := d.stream(ctx)
+	if err != nil {
+		return nil, err
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []DeadLetter
+	if info.State.Msgs == 0 {
+		return out, nil
+	}
+	for seq := info.State.FirstSeq; seq <= info.State.LastSeq; seq++ {
+		dl, err := d.get(ctx, s, seq)
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if eventType == "" || dl.Type == eventType {
+			out = append(out, *dl)
+		}
+	}
+	return out, nil
+}
+
+// Show returns one dead letter.
+func (d *DLQ) Show(ctx context.Context, seq uint64) (*DeadLetter, error) {
+	s, err := d.stream(ctx)
+	if err != nil {
+		return nil, err
+	}
+	dl, err := d.get(ctx, s, seq)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return nil, fmt.Errorf("pipeline: no dead letter with sequence %d (see `campaignflow dlq list`)", seq)
+	}
+	return dl, err
+}
+
+func (d *DLQ) get(ctx context.Context, s jetstream.Stream, seq uint64) (*DeadLetter, error) {
+	raw, err := s.GetMsg(ctx, seq)
+	if err != nil {
+		return nil, err
+	}
+	h := raw.Header
+	dl := &DeadLetter{Seq: raw.Sequence, Subject: raw.Subject, Data: raw.Data, Header: h,
+		Type: h.Get(HeaderEventType), EventID: h.Get(HeaderOriginalMsgID), Class: h.Get(HeaderErrorClass),
+		Error: h.Get(HeaderError), OriginalSubject: h.Get(HeaderOriginalSubject)}
+	dl.Attempts, _ = strconv.Atoi(h.Get(HeaderAttempts))
+	dl.OriginalSeq, _ = strconv.ParseUint(h.Get(HeaderOriginalSeq), 10, 64)
+	dl.FailedAt, _ = time.Parse(time.RFC3339, h.Get(HeaderFailedAt))
+	if dl.Type == "" {
+		dl.Type = strings.TrimPrefix(raw.Subject, d.names.Prefix+".dlq.")
+	}
+	return dl, nil
+}
+
+// Replay re-publishes a dead letter to its original subject with a fresh
+// message id, waits for the stream's ack, and only then deletes the dead
+// letter. It returns the new sequence in the events stream.
+func (d *DLQ) Replay(ctx context.Context, seq uint64) (uint64, error) {
+	s, err := d.stream(ctx)
+	if err != nil {
+		return 0, err
+	}
+	dl, err := d.get(ctx, s, seq)
+	if err != nil {
+		return 0, fmt.Errorf("pipeline: dead letter %d: %w", seq, err)
+	}
+	if dl.OriginalSubject == "" {
+		return 0, fmt.Errorf("pipeline: dead letter %d has no %s header; cannot tell where to replay it", seq, HeaderOriginalSubject)
+	}
+	hdr := nats.Header{}
+	for k, v := range dl.Header {
+		if strings.HasPrefix(k, "Campaignflow-") || k == jetstream.MsgIDHeader {
+			continue
+		}
+		hdr[k] = v
+	}
+	id := dl.EventID
+	if id == "" {
+		id = "event"
+	}
+	hdr.Set(jetstream.MsgIDHeader, fmt.Sprintf("%s-replay-%d", id, seq))
+	ack, err := d.js.PublishMsg(ctx, &nats.Msg{Subject: dl.OriginalSubject, Header: hdr, Data: dl.Data})
+	if err != nil {
+		return 0, fmt.Errorf("pipeline: replaying dead letter %d to %s: %w (the dead letter is kept)", seq, dl.OriginalSubject, err)
+	}
+	if err := s.DeleteMsg(ctx, seq); err != nil {
+		return ack.Sequence, fmt.Errorf("pipeline: dead letter %d replayed as %d but not deleted: %w", seq, ack.Sequence, err)
+	}
+	return ack.Sequence, nil
+}
+
+// ReplayAll replays every dead letter (of one type when eventType is set).
+func (d *DLQ) ReplayAll(ctx context.Context, eventType string) (int, error) {
+	dls, err := d.List(ctx, eventType)
+	if err != nil {
+		return 0, err
+	}
+	for i, dl := range dls {
+		if _, err := d.Replay(ctx, dl.Seq); err != nil {
+			return i, err
+		}
+	}
+	return len(dls), nil
+}
+
+// Purge removes every dead letter.
+func (d *DLQ) Purge(ctx context.Context) error {
+	s, err := d.stream(ctx)
+	if err != nil {
+		return err
+	}
+	return s.Purge(ctx)
+}

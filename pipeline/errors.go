@@ -1,0 +1,100 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/campaignflow/campaignflow/chatinc"
+)
+
+// Class is what a handler's error means for its message.
+type Class int
+
+// Classes, as the Campaignflow-Error-Class header spells them.
+const (
+	ClassTransient  Class = iota // try again later (NakWithDelay)
+	ClassValidation              // the event breaks the contract: dead letter now
+	ClassPermanent               // will never work as it is: dead letter now
+	ClassDecode                  // not an event at all: dead letter now
+	ClassExhausted               // transient until the last allowed delivery
+)
+
+func (c Class) String() string {
+	switch c {
+	case ClassValidation:
+		return "validation"
+	case ClassPermanent:
+		return "permanent"
+	case ClassDecode:
+		return "decode"
+	case ClassExhausted:
+		return "exhausted"
+	}
+	return "transient"
+}
+
+type classified struct {
+	class      Class
+	err        error
+	retryAfter time.Duration
+}
+
+func (c *classified) Error() string { return c.err.Error() }
+func (c *classified) Unwrap() error { return c.err }
+
+// Validation marks err as a contract violation of the event: dead letter, no retry.
+func Validation(err error) error { return &classified{class: ClassValidation, err: err} }
+
+// Permanent marks err as permanent: dead letter, no retry.
+func Permanent(err error) error { return &classified{class: ClassPermanent, err: err} }
+
+// Transient marks err as worth retrying, after at least retryAfter.
+func Transient(err error, retryAfter time.Duration) error {
+	return &classified{class: ClassTransient, err: err, retryAfter: retryAfter}
+}
+
+// ErrDecode is wrapped by errors of undecodable events.
+var ErrDecode = errors.New("pipeline: cannot decode event")
+
+// ClassOf classifies a handler's error: explicit marks win; then Chat Inc's
+// errors (validation is validation, template-not-approved, 429, 5xx,
+// ambiguous and network errors are transient, other 4xx permanent); anything
+// else is transient until the last delivery.
+func ClassOf(err error) Class {
+	var c *classified
+	if errors.As(err, &c) {
+		return c.class
+	}
+	switch {
+	case errors.Is(err, ErrDecode):
+		return ClassDecode
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return ClassTransient
+	case errors.Is(err, chatinc.ErrTemplateNotApproved), errors.Is(err, chatinc.ErrUnauthorized):
+		return ClassTransient
+	case chatinc.IsTransient(err):
+		return ClassTransient
+	case errors.Is(err, chatinc.ErrValidation):
+		return ClassValidation
+	case errors.Is(err, chatinc.ErrNotFound), errors.Is(err, chatinc.ErrTooLarge):
+		return ClassPermanent
+	}
+	var ae *chatinc.APIError
+	if errors.As(err, &ae) && ae.StatusCode >= 400 && ae.StatusCode < 500 {
+		return ClassPermanent
+	}
+	return ClassTransient
+}
+
+// RetryAfterOf is the least wait an error asks for (0 if none).
+func RetryAfterOf(err error) time.Duration {
+	var c *classified
+	if errors.As(err, &c) && c.retryAfter > 0 {
+		return c.retryAfter
+	}
+	if d, ok := chatinc.RetryAfter(err); ok {
+		return d
+	}
+	return 0
+}

@@ -1,0 +1,172 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/campaignflow/campaignflow/sources"
+)
+
+// DLQ headers (contract).
+const (
+	HeaderError           = "Campaignflow-Error"
+	HeaderErrorClass      = "Campaignflow-Error-Class"
+	HeaderAttempts        = "Campaignflow-Attempts"
+	HeaderOriginalSubject = "Campaignflow-Original-Subject"
+	HeaderOriginalSeq     = "Campaignflow-Original-Seq"
+	HeaderFailedAt        = "Campaignflow-Failed-At"
+	HeaderOriginalMsgID   = "Campaignflow-Original-Msg-Id"
+	HeaderEventType       = "Campaignflow-Event-Type"
+)
+
+// Outcome is what the runner did with a message.
+type Outcome string
+
+// Outcomes.
+const (
+	OutcomeAck        Outcome = "ack"
+	OutcomeNak        Outcome = "nak"
+	OutcomeDeadLetter Outcome = "dead_letter"
+)
+
+// RunnerObserver sees every message's outcome (telemetry plugs in here).
+type RunnerObserver interface {
+	OnOutcome(ctx context.Context, eventType string, outcome Outcome, class Class, d time.Duration)
+}
+
+// Runner processes JetStream messages with a Handler and settles each one:
+// nil -> Ack; transient -> NakWithDelay (backoff by delivery count, at
+// least Retry-After); validation, permanent, decode, or transient on the
+// last allowed delivery -> dead letter on the DLQ stream, then Term. When the
+// dead letter cannot be published the message is Nak'ed: nothing is lost.
+type Runner struct {
+	js         jetstream.JetStream
+	names      sources.Names
+	h          Handler
+	maxDeliver uint64
+	log        *slog.Logger
+	obs        RunnerObserver
+	now        func() time.Time
+	base, max  time.Duration
+}
+
+// RunnerOption configures a Runner.
+type RunnerOption func(*Runner)
+
+// WithMaxDeliver must match the consumer's MaxDeliver (default 10).
+func WithMaxDeliver(n int) RunnerOption { return func(r *Runner) { r.maxDeliver = uint64(n) } }
+
+// WithRunnerLogger logs dead letters and settle failures.
+func WithRunnerLogger(l *slog.Logger) RunnerOption { return func(r *Runner) { r.log = l } }
+
+// WithObserver reports outcomes.
+func WithObserver(o RunnerObserver) RunnerOption { return func(r *Runner) { r.obs = o } }
+
+// WithNakBackoff sets the first and largest redelivery delay (default 1s, 5m).
+func WithNakBackoff(base, max time.Duration) RunnerOption {
+	return func(r *Runner) { r.base, r.max = base, max }
+}
+
+// WithClock replaces time.Now (for Campaignflow-Failed-At).
+func WithClock(now func() time.Time) RunnerOption { return func(r *Runner) { r.now = now } }
+
+// NewRunner returns a runner dead-lettering to names.DLQStream's subjects.
+func NewRunner(js jetstream.JetStream, names sources.Names, h Handler, opts ...RunnerOption) *Runner {
+	r := &Runner{js: js, names: names, h: h, maxDeliver: 10, log: slog.New(slog.DiscardHandler),
+		now: time.Now, base: time.Second, max: 5 * time.Minute}
+	for _, o := range opts {
+		o(r)
+	}
+	return r
+}
+
+// Process decodes, handles and settles one message. It never returns an
+// error: every path ends in an ack, a nak or a dead letter.
+func (r *Runner) Process(ctx context.Context, msg jetstream.Msg) {
+	start := r.now()
+	m, err := Decode(msg, r.names)
+	if err == nil {
+		err = r.h(ctx, m)
+	}
+	// Settle even when ctx was cancelled (shutdown): use a short fresh context.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	class := ClassOf(err)
+	outcome := OutcomeAck
+	switch {
+	case err == nil:
+		if aerr := msg.DoubleAck(sctx); aerr != nil {
+			r.log.Warn("ack failed; the message will be redelivered and its effect reconciled", "event_id", m.ID, "err", aerr)
+		}
+	case class == ClassTransient && ctx.Err() != nil:
+		outcome = OutcomeNak // shutting down: hand it back at once
+		_ = msg.Nak()
+	case class == ClassTransient && m.Delivered < r.maxDeliver:
+		outcome = OutcomeNak
+		_ = msg.NakWithDelay(r.delay(m.Delivered, RetryAfterOf(err)))
+	default:
+		if class == ClassTransient {
+			class = ClassExhausted
+		}
+		outcome = OutcomeDeadLetter
+		if derr := r.deadLetter(sctx, msg, m, class, err); derr != nil {
+			outcome = OutcomeNak
+			r.log.Error("dead letter could not be published; nak'ed instead", "event_id", m.ID, "err", derr)
+			_ = msg.NakWithDelay(r.delay(m.Delivered, 0))
+		}
+	}
+	if r.obs != nil {
+		r.obs.OnOutcome(ctx, m.Type, outcome, class, r.now().Sub(start))
+	}
+}
+
+// delay is base*2^(delivered-1) with ±20% jitter, capped, at least retryAfter.
+func (r *Runner) delay(delivered uint64, retryAfter time.Duration) time.Duration {
+	d := r.base
+	for i := uint64(1); i < delivered && d < r.max; i++ {
+		d *= 2
+	}
+	d = min(d, r.max)
+	d = time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+	return max(d, retryAfter)
+}
+
+func (r *Runner) deadLetter(ctx context.Context, msg jetstream.Msg, m *Message, class Class, cause error) error {
+	if cause == nil {
+		cause = errors.New("unknown")
+	}
+	hdr := nats.Header{}
+	for k, v := range msg.Headers() {
+		hdr[k] = append([]string(nil), v...)
+	}
+	if id := hdr.Get(jetstream.MsgIDHeader); id != "" {
+		hdr.Set(HeaderOriginalMsgID, id)
+	} else if m.ID != "" {
+		hdr.Set(HeaderOriginalMsgID, m.ID)
+	}
+	hdr.Set(HeaderError, cause.Error())
+	hdr.Set(HeaderErrorClass, class.String())
+	hdr.Set(HeaderAttempts, strconv.FormatUint(max(m.Delivered, 1), 10))
+	hdr.Set(HeaderOriginalSubject, msg.Subject())
+	hdr.Set(HeaderOriginalSeq, strconv.FormatUint(m.StreamSeq, 10))
+	hdr.Set(HeaderFailedAt, r.now().UTC().Format(time.RFC3339))
+	hdr.Set(HeaderEventType, m.Type)
+	hdr.Set(jetstream.MsgIDHeader, fmt.Sprintf("%s:%d", r.names.EventsStream, m.StreamSeq))
+	out := &nats.Msg{Subject: r.names.DLQSubject(m.Type), Header: hdr, Data: msg.Data()}
+	if _, err := r.js.PublishMsg(ctx, out); err != nil {
+		return fmt.Errorf("pipeline: publishing dead letter for %s: %w", m.ID, err)
+	}
+	r.log.Warn("event dead-lettered", "event_id", m.ID, "event_type", m.Type, "class", class.String(), "attempts", m.Delivered, "err", cause)
+	if err := msg.Term(); err != nil {
+		r.log.Warn("term after dead letter failed", "event_id", m.ID, "err", err)
+	}
+	return nil
+}
