@@ -1,0 +1,90 @@
+package sinks_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/campaignflow/campaignflow/pipeline/schemas"
+	"github.com/campaignflow/campaignflow/sinks"
+	"github.com/campaignflow/campaignflow/sources"
+	"github.com/campaignflow/campaignflow/sources/natstest"
+)
+
+func results(t testing.TB) (jetstream.JetStream, *sources.Topology) {
+	t.Helper()
+	_, url := natstest.RunJetStream(t)
+	js, _ := jetstream.New(natstest.Connect(t, url), jetstream.WithPublishAsyncMaxPending(256))
+	top, err := sources.EnsureTopology(context.Background(), js, sources.DefaultNames(), sources.DefaultTopologyOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return js, top
+}
+
+// TestSnapshotPublishedTwiceIsStoredOnce forces the same poll twice.
+func TestSnapshotPublishedTwiceIsStoredOnce(t *testing.T) {
+	ctx := context.Background()
+	js, top := results(t)
+	p := sinks.NewPublisher(js, top.Names, sinks.WithBatchRows(2))
+	s := sinks.CampaignSnapshot{CampaignID: "c1", RunID: "r1", Poll: 2, Title: "t", TakenAt: time.Now(), Sent: 3, Delivered: 2}
+	s.Rates()
+	rows := make([]sinks.ContactOutcome, 5)
+	for i := range rows {
+		rows[i] = sinks.ContactOutcome{CampaignID: "c1", RunID: "r1", Number: "+2782123456" + string(rune('0'+i)), Status: "delivered", UpdatedAt: time.Now()}
+	}
+	for range 2 {
+		if err := p.PublishSnapshot(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.PublishContactOutcomes(ctx, "c1", "r1", 2, rows); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	info, _ := top.Results.Info(ctx)
+	if info.State.Msgs != 4 { // 1 snapshot + 3 contact batches (2+2+1)
+		t.Fatalf("%d messages in the results stream, want 4", info.State.Msgs)
+	}
+	msg, err := top.Results.GetLastMsgForSubject(ctx, "chatinc.results.campaign.c1")
+	if err != nil || msg.Header.Get("Nats-Msg-Id") != "c1:r1:2" {
+		t.Fatalf("snapshot %v %v", msg, err)
+	}
+	if err := schemas.Validate(sinks.SchemaCampaignSnapshot, msg.Data); err != nil {
+		t.Fatal(err)
+	}
+	batch, _ := top.Results.GetLastMsgForSubject(ctx, "chatinc.results.contacts.c1")
+	var b sinks.ContactOutcomeBatch
+	_ = json.Unmarshal(batch.Data, &b)
+	if b.Batch != 2 || len(b.Rows) != 1 || batch.Header.Get("Nats-Msg-Id") != "c1:r1:2:2" {
+		t.Fatalf("last batch %+v id %s", b, batch.Header.Get("Nats-Msg-Id"))
+	}
+	if err := schemas.Validate(sinks.SchemaContactOutcome, batch.Data); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.PublishIngestReport(ctx, sinks.IngestReport{EventID: "e1", EventType: "x", AudienceID: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	rep, _ := top.Results.GetLastMsgForSubject(ctx, "chatinc.results.ingest.e1")
+	if err := schemas.Validate(sinks.SchemaIngestReport, rep.Data); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// BenchmarkPublishAsync compares raw nats.go async publishing with the
+// Publisher (ids, JSON, bounded pending) on the same server, same run.
+func BenchmarkPublishAsync(b *testing.B) {
+	js, _ := results(b)
+	raw, ours, err := sinks.BenchPublish(context.Background(), js, 100_000)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(raw, "raw-msg/s")
+	b.ReportMetric(ours, "publisher-msg/s")
+	b.ReportMetric(ours/raw, "ratio")
+}
