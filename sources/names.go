@@ -9,14 +9,14 @@ import "strings"
 // Names are the NATS resources campaignflow uses; DefaultNames is the
 // public contract, every name is configurable.
 type Names struct {
-	Prefix         string `koanf:"prefix"`
-	EventsStream   string `koanf:"events_stream"`
-	EventsConsumer string `koanf:"events_consumer"`
-	ResultsStream  string `koanf:"results_stream"`
-	DLQStream      string `koanf:"dlq_stream"`
-	LedgerBucket   string `koanf:"ledger_bucket"`
-	JobsBucket     string `koanf:"jobs_bucket"`
-	LeasesBucket   string `koanf:"leases_bucket"`
+	Prefix         string `koanf:"prefix" yaml:"prefix"`
+	EventsStream   string `koanf:"events_stream" yaml:"events_stream"`
+	EventsConsumer string `koanf:"events_consumer" yaml:"events_consumer"`
+	ResultsStream  string `koanf:"results_stream" yaml:"results_stream"`
+	DLQStream      string `koanf:"dlq_stream" yaml:"dlq_stream"`
+	LedgerBucket   string `koanf:"ledger_bucket" yaml:"ledger_bucket"`
+	JobsBucket     string `koanf:"jobs_bucket" yaml:"jobs_bucket"`
+	LeasesBucket   string `koanf:"leases_bucket" yaml:"leases_bucket"`
 }
 
 // DefaultNames returns the names of the contract.

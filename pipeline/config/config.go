@@ -1,0 +1,185 @@
+// Package config loads campaignflow's configuration: one YAML file, then
+// the environment, then command-line flags (flags win over the environment,
+// the environment over the file, the file over the defaults).
+package config
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/campaignflow/campaignflow/sources"
+)
+
+// Config is everything campaignflow can be told. deploy/config.example.yaml
+// explains every key.
+type Config struct {
+	NATS      NATS          `koanf:"nats" yaml:"nats"`
+	ChatInc   ChatInc       `koanf:"chatinc" yaml:"chatinc"`
+	Sandbox   Sandbox       `koanf:"sandbox" yaml:"sandbox"`
+	Names     sources.Names `koanf:"names" yaml:"names"`
+	Consumer  Consumer      `koanf:"consumer" yaml:"consumer"`
+	Mapping   Mapping       `koanf:"mapping" yaml:"mapping"`
+	CSV       CSV           `koanf:"csv" yaml:"csv"`
+	Promo     Promo         `koanf:"promo" yaml:"promo"`
+	Schedules []Schedule    `koanf:"schedules" yaml:"schedules"`
+	Results   Results       `koanf:"results" yaml:"results"`
+	Sinks     Sinks         `koanf:"sinks" yaml:"sinks"`
+	HTTPAddr  string        `koanf:"http_addr" yaml:"http_addr"`
+	Log       Log           `koanf:"log" yaml:"log"`
+	WorkerID  string        `koanf:"worker_id" yaml:"worker_id"`
+}
+
+// NATS is where the bus is; with no URL an embedded server runs.
+type NATS struct {
+	URL      string `koanf:"url" yaml:"url"`
+	Creds    string `koanf:"creds" yaml:"creds"`
+	DataDir  string `koanf:"data_dir" yaml:"data_dir"`
+	Listen   string `koanf:"listen" yaml:"listen"`
+	Replicas int    `koanf:"replicas" yaml:"replicas"`
+}
+
+// ChatInc is the API; with no API key the built-in sandbox runs.
+type ChatInc struct {
+	URL              string        `koanf:"url" yaml:"url"`
+	APIKey           string        `koanf:"api_key" yaml:"api_key"`
+	RateLimit        float64       `koanf:"rate_limit" yaml:"rate_limit"`
+	RateBurst        int           `koanf:"rate_burst" yaml:"rate_burst"`
+	RetryMaxElapsed  time.Duration `koanf:"retry_max_elapsed" yaml:"retry_max_elapsed"`
+	RetryMaxAttempts int           `koanf:"retry_max_attempts" yaml:"retry_max_attempts"`
+	BatchSize        int           `koanf:"batch_size" yaml:"batch_size"`
+	Timeout          time.Duration `koanf:"timeout" yaml:"timeout"`
+}
+
+// Sandbox configures the embedded Chat Inc sandbox.
+type Sandbox struct {
+	Addr         string        `koanf:"addr" yaml:"addr"`
+	ApproveAfter time.Duration `koanf:"approve_after" yaml:"approve_after"`
+	TimeScale    float64       `koanf:"time_scale" yaml:"time_scale"`
+	Seed         int64         `koanf:"seed" yaml:"seed"`
+	Faults       string        `koanf:"faults" yaml:"faults"`
+}
+
+// Consumer tunes the events consumer.
+type Consumer struct {
+	AckWait       time.Duration `koanf:"ack_wait" yaml:"ack_wait"`
+	MaxDeliver    int           `koanf:"max_deliver" yaml:"max_deliver"`
+	MaxAckPending int           `koanf:"max_ack_pending" yaml:"max_ack_pending"`
+	Concurrency   int           `koanf:"concurrency" yaml:"concurrency"`
+	Grace         time.Duration `koanf:"grace" yaml:"grace"`
+}
+
+// Mapping turns event attributes and CSV columns into contacts.
+type Mapping struct {
+	DefaultRegion string `koanf:"default_region" yaml:"default_region"`
+}
+
+// CSV says where CSV files may come from.
+type CSV struct {
+	AllowedDirs  []string `koanf:"allowed_dirs" yaml:"allowed_dirs"`
+	AllowedHosts []string `koanf:"allowed_hosts" yaml:"allowed_hosts"`
+}
+
+// Promo tunes send-promo handling.
+type Promo struct {
+	ApprovalWait time.Duration `koanf:"approval_wait" yaml:"approval_wait"`
+}
+
+// Schedule is a configured cron job that runs a promo or a campaign.
+type Schedule struct {
+	Name       string   `koanf:"name" yaml:"name"`
+	PromoID    string   `koanf:"promo_id" yaml:"promo_id"`
+	CampaignID string   `koanf:"campaign_id" yaml:"campaign_id"`
+	Audiences  []string `koanf:"audiences" yaml:"audiences"`
+	Cron       string   `koanf:"cron" yaml:"cron"`
+	TimeZone   string   `koanf:"time_zone" yaml:"time_zone"`
+	CatchUp    string   `koanf:"catch_up" yaml:"catch_up"`
+}
+
+// Results tunes result polling.
+type Results struct {
+	PollOffsets []time.Duration `koanf:"poll_offsets" yaml:"poll_offsets"`
+	TimeScale   float64         `koanf:"time_scale" yaml:"time_scale"`
+}
+
+// Sinks configures the warehouse file sink (off when Dir is empty).
+type Sinks struct {
+	Dir      string        `koanf:"dir" yaml:"dir"`
+	Format   string        `koanf:"format" yaml:"format"`
+	RollSize int64         `koanf:"roll_size" yaml:"roll_size"`
+	RollAge  time.Duration `koanf:"roll_age" yaml:"roll_age"`
+}
+
+// Log configures logging.
+type Log struct {
+	Level  string `koanf:"level" yaml:"level"`
+	Format string `koanf:"format" yaml:"format"`
+}
+
+// DefaultChatIncURL is used when an API key is set without a URL.
+const DefaultChatIncURL = "https://api.chatinc.com"
+
+// Defaults returns the configuration of a user who configured nothing.
+func Defaults() Config {
+	host, _ := os.Hostname()
+	if host == "" {
+		host = "worker"
+	}
+	return Config{
+		NATS:     NATS{DataDir: "./data", Listen: "127.0.0.1:4222", Replicas: 1},
+		ChatInc:  ChatInc{RateLimit: 20, RateBurst: 40, RetryMaxElapsed: time.Minute, RetryMaxAttempts: 6, BatchSize: 1000, Timeout: 30 * time.Second},
+		Sandbox:  Sandbox{Addr: "127.0.0.1:8089", ApproveAfter: 2 * time.Second, TimeScale: 1, Seed: 1},
+		Names:    sources.DefaultNames(),
+		Consumer: Consumer{AckWait: 30 * time.Second, MaxDeliver: 10, MaxAckPending: 256, Concurrency: 16, Grace: 25 * time.Second},
+		Mapping:  Mapping{DefaultRegion: "ZA"},
+		Promo:    Promo{ApprovalWait: 10 * time.Minute},
+		Results: Results{PollOffsets: []time.Duration{time.Minute, 10 * time.Minute, time.Hour, 6 * time.Hour, 24 * time.Hour, 72 * time.Hour},
+			TimeScale: 1},
+		Sinks:    Sinks{Format: "parquet", RollSize: 64 << 20, RollAge: 5 * time.Minute},
+		HTTPAddr: "127.0.0.1:9090",
+		Log:      Log{Level: "info", Format: "auto"},
+		WorkerID: host,
+	}
+}
+
+// SandboxMode reports whether the built-in sandbox stands in for Chat Inc.
+func (c *Config) SandboxMode() bool { return c.ChatInc.APIKey == "" }
+
+// EmbeddedNATS reports whether an embedded nats-server runs.
+func (c *Config) EmbeddedNATS() bool { return c.NATS.URL == "" }
+
+// ChatIncURL is the API base URL to use when not in sandbox mode.
+func (c *Config) ChatIncURL() string {
+	if c.ChatInc.URL == "" {
+		return DefaultChatIncURL
+	}
+	return c.ChatInc.URL
+}
+
+// String prints the config without the API key.
+func (c Config) String() string {
+	c.ChatInc.APIKey = mask(c.ChatInc.APIKey)
+	return fmt.Sprintf("%+v", struct{ Config configNoString }{configNoString(c)})
+}
+
+// LogValue logs the config without the API key.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("nats_url", c.NATS.URL), slog.String("chatinc_url", c.ChatInc.URL),
+		slog.String("chatinc_api_key", mask(c.ChatInc.APIKey)), slog.String("http_addr", c.HTTPAddr),
+		slog.String("worker_id", c.WorkerID))
+}
+
+// configNoString is Config without its String method (no recursion).
+type configNoString Config
+
+func mask(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "[REDACTED]"
+}
+
+// GoString prints the config without the API key for %#v.
+func (c Config) GoString() string { return c.String() }

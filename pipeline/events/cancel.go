@@ -1,0 +1,14 @@
+package events
+
+// ScheduleCancelled is schedule-cancelled: forget a promo's cron schedule.
+type ScheduleCancelled struct {
+	EventID string `json:"event_id,omitempty"`
+	PromoID string `json:"promo_id"`
+}
+
+// Validate returns every problem of the event.
+func (e *ScheduleCancelled) Validate() error {
+	p := &problems{event: TypeScheduleCancelled}
+	p.required("promo_id", e.PromoID)
+	return p.err()
+}

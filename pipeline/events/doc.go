@@ -1,0 +1,17 @@
+// Package events holds the four inbound event types of campaignflow's
+// contract (customer-segment-updated, audience-file-uploaded, send-promo,
+// schedule-cancelled), their validation and Parse, which turns an event body
+// into its typed value.
+package events
+
+// Event type names: the last token of the subject chatinc.events.<type> and
+// the CloudEvents type.
+const (
+	TypeSegmentUpdated       = "customer-segment-updated"
+	TypeAudienceFileUploaded = "audience-file-uploaded"
+	TypeSendPromo            = "send-promo"
+	TypeScheduleCancelled    = "schedule-cancelled"
+)
+
+// Types lists every event type campaignflow consumes.
+var Types = []string{TypeSegmentUpdated, TypeAudienceFileUploaded, TypeSendPromo, TypeScheduleCancelled}

@@ -1,0 +1,133 @@
+package events
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+const contractPromo = `{
+  "event_id": "promo-bf-2026", "promo_id": "bf-2026", "title": "Black Friday 2026",
+  "message": "Hi {customers.first_name}, 30% off for {customers.tier} members today.",
+  "image_url": "https://cdn.example.com/bf.jpg",
+  "buttons": [{"text": "Shop now", "type": "url", "url": "https://shop.example.com/bf"}],
+  "audiences": ["vip-shoppers"], "language_code": "enUS",
+  "schedule": {"at": "2026-11-27T09:00:00+02:00"}}`
+
+func TestParseContractExamples(t *testing.T) {
+	tests := []struct {
+		typ, body string
+	}{
+		{TypeSegmentUpdated, `{"event_id":"seg-1","audience":{"id":"vip-shoppers","name":"VIP shoppers","description":"x"},
+		  "contacts":[{"number":"+27 82 123 4567","attributes":{"first_name":"Thandi","tier":"gold"}}],
+		  "variable_group":{"id":"customers","name":"customers","fields":["first_name","tier"]}}`},
+		{TypeAudienceFileUploaded, `{"event_id":"file-7781","audience":{"id":"black-friday-list","name":"Black Friday list"},
+		  "source":{"object_store":{"bucket":"uploads","key":"2026/11/bf.csv"}},
+		  "columns":{"number":"Phone","fields":{"first_name":"First Name","tier":"Tier"}},
+		  "variable_group":{"id":"customers","name":"customers"}}`},
+		{TypeSendPromo, contractPromo},
+		{TypeSendPromo, `{"promo_id":"p","title":"t","message":"m","audiences":["all"],
+		  "schedule":{"cron":"0 9 * * FRI","time_zone":"Africa/Johannesburg","until":"2027-01-01T00:00:00Z","catch_up":"once"}}`},
+		{TypeSendPromo, `{"promo_id":"p","title":"t","message":"m","audiences":["all"],"schedule":{"cron":"30 0 9 * * FRI"}}`},
+		{TypeScheduleCancelled, `{"event_id":"x","promo_id":"bf-2026"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.typ, func(t *testing.T) {
+			v, err := Parse(tt.typ, []byte(tt.body))
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			if v == nil {
+				t.Fatal("Parse returned nil value")
+			}
+		})
+	}
+}
+
+func TestParseTypedValues(t *testing.T) {
+	v, err := Parse(TypeSendPromo, []byte(contractPromo))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := v.(*SendPromo)
+	if p.PromoID != "bf-2026" || p.Buttons[0].URL != "https://shop.example.com/bf" || p.Schedule.AtTime().IsZero() || p.IsCron() {
+		t.Fatalf("decoded %+v", p)
+	}
+}
+
+func TestValidateListsEveryProblemWithPaths(t *testing.T) {
+	tests := []struct {
+		name, typ, body string
+		want            []string
+	}{
+		{"forbidden button mix", TypeSendPromo, `{"promo_id":"p","title":"t","message":"m","audiences":["a"],
+		  "buttons":[{"text":"Go","type":"url","url":"https://x.example"},{"text":"Ask","type":"input","input":"q"}]}`,
+			[]string{"send-promo: buttons: phone and url buttons can only be used together"}},
+		{"bad button fields", TypeSendPromo, `{"promo_id":"p","title":"t","message":"m","audiences":["a"],
+		  "buttons":[{"text":"ok","type":"url","url":"https://x.example"},{"text":"","type":"url","url":"https://y.example"},{"text":"c","type":"phone","phone_number":"123"}]}`,
+			[]string{"buttons[1].text: is required", "buttons[2].phoneNumber:"}},
+		{"missing everything", TypeSendPromo, `{}`,
+			[]string{"promo_id: is required", "title: is required", "message: is required", "audiences: at least one"}},
+		{"bad schedule", TypeSendPromo, `{"promo_id":"p","title":"t","message":"m","audiences":["a"],
+		  "schedule":{"cron":"61 * * * *","time_zone":"Mars/Olympus","catch_up":"always"}}`,
+			[]string{"schedule.cron:", "schedule.time_zone: \"Mars/Olympus\"", "schedule.catch_up:"}},
+		{"at and cron", TypeSendPromo, `{"promo_id":"p","title":"t","message":"m","audiences":["a"],
+		  "schedule":{"at":"tomorrow","cron":"* * * * *"}}`,
+			[]string{"schedule: give either at or cron", "schedule.at: \"tomorrow\""}},
+		{"bad placeholder", TypeSendPromo, `{"promo_id":"p","title":"t","message":"Hi {cust omers.x}","audiences":["a"]}`,
+			[]string{"message: {cust omers.x} looks like a variable"}},
+		{"segment without contacts", TypeSegmentUpdated, `{"audience":{}}`,
+			[]string{"audience.id: is required", "contacts: at least one contact"}},
+		{"segment contact number", TypeSegmentUpdated, `{"audience":{"id":"a"},"contacts":[{"number":"1"},{}],"variable_group":{"id":"g","fields":["number","a b"]}}`,
+			[]string{"contacts[1].number: is required", "variable_group.fields[0]:", "variable_group.fields[1]:"}},
+		{"file two sources", TypeAudienceFileUploaded, `{"audience":{"id":"a"},"source":{"file":"x.csv","url":"http://x"}}`,
+			[]string{"source.url: \"http://x\" must be an https URL", "source: exactly one"}},
+		{"cancel", TypeScheduleCancelled, `{}`, []string{"schedule-cancelled: promo_id: is required"}},
+		{"not json", TypeScheduleCancelled, `{`, []string{"body is not a valid schedule-cancelled event"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse(tt.typ, []byte(tt.body))
+			var ve *ValidationError
+			if !errors.As(err, &ve) {
+				t.Fatalf("want *ValidationError, got %v", err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestParseUnknownType(t *testing.T) {
+	if _, err := Parse("nope", []byte(`{}`)); err == nil || !strings.Contains(err.Error(), "unknown event type") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestParseCronFields(t *testing.T) {
+	tests := []struct {
+		expr string
+		ok   bool
+	}{{"0 9 * * FRI", true}, {"0 0 9 * * FRI", true}, {"@daily", true}, {"* * *", false}, {"0 0 0 9 * * FRI", false}, {"0 25 * * *", false}}
+	for _, tt := range tests {
+		_, err := ParseCron(tt.expr)
+		if (err == nil) != tt.ok {
+			t.Errorf("ParseCron(%q) err=%v, want ok=%v", tt.expr, err, tt.ok)
+		}
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add(TypeSendPromo, []byte(contractPromo))
+	f.Add(TypeSegmentUpdated, []byte(`{"audience":{"id":"a"},"contacts":[{"number":"1"}]}`))
+	f.Add(TypeScheduleCancelled, []byte(`{"promo_id":"x"}`))
+	f.Fuzz(func(t *testing.T, typ string, body []byte) {
+		v, err := Parse(typ, body)
+		if (v == nil) == (err == nil) {
+			t.Fatalf("Parse(%q) returned value %v and error %v", typ, v, err)
+		}
+	})
+}

@@ -1,0 +1,70 @@
+package events
+
+import "net/url"
+
+// ObjectStoreRef is a file in a NATS Object Store bucket.
+type ObjectStoreRef struct {
+	Bucket string `json:"bucket"`
+	Key    string `json:"key"`
+}
+
+// Source is where an uploaded audience file is: exactly one of ObjectStore,
+// File (a path under a configured allowed directory) or URL (HTTPS on a
+// configured allow-list).
+type Source struct {
+	ObjectStore *ObjectStoreRef `json:"object_store,omitempty"`
+	File        string          `json:"file,omitempty"`
+	URL         string          `json:"url,omitempty"`
+}
+
+// Columns maps CSV headers: Number is the phone number's column (default
+// "number"); Fields maps variable-group field -> CSV column. Headers match
+// case-insensitively.
+type Columns struct {
+	Number string            `json:"number,omitempty"`
+	Fields map[string]string `json:"fields,omitempty"`
+}
+
+// AudienceFileUploaded is audience-file-uploaded: a CSV whose rows join an
+// audience and, with VariableGroup, fill a variable group.
+type AudienceFileUploaded struct {
+	EventID       string            `json:"event_id,omitempty"`
+	Audience      Audience          `json:"audience"`
+	Source        Source            `json:"source"`
+	Columns       *Columns          `json:"columns,omitempty"`
+	VariableGroup *VariableGroupRef `json:"variable_group,omitempty"`
+}
+
+// Validate returns every problem of the event. Whether the location is
+// allowed is the opener's policy, checked when the file is opened.
+func (e *AudienceFileUploaded) Validate() error {
+	p := &problems{event: TypeAudienceFileUploaded}
+	p.audience("audience", e.Audience)
+	n := 0
+	if o := e.Source.ObjectStore; o != nil {
+		n++
+		p.required("source.object_store.bucket", o.Bucket)
+		p.required("source.object_store.key", o.Key)
+	}
+	if e.Source.File != "" {
+		n++
+	}
+	if e.Source.URL != "" {
+		n++
+		if u, err := url.Parse(e.Source.URL); err != nil || u.Scheme != "https" || u.Host == "" {
+			p.add("source.url", "%q must be an https URL", e.Source.URL)
+		}
+	}
+	if n != 1 {
+		p.add("source", "exactly one of object_store, file or url is required; got %d", n)
+	}
+	if c := e.Columns; c != nil {
+		for f := range c.Fields {
+			if !idRE.MatchString(f) {
+				p.add("columns.fields."+f, "field name must be letters, digits, _ or -")
+			}
+		}
+	}
+	p.variableGroup("variable_group", e.VariableGroup)
+	return p.err()
+}

@@ -1,0 +1,88 @@
+package events
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/campaignflow/campaignflow/chatinc"
+)
+
+// SendPromo is send-promo: create the promo's campaign once and run it now,
+// at Schedule.At, or on each tick of Schedule.Cron.
+type SendPromo struct {
+	EventID      string    `json:"event_id,omitempty"`
+	PromoID      string    `json:"promo_id"`
+	Title        string    `json:"title"`
+	Message      string    `json:"message"`
+	ImageURL     string    `json:"image_url,omitempty"`
+	Buttons      []Button  `json:"buttons,omitempty"`
+	Audiences    []string  `json:"audiences"`
+	LanguageCode string    `json:"language_code,omitempty"`
+	Schedule     *Schedule `json:"schedule,omitempty"`
+}
+
+// IsCron reports whether the promo runs on a cron schedule.
+func (e *SendPromo) IsCron() bool { return e.Schedule != nil && e.Schedule.Cron != "" }
+
+// Validate returns every problem of the event, using Chat Inc's button and
+// message rules. Whether a {group.field} placeholder names an existing group
+// is Chat Inc's check at create time.
+func (e *SendPromo) Validate() error {
+	p := &problems{event: TypeSendPromo}
+	p.required("promo_id", e.PromoID)
+	if strings.ContainsAny(e.PromoID, ".*> \t") {
+		p.add("promo_id", "%q may not hold '.', '*', '>' or spaces (it is part of a NATS KV key)", e.PromoID)
+	}
+	p.required("title", e.Title)
+	if err := chatinc.ValidateMessage(e.Message); err != nil {
+		p.add("message", "%s", ruleOf(err))
+	}
+	if e.ImageURL != "" {
+		if u, err := url.Parse(e.ImageURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			p.add("image_url", "%q must be an http or https URL", e.ImageURL)
+		}
+	}
+	p.buttons(e.Buttons)
+	if len(e.Audiences) == 0 {
+		p.add("audiences", `at least one audience id is required (use "all" for every contact)`)
+	}
+	for i, a := range e.Audiences {
+		p.required(fieldPath("audiences", i), a)
+	}
+	p.schedule("schedule", e.Schedule)
+	return p.err()
+}
+
+// buttons checks each button alone (so every bad one is listed), then the
+// rules across buttons (mixing, counts).
+func (p *problems) buttons(bs []Button) {
+	ok := true
+	for i, b := range bs {
+		if err := chatinc.ValidateButtons([]chatinc.Button{b.ChatInc()}); err != nil {
+			ok = false
+			field, rule := splitValidation(err)
+			p.add(strings.Replace(field, "buttons[0]", fieldPath("buttons", i), 1), "%s", rule)
+		}
+	}
+	if ok {
+		if err := chatinc.ValidateButtons(ChatIncButtons(bs)); err != nil {
+			field, rule := splitValidation(err)
+			p.add(field, "%s", rule)
+		}
+	}
+}
+
+func splitValidation(err error) (field, rule string) {
+	var ve *chatinc.ValidationError
+	if errors.As(err, &ve) {
+		return ve.Field, ve.Rule
+	}
+	return "buttons", fmt.Sprint(err)
+}
+
+func ruleOf(err error) string {
+	_, rule := splitValidation(err)
+	return rule
+}

@@ -1,0 +1,94 @@
+package events
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+// Catch-up policies of a cron schedule: after downtime run the missed tick
+// once, or skip it.
+const (
+	CatchUpOnce = "once"
+	CatchUpSkip = "skip"
+)
+
+// Schedule says when a promo runs: absent (now), At (RFC 3339), or Cron (5
+// fields, or 6 with seconds) in TimeZone until Until.
+type Schedule struct {
+	At       string `json:"at,omitempty"`
+	Cron     string `json:"cron,omitempty"`
+	TimeZone string `json:"time_zone,omitempty"`
+	Until    string `json:"until,omitempty"`
+	CatchUp  string `json:"catch_up,omitempty"`
+}
+
+// AtTime is the parsed At (zero when absent or invalid; Validate first).
+func (s *Schedule) AtTime() time.Time { return parseTime(s.At) }
+
+// UntilTime is the parsed Until (zero when absent or invalid).
+func (s *Schedule) UntilTime() time.Time { return parseTime(s.Until) }
+
+func parseTime(v string) time.Time {
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
+
+var (
+	cron5 = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+	cron6 = cron.NewParser(cron.Second | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+)
+
+// ParseCron parses a 5-field cron expression, or a 6-field one whose first
+// field is seconds, as gocron v2 does; descriptors like @daily are accepted.
+func ParseCron(expr string) (cron.Schedule, error) {
+	n := len(strings.Fields(expr))
+	switch {
+	case strings.HasPrefix(strings.TrimSpace(expr), "@"):
+		return cron5.Parse(expr)
+	case n == 5:
+		return cron5.Parse(expr)
+	case n == 6:
+		return cron6.Parse(expr)
+	}
+	return nil, fmt.Errorf("events: cron %q has %d fields; want 5 (minute hour day month weekday) or 6 (with seconds first)", expr, n)
+}
+
+func (p *problems) schedule(path string, s *Schedule) {
+	if s == nil {
+		return
+	}
+	if s.At != "" && s.Cron != "" {
+		p.add(path, "give either at or cron, not both")
+	}
+	if s.At == "" && s.Cron == "" {
+		p.add(path, "at or cron is required (leave schedule out to run now)")
+	}
+	if s.At != "" && s.AtTime().IsZero() {
+		p.add(path+".at", "%q must be an RFC 3339 time like 2026-11-27T09:00:00+02:00", s.At)
+	}
+	if s.Cron != "" {
+		if _, err := ParseCron(s.Cron); err != nil {
+			p.add(path+".cron", "%q is not a valid cron expression: %v", s.Cron, err)
+		}
+	}
+	if s.TimeZone != "" {
+		if _, err := time.LoadLocation(s.TimeZone); err != nil {
+			p.add(path+".time_zone", "%q is not an IANA time zone like Africa/Johannesburg", s.TimeZone)
+		}
+	}
+	if s.Until != "" && s.UntilTime().IsZero() {
+		p.add(path+".until", "%q must be an RFC 3339 time", s.Until)
+	}
+	if s.Cron == "" && (s.TimeZone != "" || s.Until != "" || s.CatchUp != "") {
+		p.add(path, "time_zone, until and catch_up only apply to a cron schedule")
+	}
+	if s.CatchUp != "" && s.CatchUp != CatchUpOnce && s.CatchUp != CatchUpSkip {
+		p.add(path+".catch_up", "%q must be %q or %q", s.CatchUp, CatchUpOnce, CatchUpSkip)
+	}
+}

@@ -1,0 +1,26 @@
+package events
+
+// SegmentUpdated is customer-segment-updated: contacts to merge into an
+// audience and, when VariableGroup is given, the attributes named in its
+// Fields become that group's values for each number.
+type SegmentUpdated struct {
+	EventID       string            `json:"event_id,omitempty"`
+	Audience      Audience          `json:"audience"`
+	Contacts      []Contact         `json:"contacts"`
+	VariableGroup *VariableGroupRef `json:"variable_group,omitempty"`
+}
+
+// Validate returns every problem of the event; a bad phone number is not one
+// (it is a per-row error in the ingest report), a missing one is.
+func (e *SegmentUpdated) Validate() error {
+	p := &problems{event: TypeSegmentUpdated}
+	p.audience("audience", e.Audience)
+	if len(e.Contacts) == 0 {
+		p.add("contacts", "at least one contact is required")
+	}
+	for i, c := range e.Contacts {
+		p.required(fieldPath("contacts", i)+".number", c.Number)
+	}
+	p.variableGroup("variable_group", e.VariableGroup)
+	return p.err()
+}

@@ -1,0 +1,56 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/campaignflow/campaignflow/chatinc"
+)
+
+// ApprovalPolicy is how send-promo waits for a campaign's WhatsApp
+// template to be APPROVED: polls from Initial, doubling up to Max, for at
+// most Limit (then the event is dead-lettered with the reason).
+type ApprovalPolicy struct {
+	Initial, Max, Limit time.Duration
+}
+
+// DefaultApprovalPolicy polls after 2s, backing off to 30s, for 15 minutes.
+func DefaultApprovalPolicy() ApprovalPolicy {
+	return ApprovalPolicy{Initial: 2 * time.Second, Max: 30 * time.Second, Limit: 15 * time.Minute}
+}
+
+// waitApproved polls the campaign list until the campaign is approved. The
+// runner keeps the message alive meanwhile.
+func (h *Handlers) waitApproved(ctx context.Context, campaignID string) (*chatinc.Campaign, error) {
+	p := h.approval
+	start := h.now()
+	wait := p.Initial
+	for {
+		all, err := h.client.RetrieveCampaigns(ctx, chatinc.RetrieveCampaignsOptions{})
+		if err != nil {
+			return nil, classify(fmt.Errorf("handlers: send-promo: check approval of campaign %s: %w", campaignID, err))
+		}
+		var found *chatinc.Campaign
+		for i := range all {
+			if all[i].CampaignID == campaignID {
+				found = &all[i]
+			}
+		}
+		if found == nil {
+			return nil, permanent(fmt.Errorf("handlers: send-promo: campaign %s from the ledger is not in Chat Inc's campaign list; it was deleted? remove its ledger entry to recreate it", campaignID))
+		}
+		if found.Approved() {
+			return found, nil
+		}
+		waited := h.now().Sub(start)
+		if waited >= p.Limit {
+			return nil, permanent(fmt.Errorf("handlers: send-promo: campaign %s template is still %s after %s (limit %s); check the template in Chat Inc, then replay the event from the DLQ",
+				campaignID, found.WhatsAppTemplatesStatus, waited.Round(time.Second), p.Limit))
+		}
+		if err := h.sleep(ctx, min(wait, p.Limit-waited)); err != nil {
+			return nil, fmt.Errorf("handlers: send-promo: waiting for approval of campaign %s: %w", campaignID, err)
+		}
+		wait = min(wait*2, p.Max)
+	}
+}

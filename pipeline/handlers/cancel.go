@@ -1,0 +1,27 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/campaignflow/campaignflow/pipeline/events"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Cancel handles schedule-cancelled: the promo's stored cron schedule is
+// deleted (already absent is fine: the event is idempotent).
+func (h *Handlers) Cancel(ctx context.Context, eventID string, ev *events.ScheduleCancelled) error {
+	if err := ev.Validate(); err != nil {
+		return classify(err)
+	}
+	if h.jobs == nil {
+		return permanent(errors.New("handlers: schedule-cancelled: no jobs bucket configured (WithJobs)"))
+	}
+	key := PromoJobKey(ev.PromoID)
+	if err := h.jobs.Delete(ctx, key); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+		return classify(fmt.Errorf("handlers: schedule-cancelled %s: delete %s: %w", eventID, key, err))
+	}
+	h.log.InfoContext(ctx, "handlers: schedule cancelled", "promo_id", ev.PromoID, "event_id", eventID)
+	return nil
+}

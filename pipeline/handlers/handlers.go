@@ -1,0 +1,64 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/campaignflow/campaignflow/chatinc"
+	"github.com/campaignflow/campaignflow/pipeline/ledger"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// ChatInc is what the handlers need of the Chat Inc client (*chatinc.Client).
+type ChatInc interface {
+	ledger.ChatInc
+	CreateAudience(ctx context.Context, a chatinc.Audience) (*chatinc.AudienceResult, error)
+	CreateVariableGroup(ctx context.Context, g chatinc.VariableGroup) (*chatinc.VariableGroupResult, error)
+}
+
+// Handlers holds the event handlers and what they share.
+type Handlers struct {
+	client   ChatInc
+	ledger   *ledger.Ledger
+	reports  ReportPublisher
+	jobs     jetstream.KeyValue
+	opener   Opener
+	csv      CSVReaderFunc
+	observer RunObserver
+	numbers  NumberMapper
+	defaults FieldDefaults
+	batch    int
+	approval ApprovalPolicy
+	now      func() time.Time
+	sleep    func(ctx context.Context, d time.Duration) error
+	log      *slog.Logger
+}
+
+// New returns the handlers. reports receives one ingest report per ingest
+// event; see the options for the jobs bucket (cron promos), file opener,
+// run observer, default region and approval wait.
+func New(client ChatInc, l *ledger.Ledger, reports ReportPublisher, opts ...Option) (*Handlers, error) {
+	if client == nil || l == nil || reports == nil {
+		return nil, errors.New("handlers: New needs a Chat Inc client, a ledger and a report publisher")
+	}
+	h := &Handlers{client: client, ledger: l, reports: reports, csv: NewCSVRows, batch: 1000,
+		numbers: NumberMapper{DefaultRegion: "ZA"}, approval: DefaultApprovalPolicy(),
+		now: time.Now, sleep: sleepCtx, log: slog.New(slog.DiscardHandler)}
+	for _, o := range opts {
+		o(h)
+	}
+	return h, nil
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

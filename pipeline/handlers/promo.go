@@ -1,0 +1,137 @@
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/campaignflow/campaignflow/chatinc"
+	"github.com/campaignflow/campaignflow/pipeline/events"
+	"github.com/campaignflow/campaignflow/pipeline/ledger"
+)
+
+// Promo handles send-promo: the campaign is created once per promo id
+// (through the ledger, as a template, not run), approval is awaited, then
+// it runs now or at schedule.at (one run per requested time, ever), or its
+// cron schedule is stored in the jobs bucket for the scheduler.
+func (h *Handlers) Promo(ctx context.Context, eventID string, ev *events.SendPromo) error {
+	if err := ev.Validate(); err != nil {
+		return classify(err)
+	}
+	if ev.IsCron() && h.jobs == nil {
+		return permanent(fmt.Errorf("handlers: send-promo %s: promo %s has a cron schedule but no jobs bucket is configured", eventID, ev.PromoID))
+	}
+	campaignID, err := h.ensureCampaign(ctx, ev)
+	if err != nil {
+		return err
+	}
+	if ev.IsCron() {
+		return h.storeCron(ctx, ev, campaignID)
+	}
+	at := time.Time{}
+	if ev.Schedule != nil {
+		at = ev.Schedule.AtTime()
+	}
+	_, err = h.run(ctx, ev, campaignID, at)
+	return err
+}
+
+// campaignRequest is the promo's campaign, created as a template only.
+func campaignRequest(ev *events.SendPromo) chatinc.CreateCampaignRequest {
+	lang := ev.LanguageCode
+	if lang == "" {
+		lang = "enUS"
+	}
+	return chatinc.CreateCampaignRequest{Title: ev.Title, Message: ev.Message, ImgURL: ev.ImageURL,
+		Buttons: events.ChatIncButtons(ev.Buttons),
+		Options: chatinc.CampaignOptions{RunImmediately: false, LanguageCode: lang, WhatsAppTemplateType: "MARKETING"}}
+}
+
+// ensureCampaign creates (once) and waits for approval of the promo's campaign.
+func (h *Handlers) ensureCampaign(ctx context.Context, ev *events.SendPromo) (string, error) {
+	out, err := h.ledger.CreateCampaign(ctx, h.client, ev.PromoID, campaignRequest(ev))
+	if err != nil {
+		return "", classify(fmt.Errorf("handlers: send-promo: create campaign of promo %s: %w", ev.PromoID, err))
+	}
+	if _, err := h.waitApproved(ctx, out.CampaignID); err != nil {
+		return "", err
+	}
+	return out.CampaignID, nil
+}
+
+// run starts the promo's run for at (zero: now) once, and tells the observer.
+func (h *Handlers) run(ctx context.Context, ev *events.SendPromo, campaignID string, at time.Time) (RunInfo, error) {
+	key := ledger.RunKey(ev.PromoID, at)
+	req := chatinc.RunCampaignRequest{CampaignID: campaignID, Audiences: ev.Audiences}
+	if !at.IsZero() && at.After(h.now()) {
+		req.TimeToRun = at // a time already past runs now, still once under its key
+	}
+	out, err := h.ledger.RunCampaign(ctx, h.client, key, req)
+	if err != nil {
+		return RunInfo{}, classify(fmt.Errorf("handlers: send-promo: run campaign %s of promo %s (%s): %w", campaignID, ev.PromoID, key, err))
+	}
+	info := RunInfo{PromoID: ev.PromoID, CampaignID: campaignID, RunID: out.RunID, Title: ev.Title, At: out.At}
+	if h.observer != nil {
+		if err := h.observer.RunStarted(ctx, info); err != nil {
+			return info, classify(fmt.Errorf("handlers: send-promo: run observer for run %s: %w", out.RunID, err))
+		}
+	}
+	h.log.InfoContext(ctx, "handlers: promo run", "promo_id", ev.PromoID, "campaign_id", campaignID, "run_id", out.RunID, "at", out.At)
+	return info, nil
+}
+
+func (h *Handlers) storeCron(ctx context.Context, ev *events.SendPromo, campaignID string) error {
+	body, err := json.Marshal(ev)
+	if err != nil {
+		return permanent(fmt.Errorf("handlers: send-promo: encode promo %s: %w", ev.PromoID, err))
+	}
+	s := ev.Schedule
+	job := PromoJob{Promo: body, CampaignID: campaignID, Cron: s.Cron, TimeZone: s.TimeZone, Until: s.Until,
+		CatchUp: s.CatchUp, CreatedAt: h.now().UTC()}
+	if err := h.storeJob(ctx, ev.PromoID, job); err != nil {
+		return classify(err)
+	}
+	h.log.InfoContext(ctx, "handlers: promo schedule stored", "promo_id", ev.PromoID, "campaign_id", campaignID, "cron", s.Cron)
+	return nil
+}
+
+// RunPromo runs a stored cron promo once for the tick scheduledAt (the
+// scheduler calls it on every tick); runs go through the ledger keyed by the
+// tick time, so a tick runs once however often it is called.
+func (h *Handlers) RunPromo(ctx context.Context, promoID string, scheduledAt time.Time) (RunInfo, error) {
+	job, err := h.loadJob(ctx, promoID)
+	if err != nil {
+		return RunInfo{}, err
+	}
+	var ev events.SendPromo
+	if err := json.Unmarshal(job.Promo, &ev); err != nil {
+		return RunInfo{}, permanent(fmt.Errorf("handlers: schedule of promo %s: stored promo is invalid: %w", promoID, err))
+	}
+	if ev.PromoID == "" {
+		ev.PromoID = promoID
+	}
+	campaignID := job.CampaignID
+	if campaignID == "" {
+		if campaignID, err = h.ensureCampaign(ctx, &ev); err != nil {
+			return RunInfo{}, err
+		}
+	}
+	if scheduledAt.IsZero() {
+		return RunInfo{}, errors.New("handlers: RunPromo needs the tick time (scheduledAt)")
+	}
+	// The tick is due now: run immediately, keyed by the tick.
+	key := ledger.RunKey(promoID, scheduledAt)
+	out, err := h.ledger.RunCampaign(ctx, h.client, key, chatinc.RunCampaignRequest{CampaignID: campaignID, Audiences: ev.Audiences})
+	if err != nil {
+		return RunInfo{}, classify(fmt.Errorf("handlers: scheduled run of promo %s at %s: %w", promoID, scheduledAt.UTC().Format(time.RFC3339), err))
+	}
+	info := RunInfo{PromoID: promoID, CampaignID: campaignID, RunID: out.RunID, Title: ev.Title, At: scheduledAt}
+	if h.observer != nil {
+		if err := h.observer.RunStarted(ctx, info); err != nil {
+			return info, classify(fmt.Errorf("handlers: run observer for run %s: %w", out.RunID, err))
+		}
+	}
+	return info, nil
+}

@@ -1,0 +1,38 @@
+package ledger
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Bucket is the default KV bucket of the ledger.
+const Bucket = "campaignflow_ledger"
+
+// CampaignKey is the ledger key of a promo's campaign.
+func CampaignKey(promoID string) string { return "promo." + promoID + ".campaign" }
+
+// RunKey is the ledger key of a promo's run at a time: "now" for an
+// immediate run (zero at), else the unix seconds of the requested time.
+func RunKey(promoID string, at time.Time) string {
+	if at.IsZero() {
+		return "promo." + promoID + ".run.now"
+	}
+	return "promo." + promoID + ".run." + strconv.FormatInt(at.Unix(), 10)
+}
+
+// CampaignRunKey is the ledger key of a run of a campaign named directly
+// (a config job) at a time.
+func CampaignRunKey(campaignID string, at time.Time) string {
+	return "campaign." + campaignID + ".run." + strconv.FormatInt(at.Unix(), 10)
+}
+
+// siblingsFilter is the KV filter of the keys next to key: "a.b.run.*".
+func siblingsFilter(key string) string {
+	if i := strings.LastIndexByte(key, '.'); i >= 0 {
+		return key[:i] + ".*"
+	}
+	return key
+}
+
+const campaignKeysFilter = "promo.*.campaign"

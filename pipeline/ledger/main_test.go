@@ -1,0 +1,56 @@
+package ledger
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/campaignflow/campaignflow/chatinc"
+	"github.com/campaignflow/campaignflow/chatinc/sandbox"
+	"github.com/campaignflow/campaignflow/chatinc/sandbox/sandboxtest"
+	"github.com/campaignflow/campaignflow/sources/natstest"
+	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// startJetStream runs an in-process nats-server with JetStream
+// (sources/natstest) and returns a JetStream context on it.
+func startJetStream(tb testing.TB) jetstream.JetStream {
+	tb.Helper()
+	_, url := natstest.RunJetStream(tb)
+	js, err := jetstream.New(natstest.Connect(tb, url))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return js
+}
+
+type env struct {
+	sb     *sandbox.Server
+	client *chatinc.Client
+	ledger *Ledger
+	now    time.Time
+}
+
+func newEnv(tb testing.TB, opts ...Option) *env {
+	tb.Helper()
+	ctx := context.Background()
+	js := startJetStream(tb)
+	kv, err := OpenBucket(ctx, js, "")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	sb, url := sandboxtest.Start(tb, sandbox.Options{ApproveAfter: time.Second})
+	c, err := chatinc.New(url, "test-key", chatinc.WithSleep(func(context.Context, time.Duration) error { return nil }))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &env{sb: sb, client: c, ledger: New(kv, opts...)}
+}
+
+func promoRequest(title string) chatinc.CreateCampaignRequest {
+	return chatinc.CreateCampaignRequest{Title: title, Message: "Hello there",
+		Options: chatinc.CampaignOptions{LanguageCode: "enUS", WhatsAppTemplateType: "MARKETING"}}
+}
