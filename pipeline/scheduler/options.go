@@ -1,0 +1,69 @@
+package scheduler
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+	"github.com/nats-io/nuid"
+)
+
+// Option configures a Scheduler.
+type Option func(*options)
+
+type options struct {
+	log       *slog.Logger
+	clock     clockwork.Clock
+	replica   string
+	ttl       time.Duration
+	jobs      []ConfigJob
+	observer  func(Outcome)
+	campaigns CampaignRunner
+	claimTTL  time.Duration
+}
+
+func defaultOptions() options {
+	host, _ := os.Hostname()
+	return options{
+		log:      slog.New(slog.DiscardHandler),
+		clock:    clockwork.NewRealClock(),
+		replica:  fmt.Sprintf("%s-%d-%s", host, os.Getpid(), nuid.Next()[:6]),
+		ttl:      DefaultLeaseTTL,
+		claimTTL: DefaultClaimTTL,
+	}
+}
+
+// WithLogger sets the logger.
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
+
+// WithClock sets the clock for gocron, the elector and tick times (tests use
+// a clockwork fake clock).
+func WithClock(c clockwork.Clock) Option { return func(o *options) { o.clock = c } }
+
+// WithReplicaID names this replica in the lease and in tick claims
+// (default host-pid-random).
+func WithReplicaID(id string) Option { return func(o *options) { o.replica = id } }
+
+// WithLeaseTTL sets the leader lease TTL (default 10s); it is renewed every TTL/3.
+func WithLeaseTTL(d time.Duration) Option { return func(o *options) { o.ttl = d } }
+
+// WithJobs adds the config file's schedules.
+func WithJobs(jobs []ConfigJob) Option { return func(o *options) { o.jobs = append(o.jobs, jobs...) } }
+
+// WithObserver is called after every tick this replica ran (or failed to run).
+func WithObserver(f func(Outcome)) Option { return func(o *options) { o.observer = f } }
+
+// WithCampaignRunner runs config jobs that name a campaign_id.
+func WithCampaignRunner(r CampaignRunner) Option { return func(o *options) { o.campaigns = r } }
+
+// DefaultClaimTTL is how long a tick claim is kept when the leases bucket
+// allows per-key TTLs.
+const DefaultClaimTTL = 24 * time.Hour
+
+// WithClaimTTL sets how long tick claims live (default 24h). It applies when
+// the leases bucket has LimitMarkerTTL set (per-key TTL); otherwise claims
+// stay until purged. A tick older than half of it relative to the job's last
+// tick is never run, so an expired claim cannot let a late tick run again.
+func WithClaimTTL(d time.Duration) Option { return func(o *options) { o.claimTTL = d } }
