@@ -23,6 +23,6 @@ built-in Chat Inc sandbox, which reaches nobody. Start with:
 	}
 	root.PersistentFlags().String("log-level", "info", "log level: debug, info, warn or error")
 	root.PersistentFlags().String("log-format", "auto", "log format: json, text, or auto (text on a terminal, else json)")
-	root.AddCommand(newSimCmd())
+	root.AddCommand(newSimCmd(), newRunCmd(), newDemoCmd())
 	return root
 }

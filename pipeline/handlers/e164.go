@@ -34,7 +34,10 @@ func (m NumberMapper) E164(n string) (string, error) {
 		return "", fmt.Errorf("not a phone number: %v", err)
 	}
 	if !phonenumbers.IsValidNumber(p) {
-		return "", fmt.Errorf("not a valid number for region %s", phonenumbers.GetRegionCodeForNumber(p)+orDefault(region))
+		if strings.HasPrefix(n, "+") {
+			return "", fmt.Errorf("not a valid number for country code +%d (no such number range)", p.GetCountryCode())
+		}
+		return "", fmt.Errorf("not a valid number for region %s%s", region, orDefault(region))
 	}
 	return phonenumbers.Format(p, phonenumbers.E164), nil
 }
@@ -43,5 +46,5 @@ func orDefault(region string) string {
 	if region == "" {
 		return ""
 	}
-	return " (default region " + region + ")"
+	return " (the default region; write numbers of other countries with +<country code>)"
 }

@@ -72,7 +72,14 @@ func (h *Handlers) run(ctx context.Context, ev *events.SendPromo, campaignID str
 	if err != nil {
 		return RunInfo{}, classify(fmt.Errorf("handlers: send-promo: run campaign %s of promo %s (%s): %w", campaignID, ev.PromoID, key, err))
 	}
-	info := RunInfo{PromoID: ev.PromoID, CampaignID: campaignID, RunID: out.RunID, Title: ev.Title, At: out.At}
+	// The poll plan counts from when the run starts by this worker's clock:
+	// the requested time, or now. (Chat Inc's own timestamp is on its clock,
+	// which the sandbox runs faster under --time-scale.)
+	start := h.now().UTC()
+	if !req.TimeToRun.IsZero() {
+		start = req.TimeToRun.UTC()
+	}
+	info := RunInfo{PromoID: ev.PromoID, CampaignID: campaignID, RunID: out.RunID, Title: ev.Title, At: start}
 	if h.observer != nil {
 		if err := h.observer.RunStarted(ctx, info); err != nil {
 			return info, classify(fmt.Errorf("handlers: send-promo: run observer for run %s: %w", out.RunID, err))

@@ -1,0 +1,41 @@
+package worker
+
+import (
+	"log/slog"
+
+	"github.com/campaignflow/campaignflow/pipeline"
+	"github.com/campaignflow/campaignflow/sinks"
+)
+
+type options struct {
+	log              *slog.Logger
+	publisherOptions []sinks.PublisherOption
+	randomPorts      bool
+	middleware       []pipeline.Middleware
+	observer         pipeline.RunnerObserver
+}
+
+// WithMiddleware wraps every handler (telemetry, logging).
+func WithMiddleware(mws ...pipeline.Middleware) Option {
+	return func(o *options) { o.middleware = append(o.middleware, mws...) }
+}
+
+// WithRunnerObserver sees every event's outcome (metrics).
+func WithRunnerObserver(obs pipeline.RunnerObserver) Option {
+	return func(o *options) { o.observer = obs }
+}
+
+// Option configures a Worker.
+type Option func(*options)
+
+// WithLogger sets the logger.
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
+
+// WithRandomPorts makes embedded NATS and the sandbox listen on free ports
+// (the demo and tests), instead of 4222 and 8089.
+func WithRandomPorts() Option { return func(o *options) { o.randomPorts = true } }
+
+// WithPublisherOptions passes options to the results publisher.
+func WithPublisherOptions(opts ...sinks.PublisherOption) Option {
+	return func(o *options) { o.publisherOptions = append(o.publisherOptions, opts...) }
+}

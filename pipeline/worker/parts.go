@@ -1,0 +1,164 @@
+package worker
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/time/rate"
+
+	"github.com/campaignflow/campaignflow/chatinc"
+	"github.com/campaignflow/campaignflow/chatinc/sandbox"
+	"github.com/campaignflow/campaignflow/pipeline"
+	"github.com/campaignflow/campaignflow/pipeline/handlers"
+	"github.com/campaignflow/campaignflow/pipeline/ledger"
+	"github.com/campaignflow/campaignflow/pipeline/results"
+	"github.com/campaignflow/campaignflow/pipeline/scheduler"
+	"github.com/campaignflow/campaignflow/sinks"
+	"github.com/campaignflow/campaignflow/sources"
+)
+
+func (w *Worker) startNATS(ctx context.Context) error {
+	url := w.cfg.NATS.URL
+	if url == "" {
+		host, port := "127.0.0.1", 4222
+		if h, p, err := net.SplitHostPort(w.cfg.NATS.Listen); err == nil {
+			host = h
+			port, _ = strconv.Atoi(p)
+		}
+		if w.opts.randomPorts {
+			port = -1
+		}
+		emb, err := sources.StartEmbedded(sources.EmbeddedOptions{StoreDir: w.cfg.NATS.DataDir, Host: host, Port: port})
+		if err != nil {
+			return err
+		}
+		w.embedded = emb
+		url = emb.URL()
+		w.log.Warn("no NATS URL given: running an EMBEDDED nats-server with JetStream", "url", url, "store", w.cfg.NATS.DataDir,
+			"hint", "natscli works against it: nats --server "+url+" stream ls")
+	}
+	opts := []nats.Option{nats.Name("campaignflow " + w.cfg.WorkerID), nats.MaxReconnects(-1), nats.ReconnectWait(250 * time.Millisecond),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err != nil { // nil: we closed it
+				w.log.Warn("NATS disconnected; reconnecting", "err", err)
+			}
+		}),
+		nats.ReconnectHandler(func(nc *nats.Conn) { w.log.Info("NATS reconnected", "url", nc.ConnectedUrlRedacted()) })}
+	if w.cfg.NATS.Creds != "" {
+		opts = append(opts, nats.UserCredentials(w.cfg.NATS.Creds))
+	}
+	nc, err := nats.Connect(url, opts...)
+	if err != nil {
+		return fmt.Errorf("worker: connecting to NATS at %s: %w", url, err)
+	}
+	w.nc = nc
+	w.js, err = jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(1024))
+	return err
+}
+
+func (w *Worker) startChatInc() error {
+	base, key := w.cfg.ChatIncURL(), w.cfg.ChatInc.APIKey
+	if w.cfg.SandboxMode() {
+		addr := w.cfg.Sandbox.Addr
+		if w.opts.randomPorts {
+			addr = "127.0.0.1:0"
+		}
+		so := sandbox.Options{ApproveAfter: w.cfg.Sandbox.ApproveAfter, TimeScale: w.cfg.Sandbox.TimeScale, Seed: w.cfg.Sandbox.Seed}
+		if w.cfg.Sandbox.Faults != "" {
+			f, err := sandbox.ParseFaults(w.cfg.Sandbox.Faults)
+			if err != nil {
+				return err
+			}
+			so.Faults = f
+		}
+		sim, err := sandbox.Start(addr, so)
+		if err != nil {
+			return err
+		}
+		w.sim = sim
+		base, key = sim.URL, "sandbox"
+		w.log.Warn("no CHATINC_API_KEY: using the built-in Chat Inc SANDBOX; nothing reaches real people", "url", sim.URL)
+	}
+	c, err := chatinc.New(base, key,
+		chatinc.WithRateLimit(rate.Limit(w.cfg.ChatInc.RateLimit), w.cfg.ChatInc.RateBurst),
+		chatinc.WithRetry(w.cfg.ChatInc.RetryMaxElapsed, uint(w.cfg.ChatInc.RetryMaxAttempts)),
+		chatinc.WithBatchSize(w.cfg.ChatInc.BatchSize), chatinc.WithTimeout(w.cfg.ChatInc.Timeout), chatinc.WithLogger(w.log))
+	if err != nil {
+		return err
+	}
+	w.client = c
+	return nil
+}
+
+func (w *Worker) startResults(ctx context.Context) error {
+	offsets := w.cfg.Results.PollOffsets
+	p, err := results.NewPoller(w.js, w.cfg.Names.JobsBucket, w.client, w.pub,
+		results.WithOffsets(offsets...), results.WithTimeScale(w.cfg.Results.TimeScale), results.WithLogger(w.log),
+		results.WithIsLeader(func(ctx context.Context) bool { return w.sched != nil && w.sched.Elector().Leading(ctx) }))
+	if err != nil {
+		return err
+	}
+	w.poller = p
+	return nil
+}
+
+// runObserver hands each started run to the poller.
+type runObserver struct{ p *results.Poller }
+
+func (o runObserver) RunStarted(ctx context.Context, info handlers.RunInfo) error {
+	return o.p.Schedule(ctx, info)
+}
+
+func (w *Worker) startHandlers() error {
+	l := ledger.New(w.top.Ledger, ledger.WithLogger(w.log))
+	h, err := handlers.New(w.client, l, w.pub,
+		handlers.WithJobs(w.top.Jobs), handlers.WithRunObserver(runObserver{w.poller}),
+		handlers.WithOpener(handlers.LocationOpener{JS: w.js, Policy: sources.LocationPolicy{AllowedDirs: w.cfg.CSV.AllowedDirs, AllowedHosts: w.cfg.CSV.AllowedHosts}}),
+		handlers.WithDefaultRegion(w.cfg.Mapping.DefaultRegion), handlers.WithBatchSize(w.cfg.ChatInc.BatchSize),
+		handlers.WithApproval(handlers.ApprovalPolicy{Initial: time.Second, Max: 15 * time.Second, Limit: w.cfg.Promo.ApprovalWait}),
+		handlers.WithLogger(w.log))
+	if err != nil {
+		return err
+	}
+	w.handlers = h
+	r := pipeline.NewRouter()
+	r.Use(pipeline.Recover())
+	r.Use(w.opts.middleware...)
+	h.Register(r)
+	w.runner = pipeline.NewRunner(w.js, w.cfg.Names, r.Handler(), pipeline.WithMaxDeliver(w.cfg.Consumer.MaxDeliver),
+		pipeline.WithRunnerLogger(w.log), pipeline.WithObserver(w.opts.observer))
+	return nil
+}
+
+func (w *Worker) startScheduler() error {
+	jobs := make([]scheduler.ConfigJob, len(w.cfg.Schedules))
+	for i, s := range w.cfg.Schedules {
+		jobs[i] = scheduler.ConfigJob(s)
+	}
+	s, err := scheduler.New(w.js, scheduler.Buckets{Jobs: w.cfg.Names.JobsBucket, Leases: w.cfg.Names.LeasesBucket}, w.handlers,
+		scheduler.WithJobs(jobs), scheduler.WithCampaignRunner(w.handlers), scheduler.WithReplicaID(w.cfg.WorkerID),
+		scheduler.WithLogger(w.log))
+	if err != nil {
+		return err
+	}
+	w.sched = s
+	return nil
+}
+
+func (w *Worker) startFileSink() error {
+	if w.cfg.Sinks.Dir == "" {
+		return nil
+	}
+	fs, err := sinks.NewFileSink(w.js, w.cfg.Names, sinks.FileSinkOptions{Dir: w.cfg.Sinks.Dir, Format: w.cfg.Sinks.Format,
+		WorkerID: w.cfg.WorkerID, RollSize: w.cfg.Sinks.RollSize, RollAge: w.cfg.Sinks.RollAge}, sinks.WithFileSinkLogger(w.log))
+	if err != nil {
+		return err
+	}
+	w.files = fs
+	return nil
+}

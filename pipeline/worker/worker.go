@@ -1,0 +1,200 @@
+// Package worker assembles campaignflow from its parts: NATS (embedded or
+// not), the Chat Inc client (or the embedded sandbox), the topology, the
+// event handlers behind the runner and the consumer, the scheduler, the
+// result poller, the file sink and the HTTP health endpoints. Parts start in
+// dependency order and stop in reverse.
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/campaignflow/campaignflow/chatinc"
+	"github.com/campaignflow/campaignflow/chatinc/sandbox"
+	"github.com/campaignflow/campaignflow/pipeline"
+	"github.com/campaignflow/campaignflow/pipeline/config"
+	"github.com/campaignflow/campaignflow/pipeline/handlers"
+	"github.com/campaignflow/campaignflow/pipeline/results"
+	"github.com/campaignflow/campaignflow/pipeline/scheduler"
+	"github.com/campaignflow/campaignflow/sinks"
+	"github.com/campaignflow/campaignflow/sources"
+)
+
+// Worker is a running campaignflow.
+type Worker struct {
+	cfg  *config.Config
+	log  *slog.Logger
+	opts options
+
+	embedded *sources.Embedded
+	sim      *sandbox.Running
+	nc       *nats.Conn
+	js       jetstream.JetStream
+	top      *sources.Topology
+	client   *chatinc.Client
+	pub      *sinks.Publisher
+	handlers *handlers.Handlers
+	runner   *pipeline.Runner
+	consumer *sources.Consumer
+	sched    *scheduler.Scheduler
+	poller   *results.Poller
+	files    *sinks.FileSink
+
+	wg      sync.WaitGroup
+	errs    chan error
+	cancel  context.CancelFunc
+	stopped bool
+}
+
+// New prepares a worker; Start starts it.
+func New(cfg *config.Config, opts ...Option) (*Worker, error) {
+	o := options{log: slog.New(slog.DiscardHandler)}
+	for _, f := range opts {
+		f(&o)
+	}
+	return &Worker{cfg: cfg, log: o.log, opts: o, errs: make(chan error, 8)}, nil
+}
+
+// Start brings every part up. On error, what was started is stopped.
+func (w *Worker) Start(ctx context.Context) (err error) {
+	defer func() {
+		if err != nil {
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			defer cancel()
+			_ = w.Shutdown(sctx)
+		}
+	}()
+	if err := w.startNATS(ctx); err != nil {
+		return err
+	}
+	if err := w.startChatInc(); err != nil {
+		return err
+	}
+	topo := sources.DefaultTopologyOptions()
+	topo.Replicas = max(w.cfg.NATS.Replicas, 1)
+	topo.AckWait, topo.MaxDeliver, topo.MaxAckPending = w.cfg.Consumer.AckWait, w.cfg.Consumer.MaxDeliver, w.cfg.Consumer.MaxAckPending
+	if w.top, err = sources.EnsureTopology(ctx, w.js, w.cfg.Names, topo); err != nil {
+		return err
+	}
+	w.pub = sinks.NewPublisher(w.js, w.cfg.Names, w.opts.publisherOptions...)
+	if err := w.startResults(ctx); err != nil {
+		return err
+	}
+	if err := w.startHandlers(); err != nil {
+		return err
+	}
+	if err := w.startScheduler(); err != nil {
+		return err
+	}
+	if err := w.startFileSink(); err != nil {
+		return err
+	}
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	w.cancel = cancel
+	w.consumer = sources.NewConsumer(w.js, w.cfg.Names.EventsStream, w.cfg.Names.EventsConsumer, w.runner.Process,
+		sources.WithConcurrency(w.cfg.Consumer.Concurrency), sources.WithAckWait(w.cfg.Consumer.AckWait),
+		sources.WithConsumerLogger(w.log), sources.WithConn(w.nc))
+	w.goRun("consumer", func() error { return w.consumer.Run(runCtx) })
+	w.goRun("scheduler", func() error { return w.sched.Run(runCtx) })
+	w.goRun("poller", func() error { return w.poller.Run(runCtx) })
+	if w.files != nil {
+		w.goRun("file sink", func() error { return w.files.Run(runCtx) })
+	}
+	w.log.Info("campaignflow worker started", "worker_id", w.cfg.WorkerID, "nats", w.nc.ConnectedUrlRedacted(),
+		"chatinc", w.client.BaseURL(), "sandbox", w.sim != nil, "embedded_nats", w.embedded != nil)
+	return nil
+}
+
+func (w *Worker) goRun(name string, f func() error) {
+	w.wg.Add(1)
+	go func() {
+		defer w.wg.Done()
+		if err := f(); err != nil && !errors.Is(err, context.Canceled) {
+			w.log.Error("part stopped with an error", "part", name, "err", err)
+			select {
+			case w.errs <- fmt.Errorf("%s: %w", name, err):
+			default:
+			}
+		}
+	}()
+}
+
+// Errors reports a part that stopped on its own with an error.
+func (w *Worker) Errors() <-chan error { return w.errs }
+
+// Run starts the worker, waits for ctx to end (or a part to fail), then
+// shuts down within the configured grace period plus 10s.
+func (w *Worker) Run(ctx context.Context) error {
+	if err := w.Start(ctx); err != nil {
+		return err
+	}
+	var runErr error
+	select {
+	case <-ctx.Done():
+		w.log.Info("shutting down", "grace", w.cfg.Consumer.Grace)
+	case runErr = <-w.errs:
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), w.cfg.Consumer.Grace+10*time.Second)
+	defer cancel()
+	if err := w.Shutdown(sctx); err != nil && runErr == nil {
+		runErr = err
+	}
+	return runErr
+}
+
+// Shutdown stops fetching, lets in-flight handlers finish within the grace
+// period (then cancels them: they nak), stops the scheduler, poller and file
+// sink, flushes results, drains NATS and stops what was embedded.
+func (w *Worker) Shutdown(ctx context.Context) error {
+	if w.stopped {
+		return nil
+	}
+	w.stopped = true
+	var errs []error
+	if w.consumer != nil {
+		gctx, cancel := context.WithTimeout(ctx, w.cfg.Consumer.Grace)
+		if err := w.consumer.Shutdown(gctx); err != nil {
+			w.log.Warn("grace period over; unfinished events were nak'ed", "err", err)
+		}
+		cancel()
+	}
+	if w.sched != nil {
+		errs = append(errs, w.sched.Shutdown(ctx))
+	}
+	if w.files != nil {
+		errs = append(errs, w.files.Shutdown(ctx))
+	}
+	if w.cancel != nil {
+		w.cancel()
+	}
+	w.wg.Wait()
+	if w.pub != nil {
+		errs = append(errs, w.pub.Flush(ctx))
+	}
+	if w.nc != nil {
+		_ = w.nc.Drain()
+		for i := 0; i < 200 && !w.nc.IsClosed(); i++ {
+			t := time.NewTimer(25 * time.Millisecond)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+			}
+			t.Stop()
+		}
+		w.nc.Close()
+	}
+	if w.sim != nil {
+		errs = append(errs, w.sim.Close(ctx))
+	}
+	if w.embedded != nil {
+		errs = append(errs, w.embedded.Shutdown(ctx))
+	}
+	return errors.Join(errs...)
+}
