@@ -24,5 +24,12 @@ built-in Chat Inc sandbox, which reaches nobody. Start with:
 	root.PersistentFlags().String("log-level", "info", "log level: debug, info, warn or error")
 	root.PersistentFlags().String("log-format", "auto", "log format: json, text, or auto (text on a terminal, else json)")
 	root.AddCommand(newSimCmd(), newRunCmd(), newDemoCmd())
+	for _, c := range commands {
+		root.AddCommand(c())
+	}
 	return root
 }
+
+// commands are added by the files that define them (func init), so each
+// command lives in its own file: cmd_<name>.go.
+var commands []func() *cobra.Command
