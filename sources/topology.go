@@ -86,16 +86,17 @@ func EnsureTopology(ctx context.Context, js jetstream.JetStream, names Names, op
 		return nil, err
 	}
 	for _, b := range []struct {
-		kv   *jetstream.KeyValue
-		name string
-		desc string
+		kv     *jetstream.KeyValue
+		name   string
+		desc   string
+		marker time.Duration // per-key TTLs (tick claims expire)
 	}{
-		{&t.Ledger, names.LedgerBucket, "campaignflow idempotency ledger"},
-		{&t.Jobs, names.JobsBucket, "campaignflow persisted schedules and result polls"},
-		{&t.Leases, names.LeasesBucket, "campaignflow scheduler leader lease and tick claims"},
+		{&t.Ledger, names.LedgerBucket, "campaignflow idempotency ledger", 0},
+		{&t.Jobs, names.JobsBucket, "campaignflow persisted schedules and result polls", 0},
+		{&t.Leases, names.LeasesBucket, "campaignflow scheduler leader lease and tick claims", time.Minute},
 	} {
 		if *b.kv, err = ensureBucket(ctx, js, jetstream.KeyValueConfig{Bucket: b.name, Description: b.desc,
-			Storage: jetstream.FileStorage, Replicas: opts.Replicas, History: 1}); err != nil {
+			Storage: jetstream.FileStorage, Replicas: opts.Replicas, History: 1, LimitMarkerTTL: b.marker}); err != nil {
 			return nil, err
 		}
 	}

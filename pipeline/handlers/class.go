@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"errors"
-	"time"
 
 	"github.com/campaignflow/campaignflow/chatinc"
 	"github.com/campaignflow/campaignflow/pipeline"
@@ -28,7 +27,10 @@ func classify(err error) error {
 	case errors.As(err, &ve), errors.Is(err, sources.ErrLocationRefused):
 		return pipeline.Validation(err)
 	case errors.As(err, &busy):
-		return pipeline.Transient(err, max(time.Until(busy.Until), time.Second))
+		// The holder is usually done in milliseconds: retry on the runner's
+		// backoff (1s, 2s, ...), which outlasts an expired claim of a
+		// crashed holder well within MaxDeliver.
+		return pipeline.Transient(err, 0)
 	case chatinc.IsTransient(err):
 		d, _ := chatinc.RetryAfter(err)
 		return pipeline.Transient(err, d)

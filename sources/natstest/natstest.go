@@ -74,3 +74,21 @@ func Connect(tb testing.TB, url string, opts ...nats.Option) *nats.Conn {
 	tb.Cleanup(nc.Close)
 	return nc
 }
+
+// Down shuts s down (as a crashed broker) and returns a function that starts
+// it again on the same port and store.
+func Down(tb testing.TB, s *server.Server) (restart func() *server.Server) {
+	tb.Helper()
+	dir := ""
+	if cfg := s.JetStreamConfig(); cfg != nil {
+		dir = cfg.StoreDir
+	}
+	_, portStr, _ := net.SplitHostPort(s.Addr().String())
+	port, _ := strconv.Atoi(portStr)
+	s.Shutdown()
+	s.WaitForShutdown()
+	return func() *server.Server {
+		ns, _ := start(tb, port, parentOfJetStreamDir(dir))
+		return ns
+	}
+}
