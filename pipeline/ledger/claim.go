@@ -102,6 +102,20 @@ func (c *Claim) Release(ctx context.Context) error {
 	return nil
 }
 
+// Abandon shortens the claim to after, for a holder that stops (its
+// context ended) not knowing whether its call took effect: the next worker
+// reconciles after that, instead of waiting out the whole claim TTL.
+func (c *Claim) Abandon(ctx context.Context, after time.Duration) error {
+	rec := c.Record
+	rec.ClaimedUntil = c.l.now().Add(after)
+	rev, err := c.l.kv.Update(ctx, c.Key, mustJSON(rec), c.revision)
+	if err != nil {
+		return fmt.Errorf("ledger: abandon claim on %s: %w", c.Key, err)
+	}
+	c.Record, c.revision = rec, rev
+	return nil
+}
+
 func (l *Ledger) get(ctx context.Context, key string) (Record, uint64, error) {
 	e, err := l.kv.Get(ctx, key)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/campaignflow/campaignflow/chatinc"
 )
@@ -43,12 +44,21 @@ func (l *Ledger) Do(ctx context.Context, key string, eff Effect) (Outcome, error
 	}
 	out, err := eff.Call(ctx)
 	if err != nil {
+		// The claim is settled even when ctx has ended (shutdown).
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
 		var amb *chatinc.AmbiguousError
 		if !errors.As(err, &amb) {
-			if rerr := claim.Release(ctx); rerr != nil {
+			if rerr := claim.Release(sctx); rerr != nil {
 				l.log.WarnContext(ctx, "ledger: release claim", "key", key, "err", rerr)
 			}
 			return Outcome{}, err
+		}
+		if ctx.Err() != nil {
+			if rerr := claim.Abandon(sctx, l.abandonAfter); rerr != nil {
+				l.log.WarnContext(ctx, "ledger: abandon claim", "key", key, "err", rerr)
+			}
+			return Outcome{}, fmt.Errorf("ledger: %s: stopped with the call's outcome unknown; the next attempt reconciles after %s: %w", key, l.abandonAfter, err)
 		}
 		found, rerr := false, error(nil)
 		out, found, rerr = eff.Reconcile(ctx, claim.Record)

@@ -17,6 +17,9 @@ type Ledger struct {
 	claimTTL time.Duration
 	skew     time.Duration
 	log      *slog.Logger
+	// abandonAfter is how long an abandoned claim (its holder stopped
+	// mid-call) still blocks others, for the call to land in Chat Inc.
+	abandonAfter time.Duration
 }
 
 // Option configures a Ledger.
@@ -39,7 +42,7 @@ func WithLogger(log *slog.Logger) Option { return func(l *Ledger) { l.log = log 
 
 // New returns a ledger on kv (see OpenBucket).
 func New(kv jetstream.KeyValue, opts ...Option) *Ledger {
-	l := &Ledger{kv: kv, now: time.Now, claimTTL: 2 * time.Minute, skew: time.Minute,
+	l := &Ledger{kv: kv, now: time.Now, claimTTL: 2 * time.Minute, skew: time.Minute, abandonAfter: 3 * time.Second,
 		log: slog.New(slog.DiscardHandler)}
 	for _, o := range opts {
 		o(l)

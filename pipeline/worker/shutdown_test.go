@@ -1,0 +1,78 @@
+package worker_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/campaignflow/campaignflow/chatinc/sandbox"
+	"github.com/campaignflow/campaignflow/pipeline/config"
+)
+
+func withGrace(d time.Duration) envOption {
+	return func(c *config.Config, _ *sandbox.Options) { c.Consumer.Grace = d }
+}
+
+// waitForRequest waits until the sandbox has seen a request to path.
+func waitForRequest(e *env, path string) {
+	e.t.Helper()
+	eventually(e.t, 15*time.Second, func() (bool, string) {
+		n := e.sim.State().Requests[path]
+		return n > 0, fmt.Sprintf("%d requests to %s", n, path)
+	})
+}
+
+// TestShutdownLetsInFlightEventsFinish: a promo whose create call is slow
+// is in flight when the worker is asked to stop; within the grace period it
+// finishes, is acked, and nothing is redelivered.
+func TestShutdownLetsInFlightEventsFinish(t *testing.T) {
+	e := newEnv(t, withGrace(10*time.Second), withFaults(sandbox.PathRunCampaign+"=latency@1x1:1500ms"))
+	seedAudience(e, "vip", 1)
+	e.publish("send-promo", "slow-1", promo("p-slow", "Slow", nil))
+	waitForRequest(e, sandbox.PathRunCampaign)
+	e.stop()
+	if cs := e.campaignsTitled("Slow"); len(cs) != 1 || len(cs[0].Runs) != 1 {
+		t.Fatalf("after a graceful stop: %+v, want the in-flight promo finished", cs)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := e.js.Consumer(ctx, e.cfg.Names.EventsStream, e.cfg.Names.EventsConsumer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := c.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.NumAckPending != 0 || info.NumPending != 0 || info.NumRedelivered != 0 {
+		t.Fatalf("consumer after graceful stop: pending %d, ack pending %d, redelivered %d; want all acked",
+			info.NumPending, info.NumAckPending, info.NumRedelivered)
+	}
+}
+
+// TestShutdownPastGraceNaksAndTheNextWorkerFinishes: a handler still busy
+// when the grace period ends is cancelled and its event nak'ed, never acked;
+// the next worker finishes it, once.
+func TestShutdownPastGraceNaksAndTheNextWorkerFinishes(t *testing.T) {
+	e := newEnv(t, withGrace(200*time.Millisecond), withFaults(sandbox.PathCreateCampaign+"=latency@1x1:3s"))
+	seedAudience(e, "vip", 1)
+	e.publish("send-promo", "slow-2", promo("p-slow-2", "Slow two", nil))
+	waitForRequest(e, sandbox.PathCreateCampaign)
+	start := time.Now()
+	e.stop()
+	if d := time.Since(start); d > 2500*time.Millisecond {
+		t.Fatalf("shutdown took %s with a 200ms grace", d)
+	}
+	if cs := e.campaignsTitled("Slow two"); len(cs) == 1 && len(cs[0].Runs) > 0 {
+		t.Fatalf("the cancelled handler must not have run the campaign: %+v", cs)
+	}
+	e.start()
+	e.settled(30 * time.Second)
+	if cs := e.campaignsTitled("Slow two"); len(cs) != 1 || len(cs[0].Runs) != 1 {
+		t.Fatalf("after restart: %+v, want one campaign with one run", cs)
+	}
+	if dl := e.deadLetters(); len(dl) != 0 {
+		t.Fatalf("dead letters: %+v", dl)
+	}
+}
