@@ -236,3 +236,12 @@ func (o *outcomes) count(out pipeline.Outcome) int {
 	defer o.mu.Unlock()
 	return o.n[out]
 }
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

@@ -115,7 +115,10 @@ func (o runObserver) RunStarted(ctx context.Context, info handlers.RunInfo) erro
 }
 
 func (w *Worker) startHandlers() error {
-	l := ledger.New(w.top.Ledger, ledger.WithLogger(w.log))
+	// A claim must outlast one Chat Inc call with all its retries, so a
+	// live holder is never taken over; a crashed holder's claim expires then.
+	claimTTL := w.cfg.ChatInc.RetryMaxElapsed + w.cfg.ChatInc.Timeout + 10*time.Second
+	l := ledger.New(w.top.Ledger, ledger.WithLogger(w.log), ledger.WithClaimTTL(claimTTL))
 	h, err := handlers.New(w.client, l, w.pub,
 		handlers.WithJobs(w.top.Jobs), handlers.WithRunObserver(runObserver{w.poller}),
 		handlers.WithOpener(handlers.LocationOpener{JS: w.js, Policy: sources.LocationPolicy{AllowedDirs: w.cfg.CSV.AllowedDirs, AllowedHosts: w.cfg.CSV.AllowedHosts}}),
