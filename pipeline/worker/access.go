@@ -64,3 +64,7 @@ func (w *Worker) ChatIncReachable(ctx context.Context) error {
 	_, err := w.client.RetrieveVariableGroups(ctx)
 	return err
 }
+
+// Leading reports whether this replica holds the scheduler's leader lease
+// (it runs scheduled ticks and result polls).
+func (w *Worker) Leading(ctx context.Context) bool { return w.sched != nil && w.sched.Elector().Leading(ctx) }

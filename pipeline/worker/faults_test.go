@@ -123,8 +123,8 @@ func TestDLQReplayOfAFixedEventProcessesItOnce(t *testing.T) {
 		t.Fatalf("dead letters %+v, want the promo as validation", dl)
 	}
 	e.publish("customer-segment-updated", "late-group", map[string]any{
-		"audience": map[string]string{"id": "vip", "name": "vip"},
-		"contacts": []map[string]any{{"number": "+27820000001", "attributes": map[string]string{"first_name": "A"}}},
+		"audience":       map[string]string{"id": "vip", "name": "vip"},
+		"contacts":       []map[string]any{{"number": "+27820000001", "attributes": map[string]string{"first_name": "A"}}},
 		"variable_group": map[string]any{"id": "late", "name": "late", "fields": []string{"first_name"}},
 	})
 	e.settled(15 * time.Second)
