@@ -77,6 +77,11 @@ func (w *Worker) Start(ctx context.Context) (err error) {
 	if err := w.startChatInc(); err != nil {
 		return err
 	}
+	if w.sim != nil {
+		if err := w.seedSandbox(ctx); err != nil {
+			return err
+		}
+	}
 	topo := sources.DefaultTopologyOptions()
 	topo.Replicas = max(w.cfg.NATS.Replicas, 1)
 	topo.AckWait, topo.MaxDeliver, topo.MaxAckPending = w.cfg.Consumer.AckWait, w.cfg.Consumer.MaxDeliver, w.cfg.Consumer.MaxAckPending
