@@ -175,13 +175,20 @@ func (e *env) campaignsTitled(title string) []sandbox.CampaignState {
 }
 
 // eventually polls cond until it holds or timeout passes.
-func eventually(t *testing.T, timeout time.Duration, cond func() (bool, string)) {
+func eventually(t *testing.T, timeout time.Duration, cond func() (bool, string), opts ...eventuallyOption) {
 	t.Helper()
+	var each func()
+	for _, o := range opts {
+		each = o.each
+	}
 	deadline := time.Now().Add(timeout)
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	last := ""
 	for {
+		if each != nil {
+			each()
+		}
 		ok, why := cond()
 		if ok {
 			return
@@ -193,6 +200,11 @@ func eventually(t *testing.T, timeout time.Duration, cond func() (bool, string))
 		<-tick.C
 	}
 }
+
+type eventuallyOption struct{ each func() }
+
+// withEach runs f before each check.
+func withEach(f func()) eventuallyOption { return eventuallyOption{each: f} }
 
 type syncBuffer struct {
 	mu sync.Mutex
