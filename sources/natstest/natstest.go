@@ -43,16 +43,7 @@ func start(tb testing.TB, port int, dir string) (*server.Server, string) {
 // as a crash-and-restart of the broker would.
 func Restart(tb testing.TB, s *server.Server) *server.Server {
 	tb.Helper()
-	dir := ""
-	if cfg := s.JetStreamConfig(); cfg != nil {
-		dir = cfg.StoreDir
-	}
-	_, portStr, _ := net.SplitHostPort(s.Addr().String())
-	port, _ := strconv.Atoi(portStr)
-	s.Shutdown()
-	s.WaitForShutdown()
-	ns, _ := start(tb, port, parentOfJetStreamDir(dir))
-	return ns
+	return Down(tb, s)()
 }
 
 // parentOfJetStreamDir undoes the "jetstream" suffix the server appends.
