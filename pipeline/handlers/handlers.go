@@ -34,6 +34,11 @@ type Handlers struct {
 	now      func() time.Time
 	sleep    func(ctx context.Context, d time.Duration) error
 	log      *slog.Logger
+	// coalesce is how long a segment event's contacts wait to share one
+	// Chat Inc call with other events for the same audience (0: off).
+	coalesce  time.Duration
+	audiences *coalescer[chatinc.Audience, chatinc.Contact]
+	groups    *coalescer[chatinc.VariableGroup, chatinc.VariableValues]
 }
 
 // New returns the handlers. reports receives one ingest report per ingest
@@ -45,12 +50,20 @@ func New(client ChatInc, l *ledger.Ledger, reports ReportPublisher, opts ...Opti
 	}
 	h := &Handlers{client: client, ledger: l, reports: reports, csv: NewCSVRows, batch: 1000,
 		numbers: NumberMapper{DefaultRegion: "ZA"}, approval: DefaultApprovalPolicy(),
-		now: time.Now, sleep: sleepCtx, log: slog.New(slog.DiscardHandler)}
+		now: time.Now, sleep: sleepCtx, log: slog.New(slog.DiscardHandler), coalesce: DefaultCoalesceWindow}
 	for _, o := range opts {
 		o(h)
 	}
+	h.audiences = newCoalescer(h.coalesce, h.batch, flushTimeout, h.flushAudience)
+	h.groups = newCoalescer(h.coalesce, h.batch, flushTimeout, h.flushGroup)
 	return h, nil
 }
+
+// DefaultCoalesceWindow is how long segment contacts wait for company.
+const DefaultCoalesceWindow = 5 * time.Millisecond
+
+// flushTimeout bounds a coalesced call (the client's retry budget is shorter).
+const flushTimeout = 5 * time.Minute
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)

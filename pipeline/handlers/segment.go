@@ -43,13 +43,13 @@ func (h *Handlers) Segment(ctx context.Context, eventID string, ev *events.Segme
 		}
 	}
 	if len(contacts) > 0 {
-		if _, err := h.client.CreateAudience(ctx, chatinc.Audience{ID: ev.Audience.ID, Name: nameOr(ev.Audience.Name, ev.Audience.ID),
-			Description: ev.Audience.Description, Contacts: contacts}); err != nil {
+		aud := chatinc.Audience{ID: ev.Audience.ID, Name: nameOr(ev.Audience.Name, ev.Audience.ID), Description: ev.Audience.Description}
+		if err := h.audiences.add(ctx, aud.ID, aud, contacts); err != nil {
 			return classify(fmt.Errorf("handlers: %s %s: add %d contacts to audience %q: %w", events.TypeSegmentUpdated, eventID, len(contacts), ev.Audience.ID, err))
 		}
 		if group != nil {
-			if _, err := h.client.CreateVariableGroup(ctx, chatinc.VariableGroup{ID: group.ID, Name: nameOr(group.Name, group.ID),
-				Description: group.Description, Fields: group.Fields, Values: values}); err != nil {
+			g := chatinc.VariableGroup{ID: group.ID, Name: nameOr(group.Name, group.ID), Description: group.Description, Fields: group.Fields}
+			if err := h.groups.add(ctx, groupKey(g), g, values); err != nil {
 				return classify(fmt.Errorf("handlers: %s %s: upsert %d values of variable group %q: %w", events.TypeSegmentUpdated, eventID, len(values), group.ID, err))
 			}
 		}
