@@ -1,0 +1,297 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+	"unicode/utf8"
+
+	"github.com/spf13/cobra"
+
+	"github.com/campaignflow/campaignflow/pipeline"
+)
+
+func init() { commands = append(commands, newDLQCmd) }
+
+// dlqTimeout bounds one dlq command (replay --all of a large DLQ included).
+const dlqTimeout = 5 * time.Minute
+
+func newDLQCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "dlq",
+		Short: "List, show, replay and purge the dead-letter stream",
+		Long: `dlq works on the dead-letter stream (CHATINC_DLQ, subjects <prefix>.dlq.<type>): events
+the worker gave up on, with the original payload and headers and the Campaignflow-* headers
+saying why (class validation, permanent, exhausted or decode).
+
+Replay re-publishes a dead letter to its original subject with a fresh Nats-Msg-Id and
+removes it from the DLQ only after the events stream acked the publish.`,
+		Example: `  campaignflow dlq list --type send-promo
+  campaignflow dlq show 12
+  campaignflow dlq replay 12
+  campaignflow dlq replay --all --type customer-segment-updated
+  campaignflow dlq purge --yes`,
+	}
+	addNATSFlags(cmd.PersistentFlags())
+	cmd.AddCommand(newDLQListCmd(), newDLQShowCmd(), newDLQReplayCmd(), newDLQPurgeCmd())
+	return cmd
+}
+
+// withDLQ connects and runs f on the dead-letter stream.
+func withDLQ(cmd *cobra.Command, f func(d *pipeline.DLQ, bus *busConn) error) error {
+	bus, err := connectBus(cmd)
+	if err != nil {
+		return err
+	}
+	defer bus.Close()
+	if _, err := bus.js.Stream(cmd.Context(), bus.names.DLQStream); err != nil {
+		return missingResource(fmt.Errorf("dlq: %w", err), "dead-letter stream", bus.names.DLQStream, bus.url)
+	}
+	return f(pipeline.NewDLQ(bus.js, bus.names), bus)
+}
+
+func newDLQListCmd() *cobra.Command {
+	var (
+		typ    string
+		asJSON bool
+	)
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List dead letters, oldest first: seq, time, type, class, reason, event id",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, cancel := commandContext(cmd, dlqTimeout)
+			defer cancel()
+			cmd.SetContext(ctx)
+			return withDLQ(cmd, func(d *pipeline.DLQ, _ *busConn) error {
+				dls, err := d.List(ctx, typ)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					enc := json.NewEncoder(cmd.OutOrStdout())
+					enc.SetIndent("", "  ")
+					if dls == nil {
+						dls = []pipeline.DeadLetter{}
+					}
+					return enc.Encode(dls)
+				}
+				writeDeadLetters(cmd.OutOrStdout(), dls, typ)
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVar(&typ, "type", "", "only dead letters of this event type")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON instead of a table")
+	return cmd
+}
+
+// writeDeadLetters prints the dead letters as a table.
+func writeDeadLetters(w io.Writer, dls []pipeline.DeadLetter, typ string) {
+	if len(dls) == 0 {
+		if typ != "" {
+			fmt.Fprintf(w, "no dead letters of type %s\n", typ)
+		} else {
+			fmt.Fprintln(w, "no dead letters")
+		}
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "SEQ\tFAILED AT\tTYPE\tCLASS\tREASON\tEVENT ID")
+	for _, dl := range dls {
+		at := "-"
+		if !dl.FailedAt.IsZero() {
+			at = dl.FailedAt.UTC().Format(time.RFC3339)
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", dl.Seq, at, orDash(dl.Type), orDash(dl.Class), orDash(oneLine(dl.Error, 72)), orDash(dl.EventID))
+	}
+	_ = tw.Flush()
+	fmt.Fprintf(w, "%d dead letter(s); `campaignflow dlq show SEQ` for headers and payload\n", len(dls))
+}
+
+func newDLQShowCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "show SEQ",
+		Short: "Show one dead letter: its headers and its payload, pretty-printed",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			seq, err := parseSeq(args[0])
+			if err != nil {
+				return err
+			}
+			ctx, cancel := commandContext(cmd, dlqTimeout)
+			defer cancel()
+			cmd.SetContext(ctx)
+			return withDLQ(cmd, func(d *pipeline.DLQ, _ *busConn) error {
+				dl, err := d.Show(ctx, seq)
+				if err != nil {
+					return err
+				}
+				writeDeadLetter(cmd.OutOrStdout(), dl)
+				return nil
+			})
+		},
+	}
+}
+
+// writeDeadLetter prints a dead letter's headers (sorted) and payload.
+func writeDeadLetter(w io.Writer, dl *pipeline.DeadLetter) {
+	fmt.Fprintf(w, "Dead letter %d on %s\n\nHeaders:\n", dl.Seq, dl.Subject)
+	keys := make([]string, 0, len(dl.Header))
+	for k := range dl.Header {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		for _, v := range dl.Header[k] {
+			fmt.Fprintf(w, "  %s: %s\n", k, v)
+		}
+	}
+	fmt.Fprintf(w, "\nPayload (%d bytes):\n", len(dl.Data))
+	var pretty bytes.Buffer
+	switch {
+	case json.Indent(&pretty, dl.Data, "  ", "  ") == nil:
+		fmt.Fprintf(w, "  %s\n", pretty.String())
+	case utf8.Valid(dl.Data):
+		fmt.Fprintf(w, "  %s\n", dl.Data)
+	default:
+		fmt.Fprintf(w, "  %q\n", dl.Data)
+	}
+}
+
+func newDLQReplayCmd() *cobra.Command {
+	var (
+		all bool
+		typ string
+	)
+	cmd := &cobra.Command{
+		Use:   "replay (SEQ | --all) [--type T]",
+		Short: "Re-publish dead letters to their original subject (fresh Nats-Msg-Id); remove each once acked",
+		Args: func(cmd *cobra.Command, args []string) error {
+			switch {
+			case all && len(args) > 0:
+				return fmt.Errorf("dlq replay: give SEQ or --all, not both")
+			case !all && len(args) != 1:
+				return fmt.Errorf("dlq replay: give the SEQ of one dead letter (see `campaignflow dlq list`) or --all")
+			case !all && typ != "":
+				return fmt.Errorf("dlq replay: --type filters --all; to replay one dead letter give only its SEQ")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx, cancel := commandContext(cmd, dlqTimeout)
+			defer cancel()
+			cmd.SetContext(ctx)
+			out := cmd.OutOrStdout()
+			return withDLQ(cmd, func(d *pipeline.DLQ, bus *busConn) error {
+				var seqs []uint64
+				if all {
+					dls, err := d.List(ctx, typ)
+					if err != nil {
+						return err
+					}
+					for _, dl := range dls {
+						seqs = append(seqs, dl.Seq)
+					}
+				} else {
+					seq, err := parseSeq(args[0])
+					if err != nil {
+						return err
+					}
+					seqs = []uint64{seq}
+				}
+				for i, seq := range seqs {
+					dl, err := d.Show(ctx, seq)
+					if err != nil {
+						return replayStopped(err, i, len(seqs))
+					}
+					newSeq, err := d.Replay(ctx, seq)
+					if err != nil {
+						return replayStopped(err, i, len(seqs))
+					}
+					fmt.Fprintf(out, "replayed dead letter %d (%s %s) to %s: stream %s seq %d; removed from the DLQ\n",
+						seq, orDash(dl.Type), orDash(dl.EventID), dl.OriginalSubject, bus.names.EventsStream, newSeq)
+				}
+				if all {
+					fmt.Fprintf(out, "%d dead letter(s) replayed\n", len(seqs))
+				}
+				return nil
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&all, "all", false, "replay every dead letter (of --type, if given)")
+	cmd.Flags().StringVar(&typ, "type", "", "with --all: only dead letters of this event type")
+	return cmd
+}
+
+func replayStopped(err error, done, total int) error {
+	if total == 1 {
+		return err
+	}
+	return fmt.Errorf("dlq replay stopped after %d of %d: %w", done, total, err)
+}
+
+func newDLQPurgeCmd() *cobra.Command {
+	var yes bool
+	cmd := &cobra.Command{
+		Use:   "purge --yes",
+		Short: "Remove every dead letter (needs --yes)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, cancel := commandContext(cmd, dlqTimeout)
+			defer cancel()
+			cmd.SetContext(ctx)
+			return withDLQ(cmd, func(d *pipeline.DLQ, bus *busConn) error {
+				s, err := bus.js.Stream(ctx, bus.names.DLQStream)
+				if err != nil {
+					return err
+				}
+				info, err := s.Info(ctx)
+				if err != nil {
+					return err
+				}
+				n := info.State.Msgs
+				if !yes {
+					return exitError{code: 1, msg: fmt.Sprintf("campaignflow: dlq purge would remove %d dead letter(s) from %s for good; rerun with --yes (see them first with `campaignflow dlq list`)", n, bus.names.DLQStream)}
+				}
+				if err := d.Purge(ctx); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "purged %d dead letter(s) from %s\n", n, bus.names.DLQStream)
+				return nil
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&yes, "yes", false, "really remove every dead letter")
+	return cmd
+}
+
+func parseSeq(s string) (uint64, error) {
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil || n == 0 {
+		return 0, fmt.Errorf("dlq: %q is not a sequence number; see the SEQ column of `campaignflow dlq list`", s)
+	}
+	return n, nil
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// oneLine squeezes s onto one line of at most n runes.
+func oneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}

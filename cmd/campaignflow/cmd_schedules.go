@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/spf13/cobra"
+
+	"github.com/campaignflow/campaignflow/pipeline/scheduler"
+)
+
+func init() { commands = append(commands, newSchedulesCmd) }
+
+const schedulesTimeout = time.Minute
+
+func newSchedulesCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "schedules",
+		Short: "List and cancel the persisted schedules",
+		Long: `schedules shows the cron jobs the worker runs: those of send-promo events with
+schedule.cron (stored in the campaignflow_jobs KV bucket) and those of schedules: in the
+config file (pass --config to see them). For each: next run and the last tick's outcome.
+
+cancel removes a stored promo schedule (as a schedule-cancelled event would); every
+worker unregisters it within moments. Config schedules are removed from the config file.`,
+		Example: `  campaignflow schedules list
+  campaignflow schedules list --config /etc/campaignflow/config.yaml
+  campaignflow schedules cancel bf-2026`,
+	}
+	addNATSFlags(cmd.PersistentFlags())
+	cmd.AddCommand(newSchedulesListCmd(), newSchedulesCancelCmd())
+	return cmd
+}
+
+// withScheduleBuckets connects and opens the jobs and leases buckets.
+func withScheduleBuckets(cmd *cobra.Command, f func(ctx context.Context, bus *busConn, jobs, leases jetstream.KeyValue) error) error {
+	ctx, cancel := commandContext(cmd, schedulesTimeout)
+	defer cancel()
+	bus, err := connectBus(cmd)
+	if err != nil {
+		return err
+	}
+	defer bus.Close()
+	jobs, err := bus.js.KeyValue(ctx, bus.names.JobsBucket)
+	if err != nil {
+		return missingResource(fmt.Errorf("schedules: %w", err), "KV bucket", bus.names.JobsBucket, bus.url)
+	}
+	leases, err := bus.js.KeyValue(ctx, bus.names.LeasesBucket)
+	if err != nil {
+		return missingResource(fmt.Errorf("schedules: %w", err), "KV bucket", bus.names.LeasesBucket, bus.url)
+	}
+	return f(ctx, bus, jobs, leases)
+}
+
+// configJobs are the config file's schedules in the scheduler's form.
+func configJobs(bus *busConn) []scheduler.ConfigJob {
+	out := make([]scheduler.ConfigJob, len(bus.cfg.Schedules))
+	for i, s := range bus.cfg.Schedules {
+		out[i] = scheduler.ConfigJob(s)
+	}
+	return out
+}
+
+func newSchedulesListCmd() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List schedules: id, source, cron and time zone, next run, last outcome",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return withScheduleBuckets(cmd, func(ctx context.Context, bus *busConn, jobs, leases jetstream.KeyValue) error {
+				st, err := scheduler.List(ctx, jobs, leases, configJobs(bus), time.Now())
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					if st == nil {
+						st = []scheduler.JobStatus{}
+					}
+					enc := json.NewEncoder(cmd.OutOrStdout())
+					enc.SetIndent("", "  ")
+					return enc.Encode(st)
+				}
+				writeSchedules(cmd.OutOrStdout(), st)
+				return nil
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON instead of a table")
+	return cmd
+}
+
+// writeSchedules prints the schedules as a table.
+func writeSchedules(w io.Writer, st []scheduler.JobStatus) {
+	if len(st) == 0 {
+		fmt.Fprintln(w, "no schedules (send-promo events with schedule.cron, or schedules: in the config file)")
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSOURCE\tCRON\tTIME ZONE\tNEXT RUN\tLAST RUN\tLAST OUTCOME")
+	for _, s := range st {
+		source := "config"
+		if s.Kind == scheduler.KindPromo {
+			source = "event"
+		}
+		if s.Problem != "" {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t-\t-\tunusable: %s\n", s.ID, source, orDash(s.Cron), orDash(s.TimeZone), oneLine(s.Problem, 80))
+			continue
+		}
+		next := "ended"
+		if !s.Next.IsZero() {
+			next = s.Next.Format(time.RFC3339)
+		}
+		last, outcome := "-", "never ran"
+		if !s.LastRun.IsZero() {
+			last = s.LastRun.Format(time.RFC3339)
+		}
+		if s.LastOutcome != "" {
+			outcome = oneLine(s.LastOutcome, 80)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, source, s.Cron, s.TimeZone, next, last, outcome)
+	}
+	_ = tw.Flush()
+}
+
+func newSchedulesCancelCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "cancel ID",
+		Short: "Remove a stored promo schedule (ID is promo.<promoId> or the promo id)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withScheduleBuckets(cmd, func(ctx context.Context, bus *busConn, jobs, _ jetstream.KeyValue) error {
+				if err := scheduler.Cancel(ctx, jobs, args[0], configJobs(bus)); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "cancelled schedule %s; running workers unregister it within moments\n", args[0])
+				return nil
+			})
+		},
+	}
+}

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/campaignflow/campaignflow/pipeline"
+)
+
+// deadLetter stores a dead letter as the runner writes one.
+func (e *opsEnv) deadLetter(t *testing.T, typ, eventID, class, reason, body string) {
+	t.Helper()
+	h := nats.Header{}
+	h.Set(pipeline.HeaderError, reason)
+	h.Set(pipeline.HeaderErrorClass, class)
+	h.Set(pipeline.HeaderAttempts, "1")
+	h.Set(pipeline.HeaderOriginalSubject, "chatinc.events."+typ)
+	h.Set(pipeline.HeaderOriginalSeq, "7")
+	h.Set(pipeline.HeaderFailedAt, "2026-11-25T09:00:00Z")
+	h.Set(pipeline.HeaderOriginalMsgID, eventID)
+	h.Set(pipeline.HeaderEventType, typ)
+	h.Set("Traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
+	if _, err := e.js.PublishMsg(context.Background(), &nats.Msg{Subject: "chatinc.dlq." + typ, Header: h, Data: []byte(body)}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestDLQListShowReplayPurge(t *testing.T) {
+	env := newOpsEnv(t)
+	env.deadLetter(t, "send-promo", "promo-1", "validation", "promo: buttons: url and input cannot be mixed", `{"event_id":"promo-1"}`)
+	env.deadLetter(t, "customer-segment-updated", "seg-1", "exhausted", "chatinc: 503 after 5 attempts", `{"event_id":"seg-1"}`)
+	env.deadLetter(t, "send-promo", "promo-2", "decode", "not JSON", `{"event_id":`)
+	nurl := []string{"--nats-url", env.url}
+
+	r := execOps(t, "", append([]string{"dlq", "list"}, nurl...)...)
+	if r.code() != 0 {
+		t.Fatalf("list: %v", r.err)
+	}
+	for _, want := range []string{"promo-1", "seg-1", "promo-2", "validation", "exhausted", "decode", "3 dead letter(s)"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("dlq list output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	r = execOps(t, "", append([]string{"dlq", "list", "--type", "send-promo", "--json"}, nurl...)...)
+	var listed []pipeline.DeadLetter
+	if err := json.Unmarshal([]byte(r.stdout), &listed); err != nil {
+		t.Fatalf("list --json: %v: %q", err, r.stdout)
+	}
+	if len(listed) != 2 || listed[0].EventID != "promo-1" || listed[1].Class != "decode" {
+		t.Errorf("list --type send-promo --json = %+v; want promo-1 then promo-2", listed)
+	}
+
+	r = execOps(t, "", append([]string{"dlq", "show", "1"}, nurl...)...)
+	for _, want := range []string{"Campaignflow-Error-Class: validation", "Campaignflow-Original-Subject: chatinc.events.send-promo", `"event_id": "promo-1"`} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("dlq show 1 lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if r := execOps(t, "", append([]string{"dlq", "show", "x1"}, nurl...)...); r.err == nil || !strings.Contains(r.err.Error(), "dlq list") {
+		t.Errorf("show of a bad seq: err %v; want a pointer to `dlq list`", r.err)
+	}
+
+	// Replay one: back on its original subject with a fresh id and the
+	// original headers (trace context) but not the Campaignflow-* ones.
+	r = execOps(t, "", append([]string{"dlq", "replay", "1"}, nurl...)...)
+	if r.code() != 0 {
+		t.Fatalf("replay 1: %v", r.err)
+	}
+	msg, err := env.topo.Events.GetMsg(context.Background(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msg.Subject != "chatinc.events.send-promo" || string(msg.Data) != `{"event_id":"promo-1"}` {
+		t.Errorf("replayed %s %q; want the original subject and payload", msg.Subject, msg.Data)
+	}
+	if id := msg.Header.Get("Nats-Msg-Id"); id == "" || id == "promo-1" {
+		t.Errorf("replayed Nats-Msg-Id %q; want a fresh one (the original would be dropped as a duplicate)", id)
+	}
+	if msg.Header.Get("Traceparent") == "" || msg.Header.Get(pipeline.HeaderErrorClass) != "" {
+		t.Errorf("replayed headers %v; want the original ones without Campaignflow-*", msg.Header)
+	}
+	if n := env.streamMsgs(t, env.topo.DLQ); n != 2 {
+		t.Errorf("DLQ holds %d after replaying one of 3, want 2", n)
+	}
+
+	// Replay --all --type: only that type.
+	r = execOps(t, "", append([]string{"dlq", "replay", "--all", "--type", "customer-segment-updated"}, nurl...)...)
+	if r.code() != 0 || !strings.Contains(r.stdout, "1 dead letter(s) replayed") {
+		t.Fatalf("replay --all --type: %v %q", r.err, r.stdout)
+	}
+	if n := env.streamMsgs(t, env.topo.Events); n != 2 {
+		t.Errorf("events stream holds %d after two replays, want 2", n)
+	}
+
+	// Purge needs --yes.
+	r = execOps(t, "", append([]string{"dlq", "purge"}, nurl...)...)
+	if r.code() != 1 || env.streamMsgs(t, env.topo.DLQ) != 1 {
+		t.Errorf("purge without --yes: exit %d, DLQ %d; want exit 1 and nothing removed", r.code(), env.streamMsgs(t, env.topo.DLQ))
+	}
+	r = execOps(t, "", append([]string{"dlq", "purge", "--yes"}, nurl...)...)
+	if r.code() != 0 || env.streamMsgs(t, env.topo.DLQ) != 0 {
+		t.Errorf("purge --yes: exit %d, DLQ %d; want 0 and empty", r.code(), env.streamMsgs(t, env.topo.DLQ))
+	}
+	r = execOps(t, "", append([]string{"dlq", "list"}, nurl...)...)
+	if !strings.Contains(r.stdout, "no dead letters") {
+		t.Errorf("list after purge: %q", r.stdout)
+	}
+}
+
+func TestDLQReplayArguments(t *testing.T) {
+	env := newOpsEnv(t)
+	for _, args := range [][]string{{"dlq", "replay"}, {"dlq", "replay", "1", "--all"}, {"dlq", "replay", "1", "--type", "send-promo"}} {
+		if r := execOps(t, "", append(args, "--nats-url", env.url)...); r.err == nil {
+			t.Errorf("%v: no error", args)
+		}
+	}
+}

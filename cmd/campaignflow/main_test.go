@@ -1,0 +1,11 @@
+package main
+
+import (
+	"testing"
+
+	"go.uber.org/goleak"
+)
+
+// TestMain fails the package when a test leaves a goroutine behind (the
+// commands start NATS connections and HTTP clients).
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
