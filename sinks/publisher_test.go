@@ -17,7 +17,7 @@ import (
 func results(t testing.TB) (jetstream.JetStream, *sources.Topology) {
 	t.Helper()
 	_, url := natstest.RunJetStream(t)
-	js, _ := jetstream.New(natstest.Connect(t, url), jetstream.WithPublishAsyncMaxPending(256))
+	js := natstest.JetStream(t, url, jetstream.WithPublishAsyncMaxPending(256))
 	top, err := sources.EnsureTopology(context.Background(), js, sources.DefaultNames(), sources.DefaultTopologyOptions())
 	if err != nil {
 		t.Fatal(err)

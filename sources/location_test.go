@@ -29,7 +29,7 @@ func TestOpenLocation(t *testing.T) {
 	defer ts.Close()
 	host := mustHost(ts.URL)
 	_, nurl := natstest.RunJetStream(t)
-	js, _ := jetstream.New(natstest.Connect(t, nurl))
+	js := natstest.JetStream(t, nurl)
 	obs, _ := js.CreateObjectStore(ctx, jetstream.ObjectStoreConfig{Bucket: "uploads"})
 	_, _ = obs.Put(ctx, jetstream.ObjectMeta{Name: "2026/11/bf.csv"}, bytes.NewReader([]byte("number\n1\n")))
 

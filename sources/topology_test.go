@@ -15,7 +15,7 @@ import (
 func TestEnsureTopology(t *testing.T) {
 	ctx := context.Background()
 	_, url := natstest.RunJetStream(t)
-	js, _ := jetstream.New(natstest.Connect(t, url))
+	js := natstest.JetStream(t, url)
 	names := sources.DefaultNames()
 	opts := sources.DefaultTopologyOptions()
 	top, err := sources.EnsureTopology(ctx, js, names, opts)
@@ -41,7 +41,7 @@ func TestEnsureTopology(t *testing.T) {
 func TestEnsureTopologyRefusesIncompatibleStream(t *testing.T) {
 	ctx := context.Background()
 	_, url := natstest.RunJetStream(t)
-	js, _ := jetstream.New(natstest.Connect(t, url))
+	js := natstest.JetStream(t, url)
 	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "CHATINC_EVENTS", Subjects: []string{"other.>"}, Storage: jetstream.MemoryStorage}); err != nil {
 		t.Fatal(err)
 	}

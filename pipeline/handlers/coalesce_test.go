@@ -88,7 +88,11 @@ func TestCoalescedRefusalFallsBackPerEvent(t *testing.T) {
 		}()
 	}
 	// all three are queued before the window ends; end it now
-	eventuallyTrue(t, func() bool { c.mu.Lock(); defer c.mu.Unlock(); return c.pending["aud"] != nil && c.pending["aud"].callers == 3 })
+	eventuallyTrue(t, func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return c.pending["aud"] != nil && c.pending["aud"].callers == 3
+	})
 	c.mu.Lock()
 	b := c.pending["aud"]
 	delete(c.pending, "aud")

@@ -20,11 +20,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 func startJetStream(tb testing.TB) jetstream.JetStream {
 	tb.Helper()
 	_, url := natstest.RunJetStream(tb)
-	js, err := jetstream.New(natstest.Connect(tb, url))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return js
+	return natstest.JetStream(tb, url)
 }
 
 type env struct {

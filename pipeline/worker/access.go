@@ -67,4 +67,6 @@ func (w *Worker) ChatIncReachable(ctx context.Context) error {
 
 // Leading reports whether this replica holds the scheduler's leader lease
 // (it runs scheduled ticks and result polls).
-func (w *Worker) Leading(ctx context.Context) bool { return w.sched != nil && w.sched.Elector().Leading(ctx) }
+func (w *Worker) Leading(ctx context.Context) bool {
+	return w.sched != nil && w.sched.Elector().Leading(ctx)
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // RunJetStream starts a nats-server with JetStream on a free loopback port,
@@ -64,6 +65,17 @@ func Connect(tb testing.TB, url string, opts ...nats.Option) *nats.Conn {
 	}
 	tb.Cleanup(nc.Close)
 	return nc
+}
+
+// JetStream connects to url (closed when the test ends) and returns its
+// JetStream context.
+func JetStream(tb testing.TB, url string, opts ...jetstream.JetStreamOpt) jetstream.JetStream {
+	tb.Helper()
+	js, err := jetstream.New(Connect(tb, url), opts...)
+	if err != nil {
+		tb.Fatalf("natstest: jetstream: %v", err)
+	}
+	return js
 }
 
 // Down shuts s down (as a crashed broker) and returns a function that starts
