@@ -6,10 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -24,6 +28,15 @@ const (
 	TableIngestReports     = "ingest_reports"
 )
 
+// Tables lists the warehouse tables, one directory each under the sink dir.
+var Tables = []string{TableCampaignSnapshots, TableContactOutcomes, TableIngestReports}
+
+// File formats (and file name extensions).
+const (
+	FormatParquet = "parquet"
+	FormatNDJSON  = "ndjson"
+)
+
 // FileSinkOptions configure a FileSink.
 type FileSinkOptions struct {
 	Dir      string        // root of the warehouse layout
@@ -32,30 +45,46 @@ type FileSinkOptions struct {
 	RollSize int64         // roll files at this many bytes (default 64 MiB)
 	RollAge  time.Duration // roll files this old (default 5m)
 	Durable  string        // consumer name (default campaignflow-files-<worker>)
+	// AckWait is the consumer's ack wait (default 2×RollAge+1m). A message
+	// redelivered while its first copy waits in an open file is skipped.
+	AckWait time.Duration
 }
 
 // FileSink derives warehouse files from the results stream with its own
-// durable consumer. Files are written under hidden temporary names and
-// renamed when complete, named after the last stream sequence they hold:
-// <dir>/<table>/dt=YYYY-MM-DD/part-<worker>-<seq>.<ext>. Messages are acked
-// only after their file is renamed, and on start the sink skips messages at
-// or below the highest committed sequence, so a crash neither loses nor
-// doubles a row.
+// durable consumer:
+//
+//	<dir>/<table>/dt=YYYY-MM-DD/part-<worker>-<seq>.<parquet|ndjson>
+//
+// where dt is the day (UTC) the message was stored and seq the highest stream
+// sequence the commit holds. Files are written under hidden temporary names
+// (.part-<worker>-*.tmp), fsynced, renamed to hidden .ready names, and the
+// commit is recorded in <dir>/.commit-<worker>-<seq>.json before the ready
+// files get their final names; only then are the messages acked. On start the
+// sink completes a recorded commit, deletes its unrecorded temporaries, and
+// resumes the consumer after the highest sequence in its files (or the
+// consumer's ack floor, if higher: a loader may have moved the files away),
+// so a crash at any point neither loses nor doubles a row, and no partial
+// file ever has a final name.
 type FileSink struct {
 	js    jetstream.JetStream
 	names sources.Names
 	o     FileSinkOptions
 	log   *slog.Logger
 	now   func() time.Time
+	crash func(point string) // test hook: called at each step of a commit
 
-	open      map[string]tableFile // by table + partition
-	pending   []jetstream.Msg
-	lastSeq   uint64 // highest stream sequence in the open files
-	committed uint64 // highest stream sequence in renamed files
-	opened    time.Time
-	stop      chan struct{}
-	done      chan struct{}
-	written   int64
+	open      map[string]tableFile // by table + "/" + day
+	pending   []jetstream.Msg      // messages whose rows are in open files
+	lastSeq   uint64               // every sequence up to here is written (open or committed) or terminated
+	committed uint64               // every sequence up to here is in a committed file (or terminated)
+	opened    time.Time            // when the first pending message arrived
+
+	stopOnce sync.Once
+	stop     chan struct{}
+	done     chan struct{}
+	written  atomic.Int64
+	skipped  atomic.Int64
+	held     atomic.Int64 // len(pending), for other goroutines
 }
 
 // FileSinkOption configures a FileSink.
@@ -64,22 +93,26 @@ type FileSinkOption func(*FileSink)
 // WithFileSinkLogger logs commits and errors.
 func WithFileSinkLogger(l *slog.Logger) FileSinkOption { return func(f *FileSink) { f.log = l } }
 
+// WithFileSinkClock sets the clock that ages open files (default time.Now).
+func WithFileSinkClock(now func() time.Time) FileSinkOption { return func(f *FileSink) { f.now = now } }
+
 // NewFileSink prepares a sink; Run consumes.
 func NewFileSink(js jetstream.JetStream, names sources.Names, o FileSinkOptions, opts ...FileSinkOption) (*FileSink, error) {
 	if o.Dir == "" {
 		return nil, errors.New("sinks: file sink needs a directory (--sink-dir or sinks.dir)")
 	}
 	if o.Format == "" {
-		o.Format = "parquet"
+		o.Format = FormatParquet
 	}
-	if o.Format != "parquet" && o.Format != "ndjson" {
-		return nil, fmt.Errorf("sinks: format %q must be parquet or ndjson", o.Format)
+	if o.Format != FormatParquet && o.Format != FormatNDJSON {
+		return nil, fmt.Errorf("sinks: sink format %q must be parquet or ndjson (--sink-format or sinks.format)", o.Format)
 	}
 	if o.WorkerID == "" {
 		o.WorkerID = "worker"
 	}
+	// File names are split on '-' and '.', so the worker id holds neither.
 	o.WorkerID = strings.Map(func(r rune) rune {
-		if r == '/' || r == '-' || r == ' ' || r == '.' {
+		if r == '/' || r == '\\' || r == '-' || r == ' ' || r == '.' {
 			return '_'
 		}
 		return r
@@ -90,11 +123,14 @@ func NewFileSink(js jetstream.JetStream, names sources.Names, o FileSinkOptions,
 	if o.RollAge <= 0 {
 		o.RollAge = 5 * time.Minute
 	}
+	if o.AckWait <= 0 {
+		o.AckWait = 2*o.RollAge + time.Minute
+	}
 	if o.Durable == "" {
 		o.Durable = "campaignflow-files-" + o.WorkerID
 	}
 	f := &FileSink{js: js, names: names, o: o, log: slog.New(slog.DiscardHandler), now: time.Now,
-		open: map[string]tableFile{}, stop: make(chan struct{}), done: make(chan struct{})}
+		crash: func(string) {}, open: map[string]tableFile{}, stop: make(chan struct{}), done: make(chan struct{})}
 	for _, opt := range opts {
 		opt(f)
 	}
@@ -102,20 +138,26 @@ func NewFileSink(js jetstream.JetStream, names sources.Names, o FileSinkOptions,
 }
 
 // Written counts rows written into committed files.
-func (f *FileSink) Written() int64 { return f.written }
+func (f *FileSink) Written() int64 { return f.written.Load() }
 
-// Run consumes the results stream until ctx ends or Shutdown.
+// Pending counts messages whose rows are in open files, waiting for the
+// next roll (and their ack).
+func (f *FileSink) Pending() int64 { return f.held.Load() }
+
+// Skipped counts redelivered messages skipped because their rows were
+// already written.
+func (f *FileSink) Skipped() int64 { return f.skipped.Load() }
+
+// Run consumes the results stream until ctx ends (open files are discarded,
+// their messages redelivered later) or Shutdown (open files are committed).
 func (f *FileSink) Run(ctx context.Context) error {
 	defer close(f.done)
 	if err := f.recover(); err != nil {
 		return err
 	}
-	cons, err := f.js.CreateOrUpdateConsumer(ctx, f.names.ResultsStream, jetstream.ConsumerConfig{
-		Durable: f.o.Durable, Description: "campaignflow warehouse file sink", AckPolicy: jetstream.AckExplicitPolicy,
-		FilterSubject: f.names.ResultsFilter(), AckWait: 5 * time.Minute, MaxAckPending: 100000, DeliverPolicy: jetstream.DeliverAllPolicy,
-	})
+	cons, err := f.consumer(ctx)
 	if err != nil {
-		return fmt.Errorf("sinks: file sink consumer: %w", err)
+		return err
 	}
 	for {
 		select {
@@ -125,18 +167,24 @@ func (f *FileSink) Run(ctx context.Context) error {
 			return f.commit()
 		default:
 		}
-		batch, err := cons.Fetch(500, jetstream.FetchMaxWait(500*time.Millisecond))
+		batch, err := cons.Fetch(500, jetstream.FetchMaxWait(250*time.Millisecond))
 		if err == nil {
 			for msg := range batch.Messages() {
-				if werr := f.write(msg); werr != nil {
-					f.log.Error("file sink: dropping an unreadable result (acked, logged)", "subject", msg.Subject(), "err", werr)
-					_ = msg.Term()
+				if err := f.write(msg); err != nil {
+					_ = f.abandon()
+					return err
+				}
+				if f.dueToRoll() {
+					if err := f.commit(); err != nil {
+						return err
+					}
 				}
 			}
 			err = batch.Error()
 		}
 		if err != nil && !errors.Is(err, jetstream.ErrNoMessages) && !errors.Is(err, context.DeadlineExceeded) {
-			f.log.Warn("file sink: fetch failed; retrying", "err", err)
+			f.log.Warn("file sink: fetching results failed; retrying in 1s", "stream", f.names.ResultsStream, "err", err)
+			f.pause(ctx, time.Second)
 		}
 		if f.dueToRoll() {
 			if err := f.commit(); err != nil {
@@ -146,86 +194,144 @@ func (f *FileSink) Run(ctx context.Context) error {
 	}
 }
 
+func (f *FileSink) pause(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	case <-f.stop:
+	}
+}
+
 // Shutdown commits what is open and stops.
 func (f *FileSink) Shutdown(ctx context.Context) error {
-	select {
-	case <-f.stop:
-	default:
-		close(f.stop)
-	}
+	f.stopOnce.Do(func() { close(f.stop) })
 	select {
 	case <-f.done:
 		return nil
 	case <-ctx.Done():
-		return ctx.Err()
+		return fmt.Errorf("sinks: file sink did not stop in time: %w", ctx.Err())
 	}
 }
 
+// consumer (re)creates the sink's durable consumer so that it delivers from
+// just after the last committed sequence: the files, not the consumer's
+// pending acks, say what is written. Unacked deliveries of a crashed run
+// are thereby redelivered now rather than after the ack wait, and those
+// already in a committed file are not delivered again.
+func (f *FileSink) consumer(ctx context.Context) (jetstream.Consumer, error) {
+	start := f.committed
+	old, err := f.js.Consumer(ctx, f.names.ResultsStream, f.o.Durable)
+	switch {
+	case err == nil:
+		if floor := old.CachedInfo().AckFloor.Stream; floor > start {
+			start = floor
+		}
+		if err := f.js.DeleteConsumer(ctx, f.names.ResultsStream, f.o.Durable); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+			return nil, fmt.Errorf("sinks: resetting file sink consumer %s: %w", f.o.Durable, err)
+		}
+	case !errors.Is(err, jetstream.ErrConsumerNotFound):
+		return nil, fmt.Errorf("sinks: looking up file sink consumer %s on stream %s (is the results stream there?): %w",
+			f.o.Durable, f.names.ResultsStream, err)
+	}
+	cfg := jetstream.ConsumerConfig{
+		Durable: f.o.Durable, Description: "campaignflow warehouse file sink", AckPolicy: jetstream.AckExplicitPolicy,
+		FilterSubject: f.names.ResultsFilter(), AckWait: f.o.AckWait, MaxAckPending: 100000,
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+	}
+	if start > 0 {
+		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, start+1
+	}
+	cons, err := f.js.CreateConsumer(ctx, f.names.ResultsStream, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("sinks: creating file sink consumer %s on stream %s: %w", f.o.Durable, f.names.ResultsStream, err)
+	}
+	f.committed, f.lastSeq = start, start
+	f.log.Info("file sink: consuming results", "consumer", f.o.Durable, "from_seq", start+1, "dir", f.o.Dir, "format", f.o.Format)
+	return cons, nil
+}
+
+// write puts msg's rows into the open files. An undecodable message is
+// terminated (and logged); only a failing file write is an error.
 func (f *FileSink) write(msg jetstream.Msg) error {
 	meta, err := msg.Metadata()
 	if err != nil {
-		return err
+		f.log.Error("file sink: dropping a message without JetStream metadata", "subject", msg.Subject(), "err", err)
+		_ = msg.Term()
+		return nil
 	}
-	if meta.Sequence.Stream <= f.committed {
-		return msg.Ack() // already in a committed file (redelivered after a crash)
+	seq := meta.Sequence.Stream
+	if seq <= f.lastSeq {
+		// A redelivery: its rows are already in a file. If that file is
+		// committed, ack; otherwise the first copy is acked with its file.
+		f.skipped.Add(1)
+		if seq <= f.committed {
+			_ = msg.Ack()
+		}
+		return nil
 	}
-	table, rows, day, err := f.decode(msg.Subject(), msg.Data(), meta.Timestamp)
+	table, rows, err := f.decode(msg.Subject(), msg.Data())
 	if err != nil {
-		return err
+		f.log.Error("file sink: dropping an unreadable result (terminated)", "subject", msg.Subject(), "seq", seq, "err", err)
+		_ = msg.Term()
+		f.lastSeq = seq
+		return nil
 	}
-	if len(f.open) == 0 {
+	if len(f.pending) == 0 {
 		f.opened = f.now()
 	}
-	key := table + "/" + day
-	tf, ok := f.open[key]
-	if !ok {
-		if tf, err = newTableFile(f.o.Format, table, filepath.Join(f.o.Dir, table, "dt="+day)); err != nil {
-			return err
+	if len(rows) > 0 {
+		day := meta.Timestamp.UTC().Format("2006-01-02")
+		key := table + "/" + day
+		tf, ok := f.open[key]
+		if !ok {
+			if tf, err = newTableFile(f.o.Format, table, filepath.Join(f.o.Dir, table, "dt="+day), f.o.WorkerID); err != nil {
+				return err
+			}
+			f.open[key] = tf
 		}
-		f.open[key] = tf
-	}
-	for _, r := range rows {
-		if err := tf.write(r); err != nil {
+		if err := tf.write(rows); err != nil {
 			return err
 		}
 	}
 	f.pending = append(f.pending, msg)
-	f.lastSeq = meta.Sequence.Stream
+	f.held.Store(int64(len(f.pending)))
+	f.lastSeq = seq
 	return nil
 }
 
-func (f *FileSink) decode(subject string, data []byte, ts time.Time) (string, []any, string, error) {
-	day := ts.UTC().Format("2006-01-02")
+func (f *FileSink) decode(subject string, data []byte) (string, []any, error) {
 	p := f.names.Prefix + ".results."
 	switch {
 	case strings.HasPrefix(subject, p+"campaign."):
 		var s CampaignSnapshot
 		if err := json.Unmarshal(data, &s); err != nil {
-			return "", nil, "", err
+			return "", nil, fmt.Errorf("sinks: decoding %s: %w", SchemaCampaignSnapshot, err)
 		}
-		return TableCampaignSnapshots, []any{s}, day, nil
+		return TableCampaignSnapshots, []any{s}, nil
 	case strings.HasPrefix(subject, p+"contacts."):
 		var b ContactOutcomeBatch
 		if err := json.Unmarshal(data, &b); err != nil {
-			return "", nil, "", err
+			return "", nil, fmt.Errorf("sinks: decoding %s: %w", SchemaContactOutcome, err)
 		}
 		rows := make([]any, len(b.Rows))
 		for i, r := range b.Rows {
 			rows[i] = r
 		}
-		return TableContactOutcomes, rows, day, nil
+		return TableContactOutcomes, rows, nil
 	case strings.HasPrefix(subject, p+"ingest."):
 		var r IngestReport
 		if err := json.Unmarshal(data, &r); err != nil {
-			return "", nil, "", err
+			return "", nil, fmt.Errorf("sinks: decoding %s: %w", SchemaIngestReport, err)
 		}
-		return TableIngestReports, []any{r}, day, nil
+		return TableIngestReports, []any{r}, nil
 	}
-	return "", nil, "", fmt.Errorf("sinks: no table for subject %s", subject)
+	return "", nil, fmt.Errorf("sinks: no warehouse table for subject %s", subject)
 }
 
 func (f *FileSink) dueToRoll() bool {
-	if len(f.open) == 0 {
+	if len(f.pending) == 0 {
 		return false
 	}
 	if f.now().Sub(f.opened) >= f.o.RollAge {
@@ -238,99 +344,213 @@ func (f *FileSink) dueToRoll() bool {
 	return size >= f.o.RollSize
 }
 
-// commit closes every open file (fsync), marks them ready, renames them to
-// their final names, then acks their messages.
+// commitRecord is the content of <dir>/.commit-<worker>-<seq>.json: the
+// ready files of one commit, relative to dir.
+type commitRecord struct {
+	Seq   uint64   `json:"seq"`
+	Files []string `json:"files"`
+}
+
+// commit closes every open file (fsync) under a hidden .ready name, records
+// the commit, gives the files their final names, then acks their messages.
 func (f *FileSink) commit() error {
-	if len(f.open) == 0 {
+	if len(f.pending) == 0 && len(f.open) == 0 {
 		return nil
 	}
-	name := fmt.Sprintf("part-%s-%d.%s", f.o.WorkerID, f.lastSeq, f.o.Format)
-	var ready []string
+	seq := f.lastSeq
+	name := fmt.Sprintf("part-%s-%d.%s", f.o.WorkerID, seq, f.o.Format)
+	var rec commitRecord
+	rec.Seq = seq
 	var rows int64
-	for _, tf := range f.open {
-		r, err := tf.finish(name)
+	for _, key := range slices.Sorted(maps.Keys(f.open)) {
+		tf := f.open[key]
+		ready, err := tf.finish(name)
 		if err != nil {
-			return fmt.Errorf("sinks: closing %s: %w", name, err)
+			_ = f.abandon()
+			return fmt.Errorf("sinks: finishing %s/%s: %w", key, name, err)
 		}
-		ready = append(ready, r)
+		delete(f.open, key)
+		rel, _ := filepath.Rel(f.o.Dir, ready)
+		rec.Files = append(rec.Files, rel)
 		rows += tf.rows()
 	}
-	for _, r := range ready {
-		if err := publishReady(r); err != nil {
+	if len(rec.Files) > 0 {
+		f.crash("sealed")
+		for _, r := range rec.Files {
+			if err := syncDir(filepath.Dir(filepath.Join(f.o.Dir, r))); err != nil {
+				return err
+			}
+		}
+		manifest, err := f.writeRecord(rec)
+		if err != nil {
 			return err
 		}
+		f.crash("recorded")
+		if err := f.complete(manifest, rec); err != nil {
+			return err
+		}
+		f.crash("renamed")
 	}
 	for _, m := range f.pending {
 		_ = m.Ack()
 	}
-	f.log.Info("file sink: files committed", "name", name, "files", len(ready), "rows", rows, "messages", len(f.pending))
-	f.written += rows
-	f.committed = f.lastSeq
+	if nc := f.js.Conn(); nc != nil {
+		// Acks are fire-and-forget; make sure they left before, say, a drain.
+		if err := nc.FlushTimeout(5 * time.Second); err != nil {
+			f.log.Warn("file sink: acks not confirmed sent; the messages will be skipped when redelivered", "err", err)
+		}
+	}
+	f.log.Info("file sink: files committed", "name", name, "files", len(rec.Files), "rows", rows, "messages", len(f.pending))
+	f.written.Add(rows)
+	f.committed = seq
 	f.open, f.pending = map[string]tableFile{}, nil
+	f.held.Store(0)
 	return nil
 }
 
-// abandon drops open files without committing (their messages are
-// redelivered): used when the context is cancelled mid-write.
+func (f *FileSink) recordPrefix() string { return ".commit-" + f.o.WorkerID + "-" }
+
+// writeRecord durably writes the commit record: the commit point.
+func (f *FileSink) writeRecord(rec commitRecord) (string, error) {
+	b, _ := json.Marshal(rec)
+	path := filepath.Join(f.o.Dir, f.recordPrefix()+strconv.FormatUint(rec.Seq, 10)+".json")
+	tmp := path + ".tmp"
+	if err := writeFileSync(tmp, b); err != nil {
+		return "", fmt.Errorf("sinks: recording commit %d in %s: %w", rec.Seq, f.o.Dir, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return "", fmt.Errorf("sinks: recording commit %d: %w", rec.Seq, err)
+	}
+	if err := syncDir(f.o.Dir); err != nil {
+		return "", fmt.Errorf("sinks: recording commit %d: %w", rec.Seq, err)
+	}
+	return path, nil
+}
+
+func writeFileSync(path string, b []byte) error {
+	fh, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := fh.Write(b); err != nil {
+		_ = fh.Close()
+		return err
+	}
+	if err := fh.Sync(); err != nil {
+		_ = fh.Close()
+		return err
+	}
+	return fh.Close()
+}
+
+// complete renames a recorded commit's ready files to their final names
+// (those already renamed are skipped) and removes the record.
+func (f *FileSink) complete(manifest string, rec commitRecord) error {
+	for _, r := range rec.Files {
+		ready := filepath.Join(f.o.Dir, r)
+		dir, base := filepath.Split(ready)
+		final := filepath.Join(dir, strings.TrimSuffix(strings.TrimPrefix(base, "."), ".ready"))
+		if err := os.Rename(ready, final); err != nil {
+			if _, serr := os.Stat(final); errors.Is(err, os.ErrNotExist) && serr == nil {
+				continue // renamed before a crash
+			}
+			return fmt.Errorf("sinks: publishing %s: %w", final, err)
+		}
+		if err := syncDir(dir); err != nil {
+			return fmt.Errorf("sinks: publishing %s: %w", final, err)
+		}
+	}
+	if err := os.Remove(manifest); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("sinks: removing commit record %s: %w", manifest, err)
+	}
+	return syncDir(f.o.Dir)
+}
+
+// abandon drops open files without committing and naks their messages so
+// they are redelivered: used when the context is cancelled mid-write.
 func (f *FileSink) abandon() error {
 	for _, tf := range f.open {
 		tf.discard()
 	}
+	for _, m := range f.pending {
+		_ = m.Nak()
+	}
 	f.open, f.pending = map[string]tableFile{}, nil
+	f.held.Store(0)
+	f.lastSeq = f.committed
 	return nil
 }
 
-// recover finishes renames of ready files, deletes unfinished temporaries,
-// and finds the highest committed sequence of this worker.
+// recover completes recorded commits, deletes this worker's unrecorded
+// temporary and ready files, and finds the highest committed sequence.
 func (f *FileSink) recover() error {
-	prefix := "part-" + f.o.WorkerID + "-"
-	return filepath.WalkDir(f.o.Dir, func(path string, d os.DirEntry, err error) error {
+	if err := os.MkdirAll(f.o.Dir, 0o755); err != nil {
+		return fmt.Errorf("sinks: creating sink dir %s: %w", f.o.Dir, err)
+	}
+	records, err := filepath.Glob(filepath.Join(f.o.Dir, f.recordPrefix()+"*"))
+	if err != nil {
+		return fmt.Errorf("sinks: %w", err)
+	}
+	for _, path := range records {
+		if strings.HasSuffix(path, ".tmp") {
+			_ = os.Remove(path) // never became a commit
+			continue
+		}
+		b, err := os.ReadFile(path)
 		if err != nil {
-			if os.IsNotExist(err) {
-				return nil
-			}
+			return fmt.Errorf("sinks: reading commit record %s: %w", path, err)
+		}
+		var rec commitRecord
+		if err := json.Unmarshal(b, &rec); err != nil {
+			return fmt.Errorf("sinks: commit record %s is damaged (move it away to start over): %w", path, err)
+		}
+		if err := f.complete(path, rec); err != nil {
 			return err
 		}
-		if d.IsDir() {
-			return nil
-		}
-		base := filepath.Base(path)
-		switch {
-		case strings.HasPrefix(base, "."+prefix) && strings.HasSuffix(base, ".ready"):
-			if err := publishReady(path); err != nil {
+		f.log.Info("file sink: completed a commit interrupted by a crash", "seq", rec.Seq, "files", len(rec.Files))
+	}
+	hidden := ".part-" + f.o.WorkerID + "-"
+	final := "part-" + f.o.WorkerID + "-"
+	for _, table := range Tables {
+		err := filepath.WalkDir(filepath.Join(f.o.Dir, table), func(path string, d os.DirEntry, err error) error {
+			if err != nil {
+				if errors.Is(err, os.ErrNotExist) {
+					return nil
+				}
 				return err
 			}
-			base = strings.TrimSuffix(strings.TrimPrefix(base, "."), ".ready")
-		case strings.HasPrefix(base, "."+prefix) && strings.HasSuffix(base, ".tmp"):
-			return os.Remove(path)
-		}
-		if strings.HasPrefix(base, prefix) {
-			num := strings.TrimPrefix(base, prefix)
-			if i := strings.IndexByte(num, '.'); i > 0 {
-				if seq, err := strconv.ParseUint(num[:i], 10, 64); err == nil && seq > f.committed {
+			base := d.Name()
+			switch {
+			case d.IsDir():
+			case strings.HasPrefix(base, hidden):
+				// An unfinished file, or a finished one whose commit was never recorded.
+				if err := os.Remove(path); err != nil {
+					return err
+				}
+			case strings.HasPrefix(base, final):
+				num, _, _ := strings.Cut(strings.TrimPrefix(base, final), ".")
+				if seq, err := strconv.ParseUint(num, 10, 64); err == nil && seq > f.committed {
 					f.committed = seq
 				}
 			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("sinks: recovering the sink dir %s: %w", f.o.Dir, err)
 		}
-		return nil
-	})
-}
-
-// publishReady renames .part-X.ready to part-X and syncs the directory.
-func publishReady(ready string) error {
-	dir, base := filepath.Split(ready)
-	final := filepath.Join(dir, strings.TrimSuffix(strings.TrimPrefix(base, "."), ".ready"))
-	if err := os.Rename(ready, final); err != nil {
-		return fmt.Errorf("sinks: publishing %s: %w", final, err)
 	}
-	return syncDir(dir)
+	f.lastSeq = f.committed
+	return nil
 }
 
 func syncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
-		return err
+		return fmt.Errorf("sinks: %w", err)
 	}
 	defer d.Close()
-	return d.Sync()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("sinks: fsync %s: %w", dir, err)
+	}
+	return nil
 }

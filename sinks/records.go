@@ -70,7 +70,7 @@ type ContactOutcomeBatch struct {
 type RowError struct {
 	Row    int    `json:"row" parquet:"row"`
 	Column string `json:"column" parquet:"column"`
-	Value  string `json:"value,omitempty" parquet:"-"`
+	Value  string `json:"value,omitempty" parquet:"-"` // the raw input (may be a phone number): NDJSON only
 	Reason string `json:"reason" parquet:"reason"`
 }
 
@@ -85,7 +85,7 @@ type IngestReport struct {
 	RowsTotal     int64      `json:"rows_total" parquet:"rows_total"`
 	RowsAccepted  int64      `json:"rows_accepted" parquet:"rows_accepted"`
 	RowsRejected  int64      `json:"rows_rejected" parquet:"rows_rejected"`
-	Rejected      []RowError `json:"rejected" parquet:"-"`
+	Rejected      []RowError `json:"rejected" parquet:"rejected,list"`
 	// RejectedOmitted counts rejected rows beyond the first 1000 listed in Rejected.
 	RejectedOmitted int64     `json:"rejected_omitted" parquet:"rejected_omitted"`
 	FinishedAt      time.Time `json:"finished_at" parquet:"finished_at,timestamp(millisecond)"`
