@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/campaignflow/campaignflow/pipeline/config"
+	"github.com/campaignflow/campaignflow/pipeline/telemetry"
 	"github.com/campaignflow/campaignflow/pipeline/worker"
 	"github.com/campaignflow/campaignflow/sinks"
 )
@@ -83,8 +84,17 @@ func runDemo(ctx context.Context, out io.Writer, o demoOptions) error {
 	cfg.Sinks.Dir = filepath.Join(dir, "warehouse")
 	cfg.Sinks.RollAge = time.Second
 	cfg.WorkerID = "demo"
-	log := o.log
-	w, err := worker.New(cfg, worker.WithLogger(log), worker.WithRandomPorts())
+	log := slog.New(telemetry.NewLogHandler(o.log.Handler()))
+	tel, err := telemetry.Setup(ctx, telemetry.WithLogger(log), telemetry.WithService("campaignflow", version))
+	if err != nil {
+		return err
+	}
+	defer func() { // after the worker's shutdown (deferred below)
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = tel.Shutdown(sctx)
+	}()
+	w, err := worker.New(cfg, worker.WithLogger(log), worker.WithRandomPorts(), worker.WithTelemetry(tel))
 	if err != nil {
 		return err
 	}

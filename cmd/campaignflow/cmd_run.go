@@ -1,13 +1,16 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/campaignflow/campaignflow/pipeline/config"
+	"github.com/campaignflow/campaignflow/pipeline/telemetry"
 	"github.com/campaignflow/campaignflow/pipeline/worker"
 )
 
@@ -35,11 +38,22 @@ finish within consumer.grace (25s), nak the rest and exit 0.`,
 				return err
 			}
 			log := newLogger(cfg, os.Stderr)
-			w, err := worker.New(cfg, worker.WithLogger(log))
+			tel, err := telemetry.Setup(cmd.Context(), telemetry.WithLogger(log), telemetry.WithService("campaignflow", version))
 			if err != nil {
 				return err
 			}
-			stopHTTP, err := startHTTP(cmd.Context(), cfg, w, log)
+			defer func() { // last: after the worker and the HTTP server stopped
+				sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				if err := tel.Shutdown(sctx); err != nil {
+					log.Warn("telemetry shutdown", "err", err)
+				}
+			}()
+			w, err := worker.New(cfg, worker.WithLogger(log), worker.WithTelemetry(tel))
+			if err != nil {
+				return err
+			}
+			stopHTTP, err := startHTTP(cmd.Context(), cfg, w, tel.MetricsHandler(), log)
 			if err != nil {
 				return err
 			}

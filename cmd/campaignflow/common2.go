@@ -9,6 +9,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/campaignflow/campaignflow/pipeline/config"
+	"github.com/campaignflow/campaignflow/pipeline/telemetry"
 )
 
 func asProblems(err error, p *config.Problems) bool { return errors.As(err, p) }
@@ -24,8 +25,9 @@ func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 			text = true
 		}
 	}
+	// NewLogHandler adds event_id, event_type and trace_id to lines about an event.
 	if text {
-		return slog.New(slog.NewTextHandler(w, opts))
+		return slog.New(telemetry.NewLogHandler(slog.NewTextHandler(w, opts)))
 	}
-	return slog.New(slog.NewJSONHandler(w, opts))
+	return slog.New(telemetry.NewLogHandler(slog.NewJSONHandler(w, opts)))
 }

@@ -12,8 +12,8 @@ import (
 	"github.com/campaignflow/campaignflow/pipeline/worker"
 )
 
-// startHTTP serves /healthz and /readyz on cfg.HTTPAddr.
-func startHTTP(ctx context.Context, cfg *config.Config, w *worker.Worker, log *slog.Logger) (func(), error) {
+// startHTTP serves /healthz, /readyz and (metrics not nil) /metrics on cfg.HTTPAddr.
+func startHTTP(ctx context.Context, cfg *config.Config, w *worker.Worker, metrics http.Handler, log *slog.Logger) (func(), error) {
 	if cfg.HTTPAddr == "" {
 		return func() {}, nil
 	}
@@ -33,6 +33,11 @@ func startHTTP(ctx context.Context, cfg *config.Config, w *worker.Worker, log *s
 		}
 		_, _ = rw.Write([]byte("ready\n"))
 	})
+	paths := "/healthz /readyz"
+	if metrics != nil {
+		mux.Handle("/metrics", metrics)
+		paths += " /metrics"
+	}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return nil, err
@@ -43,7 +48,7 @@ func startHTTP(ctx context.Context, cfg *config.Config, w *worker.Worker, log *s
 			log.Error("http server stopped", "err", err)
 		}
 	}()
-	log.Info("health endpoints", "addr", ln.Addr().String(), "paths", "/healthz /readyz")
+	log.Info("health endpoints", "addr", ln.Addr().String(), "paths", paths)
 	return func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()

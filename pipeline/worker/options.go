@@ -4,6 +4,7 @@ import (
 	"log/slog"
 
 	"github.com/campaignflow/campaignflow/pipeline"
+	"github.com/campaignflow/campaignflow/pipeline/telemetry"
 	"github.com/campaignflow/campaignflow/sinks"
 )
 
@@ -13,7 +14,14 @@ type options struct {
 	randomPorts      bool
 	middleware       []pipeline.Middleware
 	observer         pipeline.RunnerObserver
+	telemetry        *telemetry.Telemetry
 }
+
+// WithTelemetry traces and measures the worker with t: the event span
+// middleware (outermost), the Chat Inc transport, trace context on published
+// results, and the event, dead-letter, consumer, scheduler, snapshot and CSV
+// row metrics. The caller owns t (Setup and Shutdown).
+func WithTelemetry(t *telemetry.Telemetry) Option { return func(o *options) { o.telemetry = t } }
 
 // WithMiddleware wraps every handler (telemetry, logging).
 func WithMiddleware(mws ...pipeline.Middleware) Option {

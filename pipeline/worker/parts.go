@@ -18,6 +18,7 @@ import (
 	"github.com/campaignflow/campaignflow/pipeline/ledger"
 	"github.com/campaignflow/campaignflow/pipeline/results"
 	"github.com/campaignflow/campaignflow/pipeline/scheduler"
+	"github.com/campaignflow/campaignflow/pipeline/telemetry"
 	"github.com/campaignflow/campaignflow/sinks"
 	"github.com/campaignflow/campaignflow/sources"
 )
@@ -84,10 +85,14 @@ func (w *Worker) startChatInc() error {
 		base, key = sim.URL, "sandbox"
 		w.log.Warn("no CHATINC_API_KEY: using the built-in Chat Inc SANDBOX; nothing reaches real people", "url", sim.URL)
 	}
-	c, err := chatinc.New(base, key,
+	copts := []chatinc.Option{
 		chatinc.WithRateLimit(rate.Limit(w.cfg.ChatInc.RateLimit), w.cfg.ChatInc.RateBurst),
 		chatinc.WithRetry(w.cfg.ChatInc.RetryMaxElapsed, uint(w.cfg.ChatInc.RetryMaxAttempts)),
-		chatinc.WithBatchSize(w.cfg.ChatInc.BatchSize), chatinc.WithTimeout(w.cfg.ChatInc.Timeout), chatinc.WithLogger(w.log))
+		chatinc.WithBatchSize(w.cfg.ChatInc.BatchSize), chatinc.WithTimeout(w.cfg.ChatInc.Timeout), chatinc.WithLogger(w.log)}
+	if tel := w.opts.telemetry; tel != nil {
+		copts = append(copts, chatinc.WithTransport(tel.Transport(nil)))
+	}
+	c, err := chatinc.New(base, key, copts...)
 	if err != nil {
 		return err
 	}
@@ -97,7 +102,11 @@ func (w *Worker) startChatInc() error {
 
 func (w *Worker) startResults(ctx context.Context) error {
 	offsets := w.cfg.Results.PollOffsets
-	p, err := results.NewPoller(w.js, w.cfg.Names.JobsBucket, w.client, w.pub,
+	var pub results.Publisher = w.pub
+	if tel := w.opts.telemetry; tel != nil {
+		pub = tel.CountResults(w.pub)
+	}
+	p, err := results.NewPoller(w.js, w.cfg.Names.JobsBucket, w.client, pub,
 		results.WithOffsets(offsets...), results.WithTimeScale(w.cfg.Results.TimeScale), results.WithLogger(w.log),
 		results.WithIsLeader(func(ctx context.Context) bool { return w.sched != nil && w.sched.Elector().Leading(ctx) }))
 	if err != nil {
@@ -107,10 +116,17 @@ func (w *Worker) startResults(ctx context.Context) error {
 	return nil
 }
 
-// runObserver hands each started run to the poller.
-type runObserver struct{ p *results.Poller }
+// runObserver hands each started run to the poller (and its trace to the
+// telemetry, so the run's result publishes join it).
+type runObserver struct {
+	p   *results.Poller
+	tel *telemetry.Telemetry
+}
 
 func (o runObserver) RunStarted(ctx context.Context, info handlers.RunInfo) error {
+	if o.tel != nil {
+		o.tel.RememberRun(ctx, info.RunID)
+	}
 	return o.p.Schedule(ctx, info)
 }
 
@@ -119,8 +135,14 @@ func (w *Worker) startHandlers() error {
 	// live holder is never taken over; a crashed holder's claim expires then.
 	claimTTL := w.cfg.ChatInc.RetryMaxElapsed + w.cfg.ChatInc.Timeout + 10*time.Second
 	l := ledger.New(w.top.Ledger, ledger.WithLogger(w.log), ledger.WithClaimTTL(claimTTL))
-	h, err := handlers.New(w.client, l, w.pub,
-		handlers.WithJobs(w.top.Jobs), handlers.WithRunObserver(runObserver{w.poller}),
+	var reports handlers.ReportPublisher = w.pub
+	observer := w.opts.observer
+	if tel := w.opts.telemetry; tel != nil {
+		reports = tel.CountReports(w.pub)
+		observer = telemetry.MultiObserver(tel.RunnerObserver(), w.opts.observer)
+	}
+	h, err := handlers.New(w.client, l, reports,
+		handlers.WithJobs(w.top.Jobs), handlers.WithRunObserver(runObserver{w.poller, w.opts.telemetry}),
 		handlers.WithOpener(handlers.LocationOpener{JS: w.js, Policy: sources.LocationPolicy{AllowedDirs: w.cfg.CSV.AllowedDirs, AllowedHosts: w.cfg.CSV.AllowedHosts}}),
 		handlers.WithDefaultRegion(w.cfg.Mapping.DefaultRegion), handlers.WithBatchSize(w.cfg.ChatInc.BatchSize),
 		handlers.WithApproval(handlers.ApprovalPolicy{Initial: time.Second, Max: 15 * time.Second, Limit: w.cfg.Promo.ApprovalWait}),
@@ -130,11 +152,14 @@ func (w *Worker) startHandlers() error {
 	}
 	w.handlers = h
 	r := pipeline.NewRouter()
+	if tel := w.opts.telemetry; tel != nil {
+		r.Use(tel.Middleware()) // outermost: a recovered panic is inside the event's span
+	}
 	r.Use(pipeline.Recover())
 	r.Use(w.opts.middleware...)
 	h.Register(r)
 	w.runner = pipeline.NewRunner(w.js, w.cfg.Names, r.Handler(), pipeline.WithMaxDeliver(w.cfg.Consumer.MaxDeliver),
-		pipeline.WithRunnerLogger(w.log), pipeline.WithObserver(w.opts.observer))
+		pipeline.WithRunnerLogger(w.log), pipeline.WithObserver(observer))
 	return nil
 }
 
@@ -143,9 +168,12 @@ func (w *Worker) startScheduler() error {
 	for i, s := range w.cfg.Schedules {
 		jobs[i] = scheduler.ConfigJob(s)
 	}
-	s, err := scheduler.New(w.js, scheduler.Buckets{Jobs: w.cfg.Names.JobsBucket, Leases: w.cfg.Names.LeasesBucket}, w.handlers,
-		scheduler.WithJobs(jobs), scheduler.WithCampaignRunner(w.handlers), scheduler.WithReplicaID(w.cfg.WorkerID),
-		scheduler.WithLogger(w.log))
+	sopts := []scheduler.Option{scheduler.WithJobs(jobs), scheduler.WithCampaignRunner(w.handlers), scheduler.WithReplicaID(w.cfg.WorkerID),
+		scheduler.WithLogger(w.log)}
+	if tel := w.opts.telemetry; tel != nil {
+		sopts = append(sopts, scheduler.WithObserver(func(o scheduler.Outcome) { tel.ObserveTick(o.JobID, o.ScheduledAt, o.FinishedAt, o.OK()) }))
+	}
+	s, err := scheduler.New(w.js, scheduler.Buckets{Jobs: w.cfg.Names.JobsBucket, Leases: w.cfg.Names.LeasesBucket}, w.handlers, sopts...)
 	if err != nil {
 		return err
 	}
@@ -163,5 +191,31 @@ func (w *Worker) startFileSink() error {
 		return err
 	}
 	w.files = fs
+	return nil
+}
+
+// observeConsumer reports the events consumer's pending and ack-pending
+// counts through the telemetry, if any.
+func (w *Worker) observeConsumer() error {
+	tel := w.opts.telemetry
+	if tel == nil {
+		return nil
+	}
+	stream, name := w.cfg.Names.EventsStream, w.cfg.Names.EventsConsumer
+	stop, err := tel.ObserveConsumer(stream, name, func(ctx context.Context) (telemetry.ConsumerState, error) {
+		c, err := w.js.Consumer(ctx, stream, name)
+		if err != nil {
+			return telemetry.ConsumerState{}, err
+		}
+		info, err := c.Info(ctx)
+		if err != nil {
+			return telemetry.ConsumerState{}, err
+		}
+		return telemetry.ConsumerState{Pending: info.NumPending, AckPending: uint64(info.NumAckPending)}, nil
+	})
+	if err != nil {
+		return err
+	}
+	w.stopGauges = stop
 	return nil
 }

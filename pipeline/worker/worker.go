@@ -47,6 +47,8 @@ type Worker struct {
 	poller   *results.Poller
 	files    *sinks.FileSink
 
+	stopGauges func() error // stops the consumer gauges (telemetry)
+
 	wg      sync.WaitGroup
 	errs    chan error
 	cancel  context.CancelFunc
@@ -88,7 +90,11 @@ func (w *Worker) Start(ctx context.Context) (err error) {
 	if w.top, err = sources.EnsureTopology(ctx, w.js, w.cfg.Names, topo); err != nil {
 		return err
 	}
-	w.pub = sinks.NewPublisher(w.js, w.cfg.Names, w.opts.publisherOptions...)
+	pubOpts := w.opts.publisherOptions
+	if tel := w.opts.telemetry; tel != nil {
+		pubOpts = append([]sinks.PublisherOption{sinks.WithHeaderInjector(tel.InjectHeaders)}, pubOpts...)
+	}
+	w.pub = sinks.NewPublisher(w.js, w.cfg.Names, pubOpts...)
 	if err := w.startResults(ctx); err != nil {
 		return err
 	}
@@ -99,6 +105,9 @@ func (w *Worker) Start(ctx context.Context) (err error) {
 		return err
 	}
 	if err := w.startFileSink(); err != nil {
+		return err
+	}
+	if err := w.observeConsumer(); err != nil {
 		return err
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -180,6 +189,9 @@ func (w *Worker) Shutdown(ctx context.Context) error {
 		w.cancel()
 	}
 	w.wg.Wait()
+	if w.stopGauges != nil {
+		errs = append(errs, w.stopGauges())
+	}
 	if w.pub != nil {
 		errs = append(errs, w.pub.Flush(ctx))
 	}

@@ -1,0 +1,70 @@
+package telemetry_test
+
+import (
+	"fmt"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/campaignflow/campaignflow/chatinc/sandbox"
+)
+
+// TestMetricsAfterEvents processes segment events (one Chat Inc call is
+// refused with 429 once), a valid promo and an invalid one, then reads
+// /metrics and checks each family's series against what happened.
+func TestMetricsAfterEvents(t *testing.T) {
+	tel, _ := newTelemetry(t)
+	e := newEnv(t, tel, "test-key", slog.LevelInfo,
+		sandbox.Fault{Endpoint: "/v1/create/audience", Kind: "429", Rate: 1, Count: 1, RetryAfter: "0"})
+	snapshots := e.collect(e.cfg.Names.Prefix + ".results.campaign.>")
+	e.publish("customer-segment-updated", "seg-1", segment("vip", "+27820000001", "+27820000002", "not-a-number"), nil)
+	e.publish("customer-segment-updated", "seg-2", segment("gold", "+27820000003"), nil)
+	e.settled(15 * time.Second)
+	e.publish("send-promo", "promo-bad", map[string]any{"promo_id": "p-bad"}, nil)
+	e.publish("send-promo", "promo-1", promo("p-1", "Promo one", "vip"), nil)
+	e.settled(20 * time.Second)
+	eventually(t, 20*time.Second, func() (bool, string) { n := len(snapshots()); return n >= 1, fmt.Sprintf("%d snapshots", n) })
+
+	var fams = scrape(t, tel)
+	tests := []struct {
+		family  string
+		labels  map[string]string
+		want    float64
+		atLeast bool
+	}{
+		{"campaignflow_events_total", map[string]string{"event_type": "customer-segment-updated", "outcome": "ack"}, 2, false},
+		{"campaignflow_events_total", map[string]string{"event_type": "send-promo", "outcome": "ack"}, 1, false},
+		{"campaignflow_events_total", map[string]string{"event_type": "send-promo", "outcome": "dead_letter"}, 1, false},
+		{"campaignflow_dead_letters_total", map[string]string{"event_type": "send-promo", "class": "validation"}, 1, false},
+		{"campaignflow_handler_duration_seconds", map[string]string{"event_type": "customer-segment-updated", "result": "ok"}, 2, false},
+		{"campaignflow_handler_duration_seconds", map[string]string{"event_type": "send-promo", "result": "validation"}, 1, false},
+		{"campaignflow_chatinc_requests_total", map[string]string{"endpoint": "/v1/create/audience", "status": "429"}, 1, false},
+		{"campaignflow_chatinc_requests_total", map[string]string{"endpoint": "/v1/create/audience", "status": "200"}, 2, false},
+		{"campaignflow_chatinc_requests_total", map[string]string{"endpoint": "/v1/create/campaign", "status": "200"}, 1, false},
+		{"campaignflow_chatinc_requests_total", map[string]string{"endpoint": "/v1/run/campaign", "status": "200"}, 1, false},
+		{"campaignflow_chatinc_request_duration_seconds", map[string]string{"endpoint": "/v1/create/audience", "status": "200"}, 2, false},
+		{"campaignflow_chatinc_retryable_failures_total", map[string]string{"endpoint": "/v1/create/audience", "status": "429"}, 1, false},
+		{"campaignflow_csv_rows_total", map[string]string{"event_type": "customer-segment-updated", "result": "accepted"}, 3, false},
+		{"campaignflow_csv_rows_total", map[string]string{"event_type": "customer-segment-updated", "result": "rejected"}, 1, false},
+		{"campaignflow_snapshots_published_total", nil, 1, true},
+		{"campaignflow_consumer_pending", map[string]string{"stream": e.cfg.Names.EventsStream, "consumer": e.cfg.Names.EventsConsumer}, 0, false},
+		{"campaignflow_consumer_ack_pending", map[string]string{"stream": e.cfg.Names.EventsStream, "consumer": e.cfg.Names.EventsConsumer}, 0, false},
+	}
+	for _, tt := range tests {
+		got, ok := value(fams, tt.family, tt.labels)
+		switch {
+		case !ok:
+			t.Errorf("%s%v: no such series", tt.family, tt.labels)
+		case tt.atLeast && got < tt.want, !tt.atLeast && got != tt.want:
+			t.Errorf("%s%v = %v, want %v", tt.family, tt.labels, got, tt.want)
+		}
+	}
+	if v, ok := value(fams, "campaignflow_chatinc_retryable_failures_total", map[string]string{"status": "200"}); ok {
+		t.Errorf("a 200 counted as a retryable failure (%v)", v)
+	}
+	if t.Failed() {
+		for name := range fams {
+			t.Log("family:", name)
+		}
+	}
+}

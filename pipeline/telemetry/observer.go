@@ -1,0 +1,47 @@
+package telemetry
+
+import (
+	"context"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+
+	"github.com/campaignflow/campaignflow/pipeline"
+)
+
+// RunnerObserver counts settled events (and dead letters by class); pass it
+// to worker.WithRunnerObserver or pipeline.WithObserver.
+func (t *Telemetry) RunnerObserver() pipeline.RunnerObserver { return runnerObserver{t} }
+
+type runnerObserver struct{ t *Telemetry }
+
+func (o runnerObserver) OnOutcome(ctx context.Context, eventType string, outcome pipeline.Outcome, class pipeline.Class, _ time.Duration) {
+	typ := attribute.String("event_type", labelValue(eventType))
+	o.t.inst.events.Add(ctx, 1, metric.WithAttributes(typ, attribute.String("outcome", string(outcome))))
+	if outcome == pipeline.OutcomeDeadLetter {
+		o.t.inst.deadLetters.Add(ctx, 1, metric.WithAttributes(typ, attribute.String("class", class.String())))
+	}
+}
+
+// MultiObserver tells every non-nil observer.
+func MultiObserver(obs ...pipeline.RunnerObserver) pipeline.RunnerObserver {
+	var keep multiObserver
+	for _, o := range obs {
+		if o != nil {
+			keep = append(keep, o)
+		}
+	}
+	if len(keep) == 1 {
+		return keep[0]
+	}
+	return keep
+}
+
+type multiObserver []pipeline.RunnerObserver
+
+func (m multiObserver) OnOutcome(ctx context.Context, eventType string, outcome pipeline.Outcome, class pipeline.Class, d time.Duration) {
+	for _, o := range m {
+		o.OnOutcome(ctx, eventType, outcome, class, d)
+	}
+}

@@ -1,0 +1,73 @@
+package telemetry
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	noopmetric "go.opentelemetry.io/otel/metric/noop"
+)
+
+// Transport wraps base (nil: http.DefaultTransport) for the Chat Inc client
+// (chatinc.WithTransport): every request is a client span named
+// "chatinc <METHOD> <endpoint>", a child of the request's context (so of the
+// event's span inside a handler), and is counted and timed by endpoint and
+// status. The client retries inside; each try is one request here, so
+// campaignflow_chatinc_requests_total counts tries, and tries that failed
+// retryably are counted in campaignflow_chatinc_retryable_failures_total.
+func (t *Telemetry) Transport(base http.RoundTripper) http.RoundTripper {
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	counted := &countingTransport{base: base, inst: t.inst}
+	return otelhttp.NewTransport(counted,
+		otelhttp.WithTracerProvider(t.tp),
+		otelhttp.WithPropagators(t.prop),
+		// Our own request metrics carry the endpoint; otelhttp's would not.
+		otelhttp.WithMeterProvider(noopmetric.NewMeterProvider()),
+		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {
+			return "chatinc " + r.Method + " " + Endpoint(r)
+		}))
+}
+
+// Endpoint is the Chat Inc endpoint of r (its /v1/... path), or "other".
+func Endpoint(r *http.Request) string {
+	p := r.URL.Path
+	if !strings.HasPrefix(p, "/v1/") || len(p) > 64 {
+		return "other"
+	}
+	for _, c := range p {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '/' || c == '_' || c == '-') {
+			return "other"
+		}
+	}
+	return p
+}
+
+type countingTransport struct {
+	base http.RoundTripper
+	inst *instruments
+}
+
+func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	start := time.Now()
+	resp, err := c.base.RoundTrip(r)
+	status := "error"
+	retryable := err != nil
+	if err == nil {
+		status = strconv.Itoa(resp.StatusCode)
+		retryable = resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500
+	}
+	ctx := r.Context()
+	attrs := metric.WithAttributes(attribute.String("endpoint", Endpoint(r)), attribute.String("status", status))
+	c.inst.chatincRequests.Add(ctx, 1, attrs)
+	c.inst.chatincDuration.Record(ctx, time.Since(start).Seconds(), attrs)
+	if retryable {
+		c.inst.chatincRetry.Add(ctx, 1, attrs)
+	}
+	return resp, err
+}
