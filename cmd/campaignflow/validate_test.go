@@ -1,0 +1,247 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// writeValidateFile writes text to a file in a temporary directory.
+func writeValidateFile(t *testing.T, name, text string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestValidateConfigExample: the documented example is a valid config.
+func TestValidateConfigExample(t *testing.T) {
+	r := execOps(t, "", "validate", "--config", "../../deploy/config.example.yaml", "--ignore-env")
+	if r.code() != 0 {
+		t.Fatalf("exit %d, stderr:\n%s", r.code(), r.stderr)
+	}
+	if !strings.HasPrefix(r.stdout, "ok: config ../../deploy/config.example.yaml") || !strings.Contains(r.stdout, "sandbox") {
+		t.Errorf("stdout %q: want ok and a word on sandbox mode", r.stdout)
+	}
+}
+
+// TestValidateConfigListsEveryProblem: one run lists every problem of the
+// file, each with its key, and exits 1.
+func TestValidateConfigListsEveryProblem(t *testing.T) {
+	file := writeValidateFile(t, "bad.yaml", `
+colour: blue
+chatinc: {url: https://api.chatinc.com}
+consumer: {ack_wait: soon}
+schedules:
+  - {name: weekly, promo_id: p, cron: "every friday", time_zone: Mars/Olympus}
+`)
+	r := execOps(t, "", "validate", "--config", file, "--ignore-env")
+	if r.code() != 1 {
+		t.Fatalf("exit %d, want 1; stdout %q stderr %q", r.code(), r.stdout, r.stderr)
+	}
+	want := []string{
+		`unknown key "colour"`,
+		`consumer.ack_wait: "soon" is not a duration`,
+		`schedules[0].cron: "every friday"`,
+		`schedules[0].time_zone: "Mars/Olympus" is not a known time zone`,
+		"chatinc.api_key: required when chatinc.url is set",
+	}
+	for _, w := range want {
+		if !strings.Contains(r.stderr, w) {
+			t.Errorf("stderr does not list %q:\n%s", w, r.stderr)
+		}
+	}
+	if !strings.Contains(r.stderr, "has 5 problem(s)") || strings.Count(r.stderr, "\n  - ") != 5 {
+		t.Errorf("want exactly 5 problems listed:\n%s", r.stderr)
+	}
+	if r.stdout != "" {
+		t.Errorf("stdout %q, want nothing on failure", r.stdout)
+	}
+}
+
+// TestValidateConfigUsesEnvironment: the API key from CHATINC_API_KEY
+// completes a file that sets chatinc.url, as for `run`; --ignore-env checks
+// the file alone.
+func TestValidateConfigUsesEnvironment(t *testing.T) {
+	file := writeValidateFile(t, "prod.yaml", "chatinc: {url: https://api.chatinc.com}\nnats: {url: nats://nats:4222}\n")
+	t.Setenv("CHATINC_API_KEY", "canary-key-0001")
+	t.Setenv("CAMPAIGNFLOW_CONFIG", "")
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"with environment", []string{"validate", "--config", file}, 0, "Chat Inc at https://api.chatinc.com"},
+		{"file alone", []string{"validate", "--config", file, "--ignore-env"}, 1, "chatinc.api_key: required"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := execOps(t, "", tc.args...)
+			if r.code() != tc.code || !strings.Contains(r.stdout+r.stderr, tc.want) {
+				t.Fatalf("exit %d (want %d), output does not hold %q:\n%s%s", r.code(), tc.code, tc.want, r.stdout, r.stderr)
+			}
+			if strings.Contains(r.stdout+r.stderr, "canary-key-0001") {
+				t.Error("the API key was printed")
+			}
+		})
+	}
+}
+
+// TestValidateConfigUnreadable: a missing file, bad YAML and a value of the
+// wrong type are each reported with exit 1.
+func TestValidateConfigUnreadable(t *testing.T) {
+	tests := []struct {
+		name, file, want string
+	}{
+		{"missing file", filepath.Join(t.TempDir(), "nope.yaml"), "no such file"},
+		{"not YAML", writeValidateFile(t, "bad.yaml", "nats: [unclosed\n"), "not valid YAML"},
+		{"wrong type", writeValidateFile(t, "type.yaml", "consumer: {max_deliver: ten}\n"), "max_deliver"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := execOps(t, "", "validate", "--config", tc.file, "--ignore-env")
+			if r.code() != 1 || !strings.Contains(r.stderr, tc.want) {
+				t.Fatalf("exit %d, stderr does not hold %q:\n%s", r.code(), tc.want, r.stderr)
+			}
+		})
+	}
+}
+
+// TestValidateNeedsSomethingToCheck: no --config and no CAMPAIGNFLOW_CONFIG
+// is an error that says what to pass.
+func TestValidateNeedsSomethingToCheck(t *testing.T) {
+	t.Setenv("CAMPAIGNFLOW_CONFIG", "")
+	r := execOps(t, "", "validate")
+	if r.code() != 1 || r.err == nil || !strings.Contains(r.err.Error(), "--config FILE") {
+		t.Fatalf("exit %d, err %v", r.code(), r.err)
+	}
+}
+
+// TestValidateExampleEvents: each of the contract's example events (as
+// shipped in deploy/events) is valid.
+func TestValidateExampleEvents(t *testing.T) {
+	for _, typ := range []string{"customer-segment-updated", "audience-file-uploaded", "send-promo", "schedule-cancelled"} {
+		t.Run(typ, func(t *testing.T) {
+			file := "../../deploy/events/" + typ + ".json"
+			r := execOps(t, "", "validate", "event", typ, file)
+			if r.code() != 0 {
+				t.Fatalf("exit %d:\n%s", r.code(), r.stderr)
+			}
+			if want := "ok: " + typ + " " + file + "\n"; r.stdout != want {
+				t.Errorf("stdout %q, want %q", r.stdout, want)
+			}
+		})
+	}
+}
+
+// TestValidateBadEvents: an invalid event exits 1 and names each field at
+// fault by its JSON pointer, whether the schema or the worker's own rules
+// catch it.
+func TestValidateBadEvents(t *testing.T) {
+	const promo = `"event_id":"e1","title":"T","message":"Hi","audiences":["vip"]`
+	tests := []struct {
+		name, typ, body string
+		want            []string
+	}{
+		{"missing fields", "send-promo", `{"event_id":"e1","message":"Hi","audiences":["vip"]}`,
+			[]string{"/promo_id: is required", "/title: is required", "has 2 problem(s)"}},
+		{"button mix", "send-promo", `{"promo_id":"p",` + promo + `,"buttons":[` +
+			`{"text":"Shop","type":"url","url":"https://shop.example.com"},{"text":"Yes","type":"input","input":"yes"}]}`,
+			[]string{"/buttons: phone and url buttons can only be used together with each other"}},
+		{"bad cron", "send-promo", `{"promo_id":"p",` + promo + `,"schedule":{"cron":"every friday at nine"}}`,
+			[]string{"/schedule/cron:"}},
+		{"empty audience", "send-promo", `{"promo_id":"p","event_id":"e1","title":"T","message":"Hi","audiences":[]}`,
+			[]string{"/audiences:"}},
+		{"cloudevents envelope", "send-promo", `{"specversion":"1.0","id":"ce-1","type":"com.example.send-promo","source":"shop",` +
+			`"data":{"promo_id":"p",` + promo + `,"schedule":{"cron":"0 9 * * FRI","time_zone":"Mars/Olympus"}}}`,
+			[]string{"/data/schedule/time_zone:"}},
+		{"bad contact list", "customer-segment-updated", `{"event_id":"s1","audience":{"id":"vip"},"contacts":"none"}`,
+			[]string{"/contacts:"}},
+		{"cancel without promo", "schedule-cancelled", `{"event_id":"c1"}`, []string{"/promo_id: is required"}},
+		{"not JSON", "schedule-cancelled", `{"event_id":`, []string{"/: not a JSON object"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			file := writeValidateFile(t, "event.json", tc.body)
+			r := execOps(t, "", "validate", "event", tc.typ, file)
+			if r.code() != 1 {
+				t.Fatalf("exit %d, want 1; stdout %q stderr %q", r.code(), r.stdout, r.stderr)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(r.stderr, w) {
+					t.Errorf("stderr does not hold %q:\n%s", w, r.stderr)
+				}
+			}
+		})
+	}
+}
+
+// TestValidateEventInputs: stdin as "-", an unknown type and a missing file.
+func TestValidateEventInputs(t *testing.T) {
+	tests := []struct {
+		name, stdin string
+		args        []string
+		code        int
+		want        string
+	}{
+		{"stdin", `{"event_id":"c1","promo_id":"bf-2026"}`, []string{"schedule-cancelled", "-"}, 0, "ok: schedule-cancelled -"},
+		{"unknown type", "", []string{"send-coupon", "x.json"}, 1, `unknown event type "send-coupon"`},
+		{"missing file", "", []string{"send-promo", filepath.Join(t.TempDir(), "nope.json")}, 1, "cannot read it"},
+		{"empty stdin", "", []string{"send-promo", "-"}, 1, "it is empty"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := execOps(t, tc.stdin, append([]string{"validate", "event"}, tc.args...)...)
+			if r.code() != tc.code || !strings.Contains(r.stdout+r.stderr, tc.want) {
+				t.Fatalf("exit %d (want %d), output does not hold %q:\n%s%s", r.code(), tc.code, tc.want, r.stdout, r.stderr)
+			}
+		})
+	}
+}
+
+// TestValidatePointers: problem paths become RFC 6901 JSON pointers.
+func TestValidatePointers(t *testing.T) {
+	tests := []struct {
+		base, in string
+		want     []string
+	}{
+		{"", "buttons[1].url: must be https", []string{"/buttons/1/url: must be https"}},
+		{"", "variable_group.fields[0]: bad", []string{"/variable_group/fields/0: bad"}},
+		{"/data", "schedule.time_zone: unknown", []string{"/data/schedule/time_zone: unknown"}},
+		{"", "/: missing properties 'title', 'promo_id'", []string{"/title: is required (missing)", "/promo_id: is required (missing)"}},
+		{"", "/buttons/0: missing property 'text'", []string{"/buttons/0/text: is required (missing)"}},
+		{"", "/audiences: minItems: got 0, want 1", []string{"/audiences: minItems: got 0, want 1"}},
+		{"", "body is not a valid send-promo event: json: cannot unmarshal", []string{"/: body is not a valid send-promo event: json: cannot unmarshal"}},
+		{"", "columns.fields.first-name: bad", []string{"/columns/fields/first-name: bad"}},
+		{"", "/: missing property 'a/b~c'", []string{"/a~1b~0c: is required (missing)"}},
+	}
+	for _, tc := range tests {
+		got := pointerProblems(tc.base, tc.in)
+		if strings.Join(got, "|") != strings.Join(tc.want, "|") {
+			t.Errorf("pointerProblems(%q, %q) = %q, want %q", tc.base, tc.in, got, tc.want)
+		}
+	}
+}
+
+// FuzzValidatePointers: whatever a problem says, it comes out as lines that
+// each start with a JSON pointer under the base, and nothing panics.
+func FuzzValidatePointers(f *testing.F) {
+	for _, s := range []string{"buttons[1].url: x", "/: missing properties 'a', 'b'", "/x: y", "plain", "a.b[2][3].c: z", "[: ]", ""} {
+		f.Add("/data", s)
+		f.Add("", s)
+	}
+	f.Fuzz(func(t *testing.T, base, problem string) {
+		if base != "" && base != "/data" {
+			return
+		}
+		for _, line := range pointerProblems(base, problem) {
+			if !strings.HasPrefix(line, "/") || !strings.HasPrefix(line, base) || !strings.Contains(line, ": ") {
+				t.Fatalf("pointerProblems(%q, %q) gave %q", base, problem, line)
+			}
+		}
+	})
+}
