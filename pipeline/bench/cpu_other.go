@@ -1,0 +1,8 @@
+//go:build !unix
+
+package bench
+
+import "time"
+
+// cpuTime is unavailable here: the CPU metric is left out.
+func cpuTime() time.Duration { return 0 }
