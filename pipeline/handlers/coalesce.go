@@ -29,6 +29,7 @@ type coalescer[M, T any] struct {
 type batch[M, T any] struct {
 	meta    M
 	items   []T
+	ctx     context.Context // the first caller's, uncancelled: its trace and values carry the call
 	done    chan struct{}
 	err     error
 	callers int
@@ -54,7 +55,7 @@ func (c *coalescer[M, T]) add(ctx context.Context, key string, meta M, items []T
 		b = nil
 	}
 	if b == nil {
-		b = &batch[M, T]{meta: meta, done: make(chan struct{})}
+		b = &batch[M, T]{meta: meta, ctx: context.WithoutCancel(ctx), done: make(chan struct{})}
 		c.pending[key] = b
 		b.timer = time.AfterFunc(c.window, func() {
 			c.mu.Lock()
@@ -89,7 +90,7 @@ func (c *coalescer[M, T]) add(ctx context.Context, key string, meta M, items []T
 func (c *coalescer[M, T]) run(b *batch[M, T]) {
 	b.once.Do(func() {
 		b.timer.Stop()
-		ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+		ctx, cancel := context.WithTimeout(b.ctx, c.timeout)
 		defer cancel()
 		b.err = c.flush(ctx, b.meta, b.items)
 		close(b.done)
