@@ -36,7 +36,9 @@ type Consumer struct {
 	done     chan struct{}
 	hctx     context.Context
 	hcancel  context.CancelFunc
-	inflight sync.WaitGroup
+	inflight sync.WaitGroup // messages taken from the iterator and not yet settled
+	mu       sync.Mutex
+	live     map[jetstream.Msg]struct{} // the same messages, kept alive
 }
 
 // ConsumerOption configures a Consumer.
@@ -58,7 +60,8 @@ func WithConn(nc *nats.Conn) ConsumerOption { return func(c *Consumer) { c.nc = 
 // NewConsumer consumes stream/durable (which must exist: see EnsureTopology).
 func NewConsumer(js jetstream.JetStream, stream, durable string, h MessageHandler, opts ...ConsumerOption) *Consumer {
 	c := &Consumer{js: js, stream: stream, durable: durable, handler: h, concurrency: 16,
-		log: slog.New(slog.DiscardHandler), stop: make(chan struct{}), done: make(chan struct{})}
+		log: slog.New(slog.DiscardHandler), stop: make(chan struct{}), done: make(chan struct{}),
+		live: map[jetstream.Msg]struct{}{}}
 	for _, o := range opts {
 		o(c)
 	}
@@ -85,9 +88,28 @@ func (c *Consumer) Consumed() int64 { return c.consumed.Load() }
 
 // Run consumes until ctx ends or Shutdown is called. It recreates its pull
 // iterator when the server goes away and comes back.
+//
+// A reader hands messages to a fixed pool of Concurrency workers through a
+// queue of the same size; one keep-alive loop sends in-progress acks every
+// AckWait/3 for every message taken from the iterator and not yet settled
+// (queued or being handled), so neither a slow handler nor a full queue
+// causes a redelivery.
 func (c *Consumer) Run(ctx context.Context) error {
 	defer close(c.done)
-	sem := make(chan struct{}, c.concurrency)
+	queue := make(chan jetstream.Msg, c.concurrency)
+	var workers sync.WaitGroup
+	for range c.concurrency {
+		workers.Add(1)
+		go func() {
+			defer workers.Done()
+			c.work(ctx, queue)
+		}()
+	}
+	defer func() {
+		close(queue) // workers nak what is still queued and return
+		workers.Wait()
+	}()
+	var keepAlive sync.Once
 	backoff := 100 * time.Millisecond
 	for {
 		if c.stopping(ctx) {
@@ -103,11 +125,19 @@ func (c *Consumer) Run(ctx context.Context) error {
 			backoff = min(backoff*2, 5*time.Second)
 			continue
 		}
+		keepAlive.Do(func() { go c.keepAlive() })
 		backoff = 100 * time.Millisecond
 		c.lastErr.Store(nil)
-		c.consume(ctx, it, sem)
+		c.consume(ctx, it, queue)
 	}
 }
+
+// pullBatch is how many messages one pull request asks for: enough that
+// pulls overlap the handling (a batch per message pair of round trips would
+// bound the rate by the pull latency), few enough that messages waiting in
+// the client's buffer, which nothing keeps alive yet, are handled well
+// within AckWait.
+func (c *Consumer) pullBatch() int { return max(2*c.concurrency, 64) }
 
 func (c *Consumer) open(ctx context.Context) (jetstream.MessagesContext, error) {
 	cons, err := c.js.Consumer(ctx, c.stream, c.durable)
@@ -117,11 +147,12 @@ func (c *Consumer) open(ctx context.Context) (jetstream.MessagesContext, error) 
 	if c.ackWait == 0 {
 		c.ackWait = cons.CachedInfo().Config.AckWait
 	}
-	return cons.Messages(jetstream.PullMaxMessages(c.concurrency), jetstream.PullHeartbeat(2*time.Second))
+	return cons.Messages(jetstream.PullMaxMessages(c.pullBatch()), jetstream.PullHeartbeat(2*time.Second))
 }
 
-// consume hands messages to handlers until the iterator breaks or we stop.
-func (c *Consumer) consume(ctx context.Context, it jetstream.MessagesContext, sem chan struct{}) {
+// consume queues messages for the workers until the iterator breaks or we
+// stop.
+func (c *Consumer) consume(ctx context.Context, it jetstream.MessagesContext, queue chan<- jetstream.Msg) {
 	stopIt := make(chan struct{})
 	defer close(stopIt)
 	go func() {
@@ -149,45 +180,81 @@ func (c *Consumer) consume(ctx context.Context, it jetstream.MessagesContext, se
 		}
 		failures = 0
 		c.lastErr.Store(nil)
+		c.track(msg)
 		select {
-		case sem <- struct{}{}:
+		case queue <- msg:
 		case <-c.stop:
-			_ = msg.Nak()
+			c.settleUnhandled(msg)
 			return
 		case <-ctx.Done():
-			_ = msg.Nak()
+			c.settleUnhandled(msg)
 			return
 		}
-		c.consumed.Add(1)
-		c.inflight.Add(1)
-		go func() {
-			defer func() { <-sem; c.inflight.Done() }()
-			c.handle(msg)
-		}()
 	}
 }
 
-// handle runs the handler while sending in-progress acks every AckWait/3.
-func (c *Consumer) handle(msg jetstream.Msg) {
-	done := make(chan struct{})
+// work handles queued messages; once stopping, it naks them instead.
+func (c *Consumer) work(ctx context.Context, queue <-chan jetstream.Msg) {
+	for msg := range queue {
+		if c.stopping(ctx) {
+			c.settleUnhandled(msg)
+			continue
+		}
+		c.consumed.Add(1)
+		c.handler(c.hctx, msg)
+		c.untrack(msg)
+	}
+}
+
+// settleUnhandled hands a message that was never handled back at once.
+func (c *Consumer) settleUnhandled(msg jetstream.Msg) {
+	_ = msg.Nak()
+	c.untrack(msg)
+}
+
+// track counts msg as in flight (Shutdown waits for it) and keeps it alive.
+func (c *Consumer) track(msg jetstream.Msg) {
+	c.inflight.Add(1)
+	c.mu.Lock()
+	c.live[msg] = struct{}{}
+	c.mu.Unlock()
+}
+
+func (c *Consumer) untrack(msg jetstream.Msg) {
+	c.mu.Lock()
+	delete(c.live, msg)
+	c.mu.Unlock()
+	c.inflight.Done()
+}
+
+// keepAlive sends an in-progress ack for every tracked message every
+// AckWait/3.
+func (c *Consumer) keepAlive() {
 	every := c.ackWait / 3
 	if every <= 0 {
 		every = 10 * time.Second
 	}
-	go func() {
-		t := time.NewTicker(every)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				_ = msg.InProgress()
-			}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	var batch []jetstream.Msg
+	for {
+		select {
+		case <-t.C:
+		case <-c.hctx.Done():
+			return
+		case <-c.done:
+			return
 		}
-	}()
-	defer close(done)
-	c.handler(c.hctx, msg)
+		batch = batch[:0]
+		c.mu.Lock()
+		for m := range c.live {
+			batch = append(batch, m)
+		}
+		c.mu.Unlock()
+		for _, m := range batch {
+			_ = m.InProgress()
+		}
+	}
 }
 
 func (c *Consumer) stopping(ctx context.Context) bool {

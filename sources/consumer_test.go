@@ -157,3 +157,44 @@ func TestConsumerResumesAfterServerRestart(t *testing.T) {
 		t.Fatalf("%d distinct messages after restart, want 100", len(s.ids))
 	}
 }
+
+// TestQueuedMessagesAreKeptAlive: with one worker busy for three AckWaits,
+// the messages already taken from the server and waiting for a worker are
+// kept alive too, so nothing is delivered twice.
+func TestQueuedMessagesAreKeptAlive(t *testing.T) {
+	opts := sources.DefaultTopologyOptions()
+	opts.AckWait = 600 * time.Millisecond
+	e, top := setup(t, opts)
+	var mu sync.Mutex
+	deliveries := map[string]int{}
+	release := make(chan struct{})
+	handled := make(chan struct{}, 10)
+	c := sources.NewConsumer(e.js, top.Names.EventsStream, top.Names.EventsConsumer, func(ctx context.Context, m jetstream.Msg) {
+		mu.Lock()
+		deliveries[string(m.Data())]++
+		mu.Unlock()
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+		_ = m.Ack()
+		handled <- struct{}{}
+	}, sources.WithConcurrency(1))
+	run(t, c)
+	publishN(t, e.js, 0, 3)
+	<-time.After(3 * opts.AckWait) // the worker is busy with the first; two wait
+	close(release)
+	for range 3 {
+		<-handled
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(deliveries) != 3 {
+		t.Fatalf("handled %v, want 3 distinct messages", deliveries)
+	}
+	for id, n := range deliveries {
+		if n != 1 {
+			t.Errorf("message %s delivered %d times, want 1", id, n)
+		}
+	}
+}

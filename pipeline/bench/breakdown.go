@@ -13,7 +13,7 @@ import (
 
 // IngestConsumerOnly consumes the n stored events with sources.Consumer and
 // a callback that only acks, without the runner: Ack (fire and forget, as
-// the raw anchor) or DoubleAck (waits for the server, as the runner does).
+// the raw anchor) or DoubleAck (waits for the server; the runner used it before plain acks).
 // It splits the ingest gap between the consume loop and the runner.
 func (b *Bus) IngestConsumerOnly(ctx context.Context, n, concurrency int, double bool) (Run, error) {
 	cons, err := b.newConsumer(ctx, "bench-loop")

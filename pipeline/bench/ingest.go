@@ -228,7 +228,7 @@ func Ingest(ctx context.Context, o IngestOptions) (Result, error) {
 			{Name: "project elapsed", Value: ours.Elapsed.Seconds(), Unit: "s"}}, peaks.Metrics()...),
 		Notes: []string{
 			"same embedded nats-server, same stream of small send-promo events, one fresh durable consumer per side with the worker's settings (explicit ack, MaxAckPending 256); clock stops when the server holds every ack",
-			"no-op Chat Inc: the router's send-promo handler returns nil at once (the real handler would claim the ledger and call Chat Inc over HTTP); decode, Recover middleware, DoubleAck and the outcome observer are the real ones",
+			"no-op Chat Inc: the router's send-promo handler returns nil at once (the real handler would claim the ledger and call Chat Inc over HTTP); decode, Recover middleware, the ack and the outcome observer are the real ones",
 			"every message checked acked exactly once (server: delivered = ack floor = N, 0 redelivered; runner: N acks, each stream sequence handled once)",
 		},
 	}
