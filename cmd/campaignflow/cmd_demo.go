@@ -200,7 +200,11 @@ func runDemo(ctx context.Context, out io.Writer, o demoOptions) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(out, "\nWarehouse files:")
+	if o.keep {
+		fmt.Fprintln(out, "\nWarehouse files:")
+	} else {
+		fmt.Fprintln(out, "\nWarehouse files (removed when the demo exits; run with --keep to keep them and read them back):")
+	}
 	for _, f := range files {
 		fmt.Fprintln(out, "  "+f)
 	}
