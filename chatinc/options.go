@@ -42,6 +42,22 @@ func WithRetry(maxElapsed time.Duration, maxAttempts uint) Option {
 	return func(c *Client) { c.retry.maxElapsed, c.retry.maxAttempts = maxElapsed, maxAttempts }
 }
 
+// RetryObserver is told of each retry the client schedules: the endpoint
+// (its /v1/... path), the number of the try that failed (1 for the first),
+// the wait chosen before the next try (the backoff, or the server's
+// Retry-After when longer) and the failure (with the API key redacted). It
+// runs on the calling goroutine before the wait, so it must be quick; it is
+// not called for failures that end the call (not retryable, or the retry
+// budget is spent). If ctx ends during the wait, the call returns without
+// the next try.
+type RetryObserver func(endpoint string, attempt uint, wait time.Duration, err error)
+
+// WithRetryObserver sets f to be told of every retry (nil: none), e.g. to
+// count retries per endpoint.
+func WithRetryObserver(f func(endpoint string, attempt uint, wait time.Duration, err error)) Option {
+	return func(c *Client) { c.retry.observe = f }
+}
+
 // WithBackoff sets the first and the largest wait between tries.
 func WithBackoff(initial, max time.Duration) Option {
 	return func(c *Client) { c.retry.initial, c.retry.max = initial, max }

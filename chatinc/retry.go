@@ -20,6 +20,8 @@ type retryPolicy struct {
 	initial, max time.Duration
 	maxElapsed   time.Duration
 	maxAttempts  uint
+	// observe, if set, is told of each retry before its wait (WithRetryObserver).
+	observe RetryObserver
 }
 
 func defaultRetryPolicy() retryPolicy {
@@ -65,6 +67,9 @@ func (c *Client) do(ctx context.Context, cl call) error {
 			return fmt.Errorf("chatinc: %s: gave up after %d tries: %w", cl.endpoint, attempt, err)
 		}
 		c.log.DebugContext(ctx, "chatinc retry", "endpoint", cl.endpoint, "attempt", attempt, "wait", next, "err", err)
+		if c.retry.observe != nil {
+			c.retry.observe(cl.endpoint, attempt, next, err)
+		}
 		if serr := c.sleep(ctx, next); serr != nil {
 			return err
 		}

@@ -83,7 +83,7 @@ func (p *Poller) publishSnapshot(ctx context.Context, run RunInfo, poll int) err
 	if err != nil {
 		return err
 	}
-	if err := p.pub.PublishSnapshot(ctx, snap); err != nil {
+	if err := p.pub.PublishSnapshot(inRunTrace(ctx, run), snap); err != nil {
 		return fmt.Errorf("results: publish snapshot %s:%s:%d: %w", run.CampaignID, run.RunID, poll, err)
 	}
 	if err := p.flush(ctx); err != nil {
@@ -115,7 +115,7 @@ func (p *Poller) publishContacts(ctx context.Context, key string, run RunInfo, p
 	if len(changed) == 0 {
 		return nil
 	}
-	if err := p.pub.PublishContactOutcomes(ctx, run.CampaignID, run.RunID, poll, changed); err != nil {
+	if err := p.pub.PublishContactOutcomes(inRunTrace(ctx, run), run.CampaignID, run.RunID, poll, changed); err != nil {
 		return fmt.Errorf("results: publish %d contact outcomes of %s/%s poll %d: %w", len(changed), run.CampaignID, run.RunID, poll, err)
 	}
 	if err := p.flush(ctx); err != nil {

@@ -1,6 +1,8 @@
 // Package results polls Chat Inc after each campaign run, on a plan
 // persisted in NATS KV, and publishes campaign_snapshot.v1 and
-// contact_outcome.v1 records to the results stream.
+// contact_outcome.v1 records to the results stream. A run's W3C
+// traceparent is kept in its plan (RunInfo.TraceParent) and every publish
+// of the run continues that trace, on whichever replica polls.
 package results
 
 import (
@@ -71,6 +73,8 @@ func (p *Poller) open(ctx context.Context) error {
 
 // Schedule persists the poll plan of a run (idempotent: a plan that already
 // exists is left as it is, so a redelivered event does not restart it).
+// A run without a TraceParent gets ctx's (the span of the event or tick
+// that started it), so the plan's publishes continue that trace.
 func (p *Poller) Schedule(ctx context.Context, run RunInfo) error {
 	if run.CampaignID == "" || run.RunID == "" {
 		return errors.New("results: Schedule needs the run's campaign id and run id")
@@ -82,6 +86,9 @@ func (p *Poller) Schedule(ctx context.Context, run RunInfo) error {
 		run.At = p.opt.clock.Now()
 	}
 	run.At = run.At.UTC()
+	if run.TraceParent == "" {
+		run.TraceParent = TraceParent(ctx)
+	}
 	plan := Plan{Run: run, Offsets: scaleOffsets(p.opt.offsets, p.opt.timeScale)}
 	b, _ := json.Marshal(plan)
 	_, err := p.kv.Create(ctx, pollKey(run.CampaignID, run.RunID), b)

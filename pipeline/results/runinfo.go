@@ -11,4 +11,9 @@ type RunInfo struct {
 	RunID      string    `json:"run_id"`
 	Title      string    `json:"title,omitempty"`
 	At         time.Time `json:"at"` // when the run started (or was scheduled to start)
+	// TraceParent is the W3C traceparent of the span that started the run
+	// (Schedule fills it from its ctx when empty). It is persisted with the
+	// poll plan, so every later poll, on any replica and after restarts,
+	// publishes the run's results in that trace.
+	TraceParent string `json:"traceparent,omitempty"`
 }

@@ -15,7 +15,7 @@ const (
 	MetricHandleDuration    = "campaignflow.handler.duration"           // campaignflow_handler_duration_seconds{event_type,result}
 	MetricChatIncRequests   = "campaignflow.chatinc.requests"           // campaignflow_chatinc_requests_total{endpoint,status}
 	MetricChatIncDuration   = "campaignflow.chatinc.request.duration"   // campaignflow_chatinc_request_duration_seconds{endpoint,status}
-	MetricChatIncRetryable  = "campaignflow.chatinc.retryable_failures" // campaignflow_chatinc_retryable_failures_total{endpoint,status}
+	MetricChatIncRetries    = "campaignflow.chatinc.retries"            // campaignflow_chatinc_retries_total{endpoint}
 	MetricConsumerPending   = "campaignflow.consumer.pending"           // campaignflow_consumer_pending{stream,consumer}
 	MetricConsumerAckPend   = "campaignflow.consumer.ack_pending"       // campaignflow_consumer_ack_pending{stream,consumer}
 	MetricSchedulerLateness = "campaignflow.scheduler.lateness"         // campaignflow_scheduler_lateness_seconds{job,result}
@@ -36,7 +36,7 @@ type instruments struct {
 	handleDuration  metric.Float64Histogram
 	chatincRequests metric.Int64Counter
 	chatincDuration metric.Float64Histogram
-	chatincRetry    metric.Int64Counter
+	chatincRetries  metric.Int64Counter
 	pending         metric.Int64ObservableGauge
 	ackPending      metric.Int64ObservableGauge
 	lateness        metric.Float64Histogram
@@ -70,7 +70,7 @@ func newInstruments(m metric.Meter) (*instruments, error) {
 	in.handleDuration = seconds(MetricHandleDuration, "Time an event's handler took, by type and result (ok or the error class).", durationBuckets)
 	in.chatincRequests = counter(MetricChatIncRequests, "Chat Inc HTTP requests (every try, retries included), by endpoint and status code (error: no response).")
 	in.chatincDuration = seconds(MetricChatIncDuration, "Chat Inc HTTP request latency until the response headers, by endpoint and status.", durationBuckets)
-	in.chatincRetry = counter(MetricChatIncRetryable, "Chat Inc tries that failed in a way the client may retry (429, 5xx, no response), by endpoint and status.")
+	in.chatincRetries = counter(MetricChatIncRetries, "Chat Inc retries the client scheduled (a failed try followed by a wait and another try), by endpoint.")
 	in.pending = gauge(MetricConsumerPending, "Events in the stream not yet delivered to the consumer.")
 	in.ackPending = gauge(MetricConsumerAckPend, "Events delivered and not yet acknowledged.")
 	in.lateness = seconds(MetricSchedulerLateness, "Time from a scheduler tick's slot to the end of its run, by job and result.", latenessBuckets)

@@ -21,10 +21,12 @@ type ResultsPublisher interface {
 
 // CountResults wraps p: each snapshot and contact outcome row handed to the
 // stream is counted (a re-poll that republishes the same snapshot, which
-// the stream de-duplicates, counts again). When the run was started in this
-// process (RememberRun), each publish is a producer span
-// "campaignflow.publish <record>" in the trace of the event that started the
-// run, and the message carries that trace's context.
+// the stream de-duplicates, counts again). When ctx carries a trace — the
+// results poller publishes in the trace of the event that started the run,
+// persisted with the run's poll plan (results.RunInfo.TraceParent) — each
+// publish is a producer span "campaignflow.publish <record>" in it, and the
+// message carries that trace's context; this holds on any replica and
+// after restarts.
 func (t *Telemetry) CountResults(p ResultsPublisher) ResultsPublisher { return countedResults{p, t} }
 
 type countedResults struct {
@@ -32,14 +34,13 @@ type countedResults struct {
 	t *Telemetry
 }
 
-// inRunTrace starts a producer span in runID's trace when it is remembered;
-// end ends it (a no-op when there was none).
+// inRunTrace starts a producer span under ctx's span context when there is
+// one; end ends it (a no-op when there was none).
 func (t *Telemetry) inRunTrace(ctx context.Context, record, campaignID, runID string, poll int) (context.Context, func(error)) {
-	sc, ok := t.runSpanContext(runID)
-	if !ok {
+	if !trace.SpanContextFromContext(ctx).IsValid() {
 		return ctx, func(error) {}
 	}
-	ctx, span := t.tracer.Start(trace.ContextWithSpanContext(ctx, sc), "campaignflow.publish "+record,
+	ctx, span := t.tracer.Start(ctx, "campaignflow.publish "+record,
 		trace.WithSpanKind(trace.SpanKindProducer), trace.WithAttributes(
 			attribute.String("messaging.system", "nats"), attribute.String("messaging.operation.type", "send"),
 			attribute.String("campaignflow.campaign_id", campaignID), attribute.String("campaignflow.run_id", runID),

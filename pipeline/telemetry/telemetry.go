@@ -32,7 +32,6 @@ type Telemetry struct {
 	inst       *instruments
 	log        *slog.Logger
 	exporting  exporting
-	runs       runTraces
 	shutdownMu sync.Mutex
 	shutdown   bool
 }

@@ -17,8 +17,8 @@ import (
 // "chatinc <METHOD> <endpoint>", a child of the request's context (so of the
 // event's span inside a handler), and is counted and timed by endpoint and
 // status. The client retries inside; each try is one request here, so
-// campaignflow_chatinc_requests_total counts tries, and tries that failed
-// retryably are counted in campaignflow_chatinc_retryable_failures_total.
+// campaignflow_chatinc_requests_total counts tries; the retries themselves
+// are counted by ObserveRetry (chatinc.WithRetryObserver).
 func (t *Telemetry) Transport(base http.RoundTripper) http.RoundTripper {
 	if base == nil {
 		base = http.DefaultTransport
@@ -35,8 +35,11 @@ func (t *Telemetry) Transport(base http.RoundTripper) http.RoundTripper {
 }
 
 // Endpoint is the Chat Inc endpoint of r (its /v1/... path), or "other".
-func Endpoint(r *http.Request) string {
-	p := r.URL.Path
+func Endpoint(r *http.Request) string { return endpointLabel(r.URL.Path) }
+
+// endpointLabel bounds the endpoint label: p when it is a plain /v1/...
+// path, else "other".
+func endpointLabel(p string) string {
 	if !strings.HasPrefix(p, "/v1/") || len(p) > 64 {
 		return "other"
 	}
@@ -57,17 +60,12 @@ func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	start := time.Now()
 	resp, err := c.base.RoundTrip(r)
 	status := "error"
-	retryable := err != nil
 	if err == nil {
 		status = strconv.Itoa(resp.StatusCode)
-		retryable = resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500
 	}
 	ctx := r.Context()
 	attrs := metric.WithAttributes(attribute.String("endpoint", Endpoint(r)), attribute.String("status", status))
 	c.inst.chatincRequests.Add(ctx, 1, attrs)
 	c.inst.chatincDuration.Record(ctx, time.Since(start).Seconds(), attrs)
-	if retryable {
-		c.inst.chatincRetry.Add(ctx, 1, attrs)
-	}
 	return resp, err
 }

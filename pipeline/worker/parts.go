@@ -90,7 +90,7 @@ func (w *Worker) startChatInc() error {
 		chatinc.WithRetry(w.cfg.ChatInc.RetryMaxElapsed, uint(w.cfg.ChatInc.RetryMaxAttempts)),
 		chatinc.WithBatchSize(w.cfg.ChatInc.BatchSize), chatinc.WithTimeout(w.cfg.ChatInc.Timeout), chatinc.WithLogger(w.log)}
 	if tel := w.opts.telemetry; tel != nil {
-		copts = append(copts, chatinc.WithTransport(tel.Transport(nil)))
+		copts = append(copts, chatinc.WithTransport(tel.Transport(nil)), chatinc.WithRetryObserver(tel.ObserveRetry))
 	}
 	c, err := chatinc.New(base, key, copts...)
 	if err != nil {
@@ -116,16 +116,17 @@ func (w *Worker) startResults(ctx context.Context) error {
 	return nil
 }
 
-// runObserver hands each started run to the poller (and its trace to the
-// telemetry, so the run's result publishes join it).
+// runObserver hands each started run to the poller. The run's traceparent
+// (ctx's span: the event's or the tick's) is persisted with its poll plan,
+// so the run's result publishes join that trace on any replica, after
+// restarts too.
 type runObserver struct {
-	p   *results.Poller
-	tel *telemetry.Telemetry
+	p *results.Poller
 }
 
 func (o runObserver) RunStarted(ctx context.Context, info handlers.RunInfo) error {
-	if o.tel != nil {
-		o.tel.RememberRun(ctx, info.RunID)
+	if info.TraceParent == "" {
+		info.TraceParent = results.TraceParent(ctx)
 	}
 	return o.p.Schedule(ctx, info)
 }
@@ -142,7 +143,7 @@ func (w *Worker) startHandlers() error {
 		observer = telemetry.MultiObserver(tel.RunnerObserver(), w.opts.observer)
 	}
 	h, err := handlers.New(w.client, l, reports,
-		handlers.WithJobs(w.top.Jobs), handlers.WithRunObserver(runObserver{w.poller, w.opts.telemetry}),
+		handlers.WithJobs(w.top.Jobs), handlers.WithRunObserver(runObserver{w.poller}),
 		handlers.WithOpener(handlers.LocationOpener{JS: w.js, Policy: sources.LocationPolicy{AllowedDirs: w.cfg.CSV.AllowedDirs, AllowedHosts: w.cfg.CSV.AllowedHosts}}),
 		handlers.WithDefaultRegion(w.cfg.Mapping.DefaultRegion), handlers.WithBatchSize(w.cfg.ChatInc.BatchSize),
 		handlers.WithApproval(handlers.ApprovalPolicy{Initial: time.Second, Max: 15 * time.Second, Limit: w.cfg.Promo.ApprovalWait}),
