@@ -99,7 +99,7 @@ func TestValidateConfigUnreadable(t *testing.T) {
 	}{
 		{"missing file", filepath.Join(t.TempDir(), "nope.yaml"), "no such file"},
 		{"not YAML", writeValidateFile(t, "bad.yaml", "nats: [unclosed\n"), "not valid YAML"},
-		{"wrong type", writeValidateFile(t, "type.yaml", "consumer: {max_deliver: ten}\n"), "max_deliver"},
+		{"wrong type", writeValidateFile(t, "type.yaml", "consumer: {max_deliver: ten}\n"), `consumer.max_deliver: "ten" is not an integer`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

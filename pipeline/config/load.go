@@ -52,8 +52,10 @@ func (p Problems) Error() string {
 }
 
 // Load reads defaults, the file, the environment and the flags, in that
-// order of increasing precedence, and validates the result. A *Problems
-// error lists every problem at once.
+// order of increasing precedence, and validates the result. A Problems
+// error lists every problem at once: unknown keys, values of the wrong type
+// (each reported where it was written, and left at its default so that the
+// rest can still be checked) and values out of range.
 func Load(o LoadOptions) (*Config, error) {
 	def := Defaults()
 	k := koanf.New(".")
@@ -62,7 +64,6 @@ func Load(o LoadOptions) (*Config, error) {
 		return nil, err
 	}
 	_ = k.Load(mapProvider(defMap), nil)
-	known := knownKeys(k)
 	var problems Problems
 
 	file := o.File
@@ -78,43 +79,25 @@ func Load(o LoadOptions) (*Config, error) {
 		if err := fk.Load(rawProvider(raw), yaml.Parser()); err != nil {
 			return nil, fmt.Errorf("config: %s is not valid YAML: %w", file, err)
 		}
-		problems = append(problems, unknownKeys(fk, known, file)...)
-		problems = append(problems, rawProblems(fk)...)
-		_ = k.Merge(fk)
+		problems = append(problems, unknownKeys(fk, knownKeys(), file)...)
+		vals, p := fileValues(fk)
+		problems = append(problems, p...)
+		_ = k.Load(mapProvider(maps.Unflatten(vals, ".")), nil)
 	}
-	envMap := map[string]any{}
-	for _, kv := range o.Env {
-		name, val, ok := strings.Cut(kv, "=")
-		if !ok {
-			continue
-		}
-		key := envKeys[name]
-		if key == "" && strings.HasPrefix(name, "CAMPAIGNFLOW_") && name != "CAMPAIGNFLOW_CONFIG" {
-			key = strings.ToLower(strings.ReplaceAll(strings.TrimPrefix(name, "CAMPAIGNFLOW_"), "__", "."))
-			if !known[key] {
-				problems = append(problems, fmt.Sprintf("environment %s: no config key %q", name, key))
-				continue
-			}
-		}
-		if key != "" {
-			envMap[key] = val
-		}
-	}
-	_ = k.Load(mapProvider(maps.Unflatten(envMap, ".")), nil)
-	if o.Flags != nil {
-		flagMap := map[string]any{}
-		o.Flags.Visit(func(f *pflag.Flag) {
-			if key, ok := flagKeys[f.Name]; ok {
-				flagMap[key] = f.Value.String()
-			}
-		})
-		_ = k.Load(mapProvider(maps.Unflatten(flagMap, ".")), nil)
-	}
+	vals, p := envValues(o.Env)
+	problems = append(problems, p...)
+	_ = k.Load(mapProvider(maps.Unflatten(vals, ".")), nil)
+	vals, p = flagValues(o.Flags)
+	problems = append(problems, p...)
+	_ = k.Load(mapProvider(maps.Unflatten(vals, ".")), nil)
+
 	var cfg Config
 	if err := k.UnmarshalWithConf("", &cfg, koanf.UnmarshalConf{Tag: "koanf"}); err != nil {
-		if len(problems) == 0 {
-			return nil, fmt.Errorf("config: %w", err)
-		}
+		// clean gave every value its field's type, so this is a bug here.
+		problems = append(problems, fmt.Sprintf("decoding the configuration: %v (report this; the keys named hold values of the wrong type)", err))
+	}
+	if strings.TrimSpace(cfg.WorkerID) == "" {
+		cfg.WorkerID = def.WorkerID // an empty worker_id means the default, the host name
 	}
 	problems = append(problems, cfg.Validate()...)
 	if len(problems) > 0 {
@@ -159,34 +142,23 @@ func durationStrings(c Config) map[string]any {
 	return m
 }
 
-func knownKeys(k *koanf.Koanf) map[string]bool {
-	known := map[string]bool{}
-	for _, key := range k.Keys() {
-		known[key] = true
-		for p := key; strings.Contains(p, "."); {
-			p = p[:strings.LastIndex(p, ".")]
-			known[p] = true
-		}
-	}
-	return known
-}
-
-var scheduleKeys = []string{"name", "promo_id", "campaign_id", "audiences", "cron", "time_zone", "catch_up"}
+// scheduleKeys is every key of one schedule, for messages.
+var scheduleKeys = sortedKeys(scheduleKinds)
 
 func unknownKeys(fk *koanf.Koanf, known map[string]bool, file string) Problems {
 	var out Problems
 	keys := fk.Keys()
 	sort.Strings(keys)
 	for _, key := range keys {
-		if !known[key] {
-			out = append(out, fmt.Sprintf("%s: unknown key %q", file, key))
+		if !known[key] && leafAncestor(key) == "" { // under a leaf: clean reports the leaf
+			out = append(out, fmt.Sprintf("%s: unknown key %q (deploy/config.example.yaml lists every key)", file, key))
 		}
 	}
 	if list, ok := fk.Get("schedules").([]any); ok {
 		for i, item := range list {
 			m, ok := item.(map[string]any)
 			if !ok {
-				out = append(out, fmt.Sprintf("%s: schedules[%d] must be a mapping", file, i))
+				out = append(out, fmt.Sprintf("%s: schedules[%d]: %s is not a mapping; write each schedule as keys (- name: ..., cron: ...)", file, i, describe(item)))
 				continue
 			}
 			for key := range m {

@@ -3,91 +3,98 @@ package config
 import (
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 	"time"
 
-	"github.com/knadh/koanf/v2"
+	"github.com/nyaruka/phonenumbers"
 	"github.com/robfig/cron/v3"
+
+	"github.com/campaignflow/campaignflow/chatinc/sandbox"
 )
-
-var durationKeys = []string{
-	"chatinc.retry_max_elapsed", "chatinc.timeout", "sandbox.approve_after", "consumer.ack_wait", "consumer.grace",
-	"promo.approval_wait", "sinks.roll_age",
-}
-
-// rawProblems checks durations as written, so every bad one is reported
-// (decoding would stop at the first).
-func rawProblems(k *koanf.Koanf) Problems {
-	var out Problems
-	for _, key := range durationKeys {
-		if v := k.Get(key); v != nil {
-			if s, ok := v.(string); ok {
-				if _, err := time.ParseDuration(s); err != nil {
-					out = append(out, fmt.Sprintf("%s: %q is not a duration (use e.g. 30s, 5m, 1h)", key, s))
-					k.Delete(key)
-				}
-			}
-		}
-	}
-	if list, ok := k.Get("results.poll_offsets").([]any); ok {
-		for i, v := range list {
-			if s, ok := v.(string); ok {
-				if _, err := time.ParseDuration(s); err != nil {
-					out = append(out, fmt.Sprintf("results.poll_offsets[%d]: %q is not a duration", i, s))
-					k.Delete("results.poll_offsets")
-				}
-			}
-		}
-	}
-	return out
-}
 
 // CronParser accepts five fields, or six with seconds first, and descriptors.
 var CronParser = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 
-// Validate lists every problem of a decoded configuration.
+// Validate lists every problem of a decoded configuration; each names the
+// key, the bad value and what to write instead.
 func (c *Config) Validate() Problems {
 	var p Problems
 	add := func(format string, args ...any) { p = append(p, fmt.Sprintf(format, args...)) }
+	atLeast := func(key string, v, lowest int64) {
+		if v < lowest {
+			add("%s: %d must be at least %d", key, v, lowest)
+		}
+	}
+	positive := func(key string, d time.Duration, example string) {
+		if d <= 0 {
+			add("%s: %s must be positive (write e.g. %s)", key, d, example)
+		}
+	}
+	hostPort := func(key, addr, example string) {
+		if addr != "" {
+			if msg := hostPortProblem(addr); msg != "" {
+				add("%s: %q %s (write HOST:PORT, e.g. %s)", key, addr, msg, example)
+			}
+		}
+	}
+
+	if c.NATS.Replicas < 1 || c.NATS.Replicas > 5 {
+		add("nats.replicas: %d must be between 1 and 5 (JetStream keeps at most 5 copies; use 3 for a 3-node cluster)", c.NATS.Replicas)
+	}
+	hostPort("nats.listen", c.NATS.Listen, "127.0.0.1:4222")
 	if c.ChatInc.URL != "" && c.ChatInc.APIKey == "" {
 		add("chatinc.api_key: required when chatinc.url is set (set CHATINC_API_KEY), or remove chatinc.url to use the built-in sandbox")
 	}
 	if c.ChatInc.BatchSize < 1 || c.ChatInc.BatchSize > 1000 {
-		add("chatinc.batch_size: %d must be between 1 and 1000", c.ChatInc.BatchSize)
+		add("chatinc.batch_size: %d must be between 1 and 1000 (Chat Inc's limit per request)", c.ChatInc.BatchSize)
 	}
 	if c.ChatInc.RateLimit <= 0 {
-		add("chatinc.rate_limit: must be positive (requests per second)")
+		add("chatinc.rate_limit: %v must be positive (requests per second, e.g. 20)", c.ChatInc.RateLimit)
 	}
-	if c.Consumer.MaxDeliver < 2 {
-		add("consumer.max_deliver: %d must be at least 2", c.Consumer.MaxDeliver)
+	atLeast("chatinc.rate_burst", int64(c.ChatInc.RateBurst), 1)
+	positive("chatinc.retry_max_elapsed", c.ChatInc.RetryMaxElapsed, "1m")
+	atLeast("chatinc.retry_max_attempts", int64(c.ChatInc.RetryMaxAttempts), 0)
+	positive("chatinc.timeout", c.ChatInc.Timeout, "30s")
+	hostPort("sandbox.addr", c.Sandbox.Addr, "127.0.0.1:8089")
+	if c.Sandbox.Faults != "" {
+		if _, err := sandbox.ParseFaults(c.Sandbox.Faults); err != nil {
+			add("sandbox.faults: %q: %s", c.Sandbox.Faults, strings.TrimPrefix(err.Error(), "sandbox: "))
+		}
 	}
+	atLeast("consumer.max_deliver", int64(c.Consumer.MaxDeliver), 2)
 	if c.Consumer.AckWait < time.Second {
 		add("consumer.ack_wait: %s must be at least 1s", c.Consumer.AckWait)
 	}
-	if c.Consumer.Concurrency < 1 || c.Consumer.MaxAckPending < 1 {
-		add("consumer.concurrency and consumer.max_ack_pending must be positive")
+	atLeast("consumer.max_ack_pending", int64(c.Consumer.MaxAckPending), 1)
+	atLeast("consumer.concurrency", int64(c.Consumer.Concurrency), 1)
+	positive("consumer.grace", c.Consumer.Grace, "25s")
+	if r := c.Mapping.DefaultRegion; r != "" && phonenumbers.GetCountryCodeForRegion(r) == 0 {
+		hint := "an ISO 3166 region phone numbers are read in, e.g. ZA, US, GB"
+		if up := strings.ToUpper(r); phonenumbers.GetCountryCodeForRegion(up) != 0 {
+			hint = "write " + up
+		}
+		add("mapping.default_region: %q is not a region with phone numbers (%s)", r, hint)
 	}
+	positive("promo.approval_wait", c.Promo.ApprovalWait, "10m")
 	if c.Sinks.Format != "parquet" && c.Sinks.Format != "ndjson" {
 		add("sinks.format: %q must be parquet or ndjson", c.Sinks.Format)
 	}
+	atLeast("sinks.roll_size", c.Sinks.RollSize, 1)
+	positive("sinks.roll_age", c.Sinks.RollAge, "5m")
 	if _, err := ParseLevel(c.Log.Level); err != nil {
 		add("log.level: %v", err)
 	}
 	if f := c.Log.Format; f != "json" && f != "text" && f != "auto" {
 		add("log.format: %q must be json, text or auto", f)
 	}
-	if c.HTTPAddr != "" {
-		if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
-			add("http_addr: %q must be HOST:PORT", c.HTTPAddr)
-		}
+	hostPort("http_addr", c.HTTPAddr, "127.0.0.1:9090, or empty for no HTTP server")
+	p = append(p, pollOffsetProblems(c.Results.PollOffsets)...)
+	if c.Results.TimeScale <= 0 {
+		add("results.time_scale: %v must be positive (1 is real time)", c.Results.TimeScale)
 	}
-	for i, o := range c.Results.PollOffsets {
-		if o <= 0 {
-			add("results.poll_offsets[%d]: %s must be positive", i, o)
-		}
-	}
-	if c.Results.TimeScale <= 0 || c.Sandbox.TimeScale <= 0 {
-		add("results.time_scale and sandbox.time_scale must be positive")
+	if c.Sandbox.TimeScale <= 0 {
+		add("sandbox.time_scale: %v must be positive (1 is real time)", c.Sandbox.TimeScale)
 	}
 	seen := map[string]bool{}
 	for i, s := range c.Schedules {
@@ -131,3 +138,34 @@ func ParseLevel(s string) (level interface{ String() string }, err error) {
 type stringer string
 
 func (s stringer) String() string { return string(s) }
+
+// hostPortProblem says what is wrong with a HOST:PORT address, or "".
+func hostPortProblem(addr string) string {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "is not HOST:PORT"
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Sprintf("has port %q, not a number from 0 to 65535", port)
+	}
+	return ""
+}
+
+// pollOffsetProblems checks the result polling delays: at least one, each
+// positive, each later than the one before.
+func pollOffsetProblems(offsets []time.Duration) Problems {
+	if len(offsets) == 0 {
+		return Problems{"results.poll_offsets: empty; list at least one delay after a campaign runs, e.g. [1m, 10m, 1h]"}
+	}
+	var p Problems
+	for i, o := range offsets {
+		switch {
+		case o <= 0:
+			p = append(p, fmt.Sprintf("results.poll_offsets[%d]: %s must be positive (a delay after the campaign runs, e.g. 1m)", i, o))
+		case i > 0 && o <= offsets[i-1]:
+			p = append(p, fmt.Sprintf("results.poll_offsets[%d]: %s is not after %s (results.poll_offsets[%d]); list the delays in increasing order",
+				i, o, offsets[i-1], i-1))
+		}
+	}
+	return p
+}
