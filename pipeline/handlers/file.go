@@ -12,7 +12,11 @@ import (
 
 // File handles audience-file-uploaded: it opens the source through the
 // Opener, reads the CSV a row at a time, and sends good rows to Chat Inc in
-// batches while reading (memory stays flat); bad rows go to the report.
+// batches, in file order, while reading: batch N is posted while the rows
+// of batch N+1 are read and mapped to E.164 (on up to two goroutines), with
+// a few chunks and at most three batches in memory (memory stays flat).
+// Bad rows go to the report. A refused batch stops the reading and is
+// returned naming its rows; a cancelled ctx stops every stage.
 func (h *Handlers) File(ctx context.Context, eventID string, ev *events.AudienceFileUploaded) error {
 	if err := ev.Validate(); err != nil {
 		return classify(err)
@@ -46,55 +50,143 @@ func (h *Handlers) File(ctx context.Context, eventID string, ev *events.Audience
 	}
 	rep := newReport(eventID, events.TypeAudienceFileUploaded, ev.Audience.ID, groupID)
 	b := &fileBatch{h: h, ev: ev, group: group, cols: cols, eventID: eventID}
-	for {
-		rec, rowNum, err := rows.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		var rowErr *RowError
-		if errors.As(err, &rowErr) {
-			rep.reject(rowNum, "", "", rowErr.Err.Error())
-			continue
-		}
-		if err != nil {
-			return classify(fmt.Errorf("handlers: %s %s: reading row %d: %w", events.TypeAudienceFileUploaded, eventID, rowNum, err))
-		}
-		raw := ""
-		if cols.number < len(rec) {
-			raw = rec[cols.number]
-		}
-		n, err := h.numbers.E164(raw)
-		if err != nil {
-			rep.reject(rowNum, rows.Header()[cols.number], raw, err.Error())
-			continue
-		}
-		rep.accept()
-		b.add(n, rec)
-		if len(b.contacts) >= h.batch {
-			if err := b.flush(ctx); err != nil {
-				return err
-			}
-		}
-	}
-	if err := b.flush(ctx); err != nil {
+	if err := b.readAndSend(ctx, rows, rep); err != nil {
 		return err
 	}
 	return h.publishReport(ctx, rep)
 }
 
-// fileBatch collects rows until a batch is full.
-type fileBatch struct {
-	h        *Handlers
-	ev       *events.AudienceFileUploaded
-	group    *events.VariableGroupRef
-	cols     columnMap
-	eventID  string
-	contacts []chatinc.Contact
-	values   []chatinc.VariableValues
+// readAndSend reads rows on this goroutine, in chunks, while mappers map
+// them to E.164, the assembler reports them and fills batches, and the
+// sender posts the batch before (see fileStages, fileSender). A send error
+// or a cancelled ctx stops every stage; the error names the rows.
+func (b *fileBatch) readAndSend(ctx context.Context, rows CSVRows, rep *reportBuilder) error {
+	p := startFileStages(ctx, b.h.numbers, b.cols.number, b.assemble(rep, rows.Header()[b.cols.number]))
+	defer p.stop()
+	chunkRows := min(fileChunkRows, b.h.batch)
+	lastRow := 1
+	for eof := false; !eof; {
+		c, err := p.chunk()
+		if err != nil {
+			return b.stopped(err, lastRow)
+		}
+		for len(c.rowNums) < chunkRows {
+			rec, rowNum, err := rows.Next()
+			if errors.Is(err, io.EOF) {
+				eof = true
+				break
+			}
+			lastRow = rowNum
+			var rowErr *RowError
+			if errors.As(err, &rowErr) {
+				c.add(rowNum, nil, rowErr)
+				continue
+			}
+			if err != nil {
+				return classify(fmt.Errorf("handlers: %s %s: reading row %d: %w", events.TypeAudienceFileUploaded, b.eventID, rowNum, err))
+			}
+			c.add(rowNum, rec, nil)
+		}
+		if err := p.dispatch(c); err != nil {
+			return b.stopped(err, lastRow)
+		}
+	}
+	if err := p.finish(); err != nil {
+		return b.stopped(err, -1)
+	}
+	return nil
 }
 
-func (b *fileBatch) add(number string, rec []string) {
-	b.contacts = append(b.contacts, chatinc.Contact{Number: number})
+// assemble returns the assembler stage: it takes the mapped chunks in file
+// order, reports each row (numberColumn names the column of rejected
+// numbers) and fills the batches the sender posts.
+func (b *fileBatch) assemble(rep *reportBuilder, numberColumn string) func(context.Context, <-chan *fileChunk, chan<- *fileChunk) error {
+	return func(ctx context.Context, order <-chan *fileChunk, free chan<- *fileChunk) error {
+		s := startFileSender(ctx, b.send)
+		defer s.stop()
+		cur, err := s.batch()
+		if err != nil {
+			return err
+		}
+		for {
+			var c *fileChunk
+			var more bool
+			select {
+			case c, more = <-order:
+			case <-ctx.Done():
+				return context.Cause(ctx)
+			}
+			if !more {
+				return s.finish(cur)
+			}
+			select {
+			case <-c.ready:
+			case <-ctx.Done():
+				return context.Cause(ctx)
+			}
+			for i, rowNum := range c.rowNums {
+				var rowErr *RowError
+				if errors.As(c.rowErrs[i], &rowErr) {
+					rep.reject(rowNum, "", "", rowErr.Err.Error())
+					continue
+				}
+				if err := c.mapErrs[i]; err != nil {
+					raw := ""
+					if b.cols.number < len(c.recs[i]) {
+						raw = c.recs[i][b.cols.number]
+					}
+					rep.reject(rowNum, numberColumn, raw, err.Error())
+					continue
+				}
+				rep.accept()
+				b.add(cur, rowNum, c.numbers[i], c.recs[i])
+				if len(cur.contacts) >= b.h.batch {
+					if cur, err = s.emit(cur); err != nil {
+						return err
+					}
+				}
+			}
+			free <- c
+		}
+	}
+}
+
+// stopped returns why the pipeline stopped: a send error as it is (it
+// names its rows), a cancelled ctx with the row the reader had reached.
+func (b *fileBatch) stopped(err error, rowNum int) error {
+	var sendErr *fileSendError
+	if errors.As(err, &sendErr) {
+		return sendErr.err
+	}
+	where := fmt.Sprintf("stopped at row %d", rowNum)
+	if rowNum < 0 {
+		where = "stopped after the last row, before every batch was sent"
+	}
+	return fmt.Errorf("handlers: %s %s: %s: %w", events.TypeAudienceFileUploaded, b.eventID, where, err)
+}
+
+// fileSendError marks an error of the sender (already classified and
+// naming its rows) apart from ctx errors.
+type fileSendError struct{ err error }
+
+func (e *fileSendError) Error() string { return e.err.Error() }
+func (e *fileSendError) Unwrap() error { return e.err }
+
+// fileBatch is what every batch of one file shares.
+type fileBatch struct {
+	h       *Handlers
+	ev      *events.AudienceFileUploaded
+	group   *events.VariableGroupRef
+	cols    columnMap
+	eventID string
+}
+
+func (b *fileBatch) add(r *fileRows, rowNum int, number string, rec []string) {
+	if len(r.contacts) == 0 {
+		r.first = rowNum
+	}
+	r.last = rowNum
+	r.contacts = append(r.contacts, chatinc.Contact{Number: number})
 	if b.group == nil {
 		return
 	}
@@ -104,24 +196,27 @@ func (b *fileBatch) add(number string, rec []string) {
 			vals[f] = rec[j]
 		}
 	}
-	b.values = append(b.values, chatinc.VariableValues{Number: number, Values: vals})
+	r.values = append(r.values, chatinc.VariableValues{Number: number, Values: vals})
 }
 
-func (b *fileBatch) flush(ctx context.Context) error {
-	if len(b.contacts) == 0 {
+// send adds one batch of contacts to the audience, then their values to
+// the variable group.
+func (b *fileBatch) send(ctx context.Context, r *fileRows) error {
+	if len(r.contacts) == 0 {
 		return nil
 	}
 	a := b.ev.Audience
-	if _, err := b.h.client.CreateAudience(ctx, chatinc.Audience{ID: a.ID, Name: nameOr(a.Name, a.ID), Description: a.Description, Contacts: b.contacts}); err != nil {
-		return classify(fmt.Errorf("handlers: %s %s: add %d contacts to audience %q: %w", events.TypeAudienceFileUploaded, b.eventID, len(b.contacts), a.ID, err))
+	if _, err := b.h.client.CreateAudience(ctx, chatinc.Audience{ID: a.ID, Name: nameOr(a.Name, a.ID), Description: a.Description, Contacts: r.contacts}); err != nil {
+		return &fileSendError{classify(fmt.Errorf("handlers: %s %s: add %d contacts (rows %d-%d) to audience %q: %w",
+			events.TypeAudienceFileUploaded, b.eventID, len(r.contacts), r.first, r.last, a.ID, err))}
 	}
 	if b.group != nil {
 		g := b.group
 		if _, err := b.h.client.CreateVariableGroup(ctx, chatinc.VariableGroup{ID: g.ID, Name: nameOr(g.Name, g.ID), Description: g.Description,
-			Fields: b.cols.fields, Values: b.values}); err != nil {
-			return classify(fmt.Errorf("handlers: %s %s: upsert %d values of variable group %q: %w", events.TypeAudienceFileUploaded, b.eventID, len(b.values), g.ID, err))
+			Fields: b.cols.fields, Values: r.values}); err != nil {
+			return &fileSendError{classify(fmt.Errorf("handlers: %s %s: upsert %d values (rows %d-%d) of variable group %q: %w",
+				events.TypeAudienceFileUploaded, b.eventID, len(r.values), r.first, r.last, g.ID, err))}
 		}
 	}
-	b.contacts, b.values = b.contacts[:0], b.values[:0]
 	return nil
 }
