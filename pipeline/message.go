@@ -18,6 +18,7 @@ type Message struct {
 	Delivered uint64      // delivery count, 1 on the first delivery
 	StreamSeq uint64      // sequence in the events stream
 	Published time.Time   // when the stream stored it
+	TraceID   string      // set by tracing middleware; the runner's own log lines carry it
 }
 
 // Handler does the work of one message. It returns nil when the effect is

@@ -105,7 +105,7 @@ func (r *Runner) Process(ctx context.Context, msg jetstream.Msg) {
 		// ledger reconciles, and waiting for the server's confirmation would
 		// halve the rate.
 		if aerr := msg.Ack(); aerr != nil {
-			r.log.WarnContext(ctx, "ack failed; the message will be redelivered and its effect reconciled", "event_id", m.ID, "err", aerr)
+			r.log.WarnContext(ctx, "ack failed; the message will be redelivered and its effect reconciled", append(eventAttrs(m), "err", aerr)...)
 		}
 	case class == ClassTransient && ctx.Err() != nil:
 		outcome = OutcomeNak // shutting down: hand it back at once
@@ -123,7 +123,7 @@ func (r *Runner) Process(ctx context.Context, msg jetstream.Msg) {
 		defer cancel()
 		if derr := r.deadLetter(sctx, msg, m, class, err); derr != nil {
 			outcome = OutcomeNak
-			r.log.ErrorContext(ctx, "dead letter could not be published; nak'ed instead", "event_id", m.ID, "err", derr)
+			r.log.ErrorContext(ctx, "dead letter could not be published; nak'ed instead", append(eventAttrs(m), "err", derr)...)
 			_ = msg.NakWithDelay(r.delay(m.Delivered, 0))
 		}
 	}
@@ -168,9 +168,19 @@ func (r *Runner) deadLetter(ctx context.Context, msg jetstream.Msg, m *Message, 
 	if _, err := r.js.PublishMsg(ctx, out); err != nil {
 		return fmt.Errorf("pipeline: publishing dead letter for %s: %w", m.ID, err)
 	}
-	r.log.WarnContext(ctx, "event dead-lettered", "event_id", m.ID, "event_type", m.Type, "class", class.String(), "attempts", m.Delivered, "err", cause)
+	r.log.WarnContext(ctx, "event dead-lettered", append(eventAttrs(m), "class", class.String(), "attempts", m.Delivered, "err", cause)...)
 	if err := msg.Term(); err != nil {
-		r.log.WarnContext(ctx, "term after dead letter failed", "event_id", m.ID, "err", err)
+		r.log.WarnContext(ctx, "term after dead letter failed", append(eventAttrs(m), "err", err)...)
 	}
 	return nil
+}
+
+// eventAttrs are the attributes of every runner log line about m: its id,
+// type and, when tracing middleware ran, its trace id.
+func eventAttrs(m *Message) []any {
+	attrs := []any{"event_id", m.ID, "event_type", m.Type}
+	if m.TraceID != "" {
+		attrs = append(attrs, "trace_id", m.TraceID)
+	}
+	return attrs
 }

@@ -41,6 +41,9 @@ func (t *Telemetry) Middleware() pipeline.Middleware {
 					attribute.String("messaging.message.id", m.ID),
 					AttrEventID.String(m.ID), AttrEventType.String(m.Type),
 					AttrDeliveryCount.Int64(int64(m.Delivered)), AttrStreamSeq.Int64(int64(m.StreamSeq))))
+			if sc := span.SpanContext(); sc.HasTraceID() {
+				m.TraceID = sc.TraceID().String()
+			}
 			start := time.Now()
 			defer func() {
 				result := "ok"
