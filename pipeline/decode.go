@@ -21,6 +21,12 @@ type cloudEvent struct {
 	Data        json.RawMessage `json:"data"`
 }
 
+// bodyProbe is what decoding reads of an event body.
+type bodyProbe struct {
+	SpecVersion json.RawMessage `json:"specversion"`
+	EventID     json.RawMessage `json:"event_id"`
+}
+
 // Decode turns a JetStream message into a Message. Plain JSON bodies and
 // CloudEvents structured envelopes are accepted; the event id is the
 // Nats-Msg-Id header, else the body's event_id, else the CloudEvents id. An
@@ -41,12 +47,14 @@ func decodeBody(m *Message, data []byte, hdr nats.Header) error {
 	if len(body) == 0 || body[0] != '{' {
 		return fmt.Errorf("%w: body is not a JSON object (subject %s)", ErrDecode, m.Subject)
 	}
-	var probe map[string]json.RawMessage
+	// Only the two members that matter are kept (a map of every member
+	// would cost an allocation per member on the hot path).
+	var probe bodyProbe
 	if err := json.Unmarshal(body, &probe); err != nil {
 		return fmt.Errorf("%w: invalid JSON: %v", ErrDecode, err)
 	}
 	ceID := ""
-	if _, ok := probe["specversion"]; ok {
+	if len(probe.SpecVersion) > 0 {
 		var ce cloudEvent
 		if err := json.Unmarshal(body, &ce); err != nil {
 			return fmt.Errorf("%w: CloudEvents envelope: %v", ErrDecode, err)
@@ -62,14 +70,14 @@ func decodeBody(m *Message, data []byte, hdr nats.Header) error {
 			return fmt.Errorf("%w: CloudEvents envelope %q has no JSON object in data", ErrDecode, ce.ID)
 		}
 		body, ceID = data, ce.ID
-		probe = nil
+		probe = bodyProbe{}
 		_ = json.Unmarshal(body, &probe)
 	}
 	m.Data = body
 	m.ID = hdr.Get(jetstream.MsgIDHeader)
 	if m.ID == "" {
 		var id string
-		if raw, ok := probe["event_id"]; ok && json.Unmarshal(raw, &id) == nil {
+		if len(probe.EventID) > 0 && json.Unmarshal(probe.EventID, &id) == nil {
 			m.ID = id
 		}
 	}
