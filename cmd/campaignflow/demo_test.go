@@ -1,14 +1,14 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/campaignflow/campaignflow/pipeline/pipelinetest"
 )
 
 // TestDemoCompletesAndItsOutputHoldsNoPhoneNumber runs the demo (embedded
@@ -16,7 +16,7 @@ import (
 // that it completes the loop and that neither its output nor any log line
 // holds a contact's full number.
 func TestDemoCompletesAndItsOutputHoldsNoPhoneNumber(t *testing.T) {
-	var out, logs syncBuffer
+	var out, logs pipelinetest.SyncBuffer
 	log := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Second)
 	defer cancel()
@@ -46,28 +46,4 @@ func TestDemoCompletesAndItsOutputHoldsNoPhoneNumber(t *testing.T) {
 			t.Errorf("the number %s appears in the demo's output or logs", n)
 		}
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for the demo's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func (s *syncBuffer) Len() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Len()
 }

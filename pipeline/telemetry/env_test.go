@@ -23,6 +23,7 @@ import (
 	"github.com/campaignflow/campaignflow/chatinc/sandbox"
 	"github.com/campaignflow/campaignflow/chatinc/sandbox/sandboxtest"
 	"github.com/campaignflow/campaignflow/pipeline/config"
+	"github.com/campaignflow/campaignflow/pipeline/pipelinetest"
 	"github.com/campaignflow/campaignflow/pipeline/telemetry"
 	"github.com/campaignflow/campaignflow/pipeline/worker"
 	"github.com/campaignflow/campaignflow/sources/natstest"
@@ -55,7 +56,7 @@ type env struct {
 	nc   *nats.Conn
 	js   jetstream.JetStream
 	w    *worker.Worker
-	logs *syncBuffer
+	logs *pipelinetest.SyncBuffer
 	dir  string
 }
 
@@ -78,7 +79,7 @@ func newEnv(t *testing.T, tel *telemetry.Telemetry, apiKey string, level slog.Le
 	cfg.WorkerID = "w1"
 	sim, simURL := sandboxtest.Start(t, sandbox.Options{APIKey: apiKey, ApproveAfter: 2 * time.Second, TimeScale: 3600, Seed: 7, Faults: faults})
 	cfg.ChatInc.URL = simURL
-	e := &env{t: t, cfg: cfg, sim: sim, logs: &syncBuffer{}, dir: dir}
+	e := &env{t: t, cfg: cfg, sim: sim, logs: &pipelinetest.SyncBuffer{}, dir: dir}
 	e.nc = natstest.Connect(t, url)
 	var err error
 	if e.js, err = jetstream.New(e.nc); err != nil {
@@ -269,21 +270,4 @@ func eventually(t *testing.T, timeout time.Duration, cond func() (bool, string))
 		}
 		<-tick.C
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

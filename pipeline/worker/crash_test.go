@@ -22,6 +22,7 @@ import (
 	"github.com/campaignflow/campaignflow/chatinc/sandbox"
 	"github.com/campaignflow/campaignflow/chatinc/sandbox/sandboxtest"
 	"github.com/campaignflow/campaignflow/pipeline"
+	"github.com/campaignflow/campaignflow/pipeline/pipelinetest"
 	"github.com/campaignflow/campaignflow/sources"
 	"github.com/campaignflow/campaignflow/sources/natstest"
 )
@@ -78,7 +79,7 @@ func TestCrashKill9TwentyTimesLosesAndDuplicatesNothing(t *testing.T) {
 		"CAMPAIGNFLOW_CONSUMER__ACK_WAIT=2s", "CAMPAIGNFLOW_CHATINC__RATE_LIMIT=2000", "CAMPAIGNFLOW_CHATINC__RATE_BURST=200",
 		"CAMPAIGNFLOW_CHATINC__RETRY_MAX_ELAPSED=3s", "CAMPAIGNFLOW_CHATINC__TIMEOUT=3s", "CAMPAIGNFLOW_RESULTS__TIME_SCALE=3600",
 		"CAMPAIGNFLOW_CONSUMER__MAX_DELIVER=30")
-	logs := &syncBuffer{}
+	logs := &pipelinetest.SyncBuffer{}
 	start := func(httpAddr string) *exec.Cmd {
 		cmd := exec.Command(bin, "run", "--http-addr", httpAddr, "--worker-id", "crash", "--log-format", "text")
 		cmd.Env, cmd.Stdout, cmd.Stderr = env, logs, logs

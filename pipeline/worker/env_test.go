@@ -1,7 +1,6 @@
 package worker_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -18,6 +17,7 @@ import (
 	"github.com/campaignflow/campaignflow/chatinc/sandbox/sandboxtest"
 	"github.com/campaignflow/campaignflow/pipeline"
 	"github.com/campaignflow/campaignflow/pipeline/config"
+	"github.com/campaignflow/campaignflow/pipeline/pipelinetest"
 	"github.com/campaignflow/campaignflow/pipeline/worker"
 	"github.com/campaignflow/campaignflow/sources/natstest"
 )
@@ -32,7 +32,7 @@ type env struct {
 	nc   *nats.Conn
 	js   jetstream.JetStream
 	w    *worker.Worker
-	logs *syncBuffer
+	logs *pipelinetest.SyncBuffer
 	dir  string
 	// wopts are extra worker options (observers, middleware).
 	wopts []worker.Option
@@ -63,7 +63,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	so.APIKey = cfg.ChatInc.APIKey
 	sim, simURL := sandboxtest.Start(t, so)
 	cfg.ChatInc.URL = simURL
-	e := &env{t: t, cfg: cfg, ns: ns, sim: sim, logs: &syncBuffer{}, dir: dir, out: &outcomes{n: map[pipeline.Outcome]int{}}}
+	e := &env{t: t, cfg: cfg, ns: ns, sim: sim, logs: &pipelinetest.SyncBuffer{}, dir: dir, out: &outcomes{n: map[pipeline.Outcome]int{}}}
 	e.nc = natstest.Connect(t, url, nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))
 	var err error
 	if e.js, err = jetstream.New(e.nc); err != nil {
@@ -205,23 +205,6 @@ type eventuallyOption struct{ each func() }
 
 // withEach runs f before each check.
 func withEach(f func()) eventuallyOption { return eventuallyOption{each: f} }
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 type counter struct {
 	mu sync.Mutex
