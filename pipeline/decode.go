@@ -21,6 +21,9 @@ type cloudEvent struct {
 	Data        json.RawMessage `json:"data"`
 }
 
+// specVersionKey marks a CloudEvents structured envelope.
+var specVersionKey = []byte(`"specversion"`)
+
 // bodyProbe is what decoding reads of an event body.
 type bodyProbe struct {
 	SpecVersion json.RawMessage `json:"specversion"`
@@ -46,6 +49,15 @@ func decodeBody(m *Message, data []byte, hdr nats.Header) error {
 	body := bytes.TrimSpace(data)
 	if len(body) == 0 || body[0] != '{' {
 		return fmt.Errorf("%w: body is not a JSON object (subject %s)", ErrDecode, m.Subject)
+	}
+	// The common case: an id in the header and no CloudEvents envelope
+	// (no "specversion" member) needs only a validity scan of the body.
+	if id := hdr.Get(jetstream.MsgIDHeader); id != "" && !bytes.Contains(body, specVersionKey) && json.Valid(body) {
+		m.Data, m.ID = body, id
+		if m.Type == "" {
+			return errNoType(m)
+		}
+		return nil
 	}
 	// Only the two members that matter are kept (a map of every member
 	// would cost an allocation per member on the hot path).
@@ -88,7 +100,7 @@ func decodeBody(m *Message, data []byte, hdr nats.Header) error {
 		return fmt.Errorf("%w: event has no id: set the Nats-Msg-Id header, event_id in the body, or a CloudEvents id", ErrDecode)
 	}
 	if m.Type == "" {
-		return fmt.Errorf("%w: event %s has no type: publish on <prefix>.events.<type> or use a CloudEvents type", ErrDecode, m.ID)
+		return errNoType(m)
 	}
 	return nil
 }
@@ -101,4 +113,8 @@ func ceType(t string) string {
 		return t[i+1:]
 	}
 	return t
+}
+
+func errNoType(m *Message) error {
+	return fmt.Errorf("%w: event %s has no type: publish on <prefix>.events.<type> or use a CloudEvents type", ErrDecode, m.ID)
 }

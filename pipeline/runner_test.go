@@ -151,6 +151,8 @@ func TestDecode(t *testing.T) {
 		{"cloudevents", "anything", "", `{"specversion":"1.0","id":"ce1","type":"com.example.schedule-cancelled","source":"/x","data":{"promo_id":"p"}}`,
 			"schedule-cancelled", "ce1", `{"promo_id":"p"}`, ""},
 		{"cloudevents, event_id in data beats ce id", "x", "", `{"specversion":"1.0","id":"ce1","type":"send-promo","data":{"event_id":"d1"}}`, "send-promo", "d1", `{"event_id":"d1"}`, ""},
+		{"cloudevents with header id", "x", "h3", `{"specversion":"1.0","id":"ce1","type":"send-promo","data":{"promo_id":"p"}}`, "send-promo", "h3", `{"promo_id":"p"}`, ""},
+		{"header id, trailing garbage", "send-promo", "h4", `{"a":1} x`, "", "", "", "invalid JSON"},
 		{"no id", "send-promo", "", `{"promo_id":"p"}`, "", "", "", "has no id"},
 		{"not json", "send-promo", "x", `{"a":`, "", "", "", "invalid JSON"},
 		{"array", "send-promo", "x2", `[1]`, "", "", "", "not a JSON object"},
