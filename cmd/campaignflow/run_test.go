@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/campaignflow/campaignflow/chatinc/sandbox"
 	"github.com/campaignflow/campaignflow/chatinc/sandbox/sandboxtest"
+	"github.com/campaignflow/campaignflow/pipeline/pipelinetest"
 	"github.com/campaignflow/campaignflow/sources/natstest"
 )
 
@@ -37,21 +39,6 @@ func get(t *testing.T, url string) (int, string) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
-}
-
-// until polls cond every 50ms until it holds or the deadline passes.
-func until(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	deadline := time.After(d)
-	for !cond() {
-		select {
-		case <-tick.C:
-		case <-deadline:
-			t.Fatalf("timed out after %s waiting for %s", d, what)
-		}
-	}
 }
 
 // TestRunServesHealthReadinessAndMetrics runs `campaignflow run` against a
@@ -86,7 +73,10 @@ func TestRunServesHealthReadinessAndMetrics(t *testing.T) {
 		}
 	}()
 
-	until(t, 20*time.Second, "/readyz to answer 200", func() bool { code, _ := get(t, base+"/readyz"); return code == http.StatusOK })
+	pipelinetest.Eventually(t, 20*time.Second, func() (bool, string) {
+		code, body := get(t, base+"/readyz")
+		return code == http.StatusOK, fmt.Sprintf("/readyz answers %d %s", code, body)
+	})
 	if code, body := get(t, base+"/healthz"); code != http.StatusOK {
 		t.Errorf("/healthz = %d %q", code, body)
 	}
@@ -99,14 +89,14 @@ func TestRunServesHealthReadinessAndMetrics(t *testing.T) {
 		}
 	}
 	want := `campaignflow_events_total{event_type="customer-segment-updated",outcome="ack"`
-	until(t, 20*time.Second, "/metrics to count two acked segment events", func() bool {
+	pipelinetest.Eventually(t, 20*time.Second, func() (bool, string) {
 		_, body := get(t, base+"/metrics")
 		for _, line := range strings.Split(body, "\n") {
 			if strings.HasPrefix(line, want) && strings.HasSuffix(line, " 2") {
-				return true
+				return true, ""
 			}
 		}
-		return false
+		return false, "/metrics does not count two acked segment events yet"
 	})
 	_, metrics := get(t, base+"/metrics")
 	for _, name := range []string{"campaignflow_handler_duration_seconds_bucket", "campaignflow_chatinc_requests_total",
@@ -117,16 +107,16 @@ func TestRunServesHealthReadinessAndMetrics(t *testing.T) {
 	}
 
 	restart := natstest.Down(t, srv)
-	until(t, 20*time.Second, "/readyz to turn 503 with nats-server down", func() bool {
-		code, _ := get(t, base+"/readyz")
-		return code == http.StatusServiceUnavailable
+	pipelinetest.Eventually(t, 20*time.Second, func() (bool, string) {
+		code, body := get(t, base+"/readyz")
+		return code == http.StatusServiceUnavailable, fmt.Sprintf("with nats-server down /readyz answers %d %s", code, body)
 	})
 	if code, _ := get(t, base+"/healthz"); code != http.StatusOK {
 		t.Errorf("/healthz = %d while NATS is down; the process still lives", code)
 	}
 	restart()
-	until(t, 30*time.Second, "/readyz to turn 200 again after nats-server returned", func() bool {
-		code, _ := get(t, base+"/readyz")
-		return code == http.StatusOK
+	pipelinetest.Eventually(t, 30*time.Second, func() (bool, string) {
+		code, body := get(t, base+"/readyz")
+		return code == http.StatusOK, fmt.Sprintf("after nats-server returned /readyz answers %d %s", code, body)
 	})
 }

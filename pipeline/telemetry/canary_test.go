@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/campaignflow/campaignflow/pipeline/pipelinetest"
 )
 
 // TestCanaryKeyAndNumbersNeverInInfoLogsOrSpans runs a worker with a canary
@@ -24,7 +26,7 @@ func TestCanaryKeyAndNumbersNeverInInfoLogsOrSpans(t *testing.T) {
 	e.publish("send-promo", "promo-canary", promo("p-canary", "Canary promo", "vip"), nil)
 	e.publish("send-promo", "promo-canary-bad", map[string]any{"promo_id": "p-canary-bad", "audiences": []string{"+27825550101"}}, nil)
 	e.settled(20 * time.Second)
-	eventually(t, 20*time.Second, func() (bool, string) {
+	pipelinetest.Eventually(t, 20*time.Second, func() (bool, string) {
 		return len(snapshots()) >= 1 && len(contacts()) >= 1, fmt.Sprintf("%d snapshots, %d contact batches", len(snapshots()), len(contacts()))
 	})
 	if !strings.Contains(string(contacts()[0].Data), "+27825550101") {

@@ -131,19 +131,7 @@ func (e *env) publish(typ, id string, body any, hdr nats.Header) {
 // settled waits until the events consumer has nothing pending or unacked.
 func (e *env) settled(timeout time.Duration) {
 	e.t.Helper()
-	eventually(e.t, timeout, func() (bool, string) {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		c, err := e.js.Consumer(ctx, e.cfg.Names.EventsStream, e.cfg.Names.EventsConsumer)
-		if err != nil {
-			return false, err.Error()
-		}
-		info, err := c.Info(ctx)
-		if err != nil {
-			return false, err.Error()
-		}
-		return info.NumPending == 0 && info.NumAckPending == 0, fmt.Sprintf("pending %d, ack pending %d", info.NumPending, info.NumAckPending)
-	})
+	pipelinetest.Eventually(e.t, timeout, pipelinetest.ConsumerIdle(e.js, e.cfg.Names.EventsStream, e.cfg.Names.EventsConsumer))
 }
 
 // collect subscribes (core NATS) to subject and returns the messages so far.
@@ -252,22 +240,4 @@ func spansPrefixed(rec *tracetest.SpanRecorder, prefix string) []sdktrace.ReadOn
 		}
 	}
 	return out
-}
-
-// eventually polls cond until it holds or timeout passes.
-func eventually(t *testing.T, timeout time.Duration, cond func() (bool, string)) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		ok, why := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("condition not met within %s: %s", timeout, why)
-		}
-		<-tick.C
-	}
 }

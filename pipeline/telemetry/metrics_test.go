@@ -9,6 +9,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/campaignflow/campaignflow/chatinc/sandbox"
+	"github.com/campaignflow/campaignflow/pipeline/pipelinetest"
 )
 
 // TestMetricsAfterEvents processes segment events (one Chat Inc call is
@@ -25,7 +26,7 @@ func TestMetricsAfterEvents(t *testing.T) {
 	e.publish("send-promo", "promo-bad", map[string]any{"promo_id": "p-bad"}, nil)
 	e.publish("send-promo", "promo-1", promo("p-1", "Promo one", "vip"), nil)
 	e.settled(20 * time.Second)
-	eventually(t, 20*time.Second, func() (bool, string) { n := len(snapshots()); return n >= 1, fmt.Sprintf("%d snapshots", n) })
+	pipelinetest.Eventually(t, 20*time.Second, func() (bool, string) { n := len(snapshots()); return n >= 1, fmt.Sprintf("%d snapshots", n) })
 
 	var fams = scrape(t, tel)
 	tests := []struct {

@@ -12,6 +12,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/campaignflow/campaignflow/pipeline/pipelinetest"
 	"github.com/campaignflow/campaignflow/pipeline/telemetry"
 )
 
@@ -40,7 +41,7 @@ func TestOneTraceFromUpstreamThroughChatIncToPublishedReport(t *testing.T) {
 	}, nats.Header{"traceparent": {fmt.Sprintf("00-%s-%s-01", upTrace, upSpan)}, "tracestate": {"up=1"}})
 
 	name := telemetry.SpanName("audience-file-uploaded")
-	eventually(t, 15*time.Second, func() (bool, string) {
+	pipelinetest.Eventually(t, 15*time.Second, func() (bool, string) {
 		return len(reports()) == 1 && len(spansNamed(rec, name)) == 1,
 			fmt.Sprintf("%d reports, %d %q spans", len(reports()), len(spansNamed(rec, name)), name)
 	})
@@ -94,7 +95,7 @@ func TestEventWithoutTraceparentStartsATrace(t *testing.T) {
 	reports := e.collect(e.cfg.Names.Prefix + ".results.ingest.>")
 	e.publish("customer-segment-updated", "seg-root-1", segment("vip", "+27820000001"), nil)
 	name := telemetry.SpanName("customer-segment-updated")
-	eventually(t, 15*time.Second, func() (bool, string) {
+	pipelinetest.Eventually(t, 15*time.Second, func() (bool, string) {
 		return len(reports()) == 1 && len(spansNamed(rec, name)) == 1, fmt.Sprintf("%d reports, spans %v", len(reports()), names(rec.Ended()))
 	})
 	handle := spansNamed(rec, name)[0]
@@ -141,7 +142,7 @@ func TestPromoTraceReachesTheRunsSnapshot(t *testing.T) {
 	const upTrace = "5bf92f3577b34da6a3ce929d0e0e4737"
 	e.publish("send-promo", "promo-trace-1", promo("p-trace", "Traced promo", "vip"),
 		nats.Header{"traceparent": {"00-" + upTrace + "-10f067aa0ba902b8-01"}})
-	eventually(t, 20*time.Second, func() (bool, string) { return len(snapshots()) >= 1, fmt.Sprintf("%d snapshots", len(snapshots())) })
+	pipelinetest.Eventually(t, 20*time.Second, func() (bool, string) { return len(snapshots()) >= 1, fmt.Sprintf("%d snapshots", len(snapshots())) })
 
 	handle := spansNamed(rec, telemetry.SpanName("send-promo"))
 	if len(handle) != 1 || handle[0].SpanContext().TraceID().String() != upTrace {
@@ -160,7 +161,7 @@ func TestPromoTraceReachesTheRunsSnapshot(t *testing.T) {
 	if got.TraceID().String() != upTrace {
 		t.Fatalf("snapshot traceparent %q, want trace %s", snapshots()[0].Header.Get("traceparent"), upTrace)
 	}
-	eventually(t, 5*time.Second, func() (bool, string) {
+	pipelinetest.Eventually(t, 5*time.Second, func() (bool, string) {
 		for _, s := range spansNamed(rec, "campaignflow.publish campaign_snapshot") {
 			if s.SpanContext().SpanID() == got.SpanID() && s.Parent().SpanID() == handle[0].SpanContext().SpanID() {
 				return true, ""

@@ -109,7 +109,7 @@ func TestCrashKill9TwentyTimesLosesAndDuplicatesNothing(t *testing.T) {
 	}
 	// the worker creates the topology; publish once it exists
 	first := start("")
-	eventually(t, 30*time.Second, func() (bool, string) {
+	pipelinetest.Eventually(t, 30*time.Second, func() (bool, string) {
 		_, err := js.Stream(context.Background(), names.EventsStream)
 		return err == nil, fmt.Sprintf("events stream: %v", err)
 	})
@@ -133,7 +133,7 @@ func TestCrashKill9TwentyTimesLosesAndDuplicatesNothing(t *testing.T) {
 	}
 	addr := freeAddr(t)
 	last := start(addr)
-	eventually(t, 30*time.Second, func() (bool, string) { // SIGTERM must find the worker up
+	pipelinetest.Eventually(t, 30*time.Second, func() (bool, string) { // SIGTERM must find the worker up
 		resp, err := http.Get("http://" + addr + "/readyz")
 		if err != nil {
 			return false, err.Error()
@@ -155,7 +155,7 @@ func TestCrashKill9TwentyTimesLosesAndDuplicatesNothing(t *testing.T) {
 		return info.NumPending == 0 && info.NumAckPending == 0, fmt.Sprintf("pending %d ack pending %d redelivered %d",
 			info.NumPending, info.NumAckPending, info.NumRedelivered)
 	}
-	eventually(t, 120*time.Second, settled)
+	pipelinetest.Eventually(t, 120*time.Second, settled)
 	_ = last.Process.Signal(syscall.SIGTERM)
 	if err := last.Wait(); err != nil {
 		var ee *exec.ExitError

@@ -3,7 +3,6 @@ package worker_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"log/slog"
 	"sync"
 	"testing"
@@ -135,20 +134,7 @@ func (e *env) publish(typ, id string, body any) *jetstream.PubAck {
 // settled waits until the events consumer has nothing pending or unacked.
 func (e *env) settled(timeout time.Duration) {
 	e.t.Helper()
-	eventually(e.t, timeout, func() (bool, string) {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		c, err := e.js.Consumer(ctx, e.cfg.Names.EventsStream, e.cfg.Names.EventsConsumer)
-		if err != nil {
-			return false, err.Error()
-		}
-		info, err := c.Info(ctx)
-		if err != nil {
-			return false, err.Error()
-		}
-		return info.NumPending == 0 && info.NumAckPending == 0,
-			fmt.Sprintf("pending %d, ack pending %d, redelivered %d", info.NumPending, info.NumAckPending, info.NumRedelivered)
-	})
+	pipelinetest.Eventually(e.t, timeout, pipelinetest.ConsumerIdle(e.js, e.cfg.Names.EventsStream, e.cfg.Names.EventsConsumer))
 }
 
 // deadLetters lists the DLQ.
@@ -173,38 +159,6 @@ func (e *env) campaignsTitled(title string) []sandbox.CampaignState {
 	}
 	return out
 }
-
-// eventually polls cond until it holds or timeout passes.
-func eventually(t *testing.T, timeout time.Duration, cond func() (bool, string), opts ...eventuallyOption) {
-	t.Helper()
-	var each func()
-	for _, o := range opts {
-		each = o.each
-	}
-	deadline := time.Now().Add(timeout)
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	last := ""
-	for {
-		if each != nil {
-			each()
-		}
-		ok, why := cond()
-		if ok {
-			return
-		}
-		last = why
-		if time.Now().After(deadline) {
-			t.Fatalf("condition not met within %s: %s", timeout, last)
-		}
-		<-tick.C
-	}
-}
-
-type eventuallyOption struct{ each func() }
-
-// withEach runs f before each check.
-func withEach(f func()) eventuallyOption { return eventuallyOption{each: f} }
 
 type counter struct {
 	mu sync.Mutex

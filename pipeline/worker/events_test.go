@@ -11,6 +11,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/campaignflow/campaignflow/pipeline/pipelinetest"
 )
 
 func TestSegmentUpdatedFillsAudienceAndVariableGroup(t *testing.T) {
@@ -111,7 +113,7 @@ func TestSendPromoCreatesApprovedCampaignAndRunsIt(t *testing.T) {
 	if got := cs[0].Runs[0].Audiences; len(got) != 1 || got[0] != "vip" {
 		t.Fatalf("run audiences = %v", got)
 	}
-	eventually(t, 20*time.Second, func() (bool, string) {
+	pipelinetest.Eventually(t, 20*time.Second, func() (bool, string) {
 		n := results()
 		return n >= 2, fmt.Sprintf("%d snapshots", n)
 	})

@@ -9,6 +9,7 @@ import (
 	"github.com/campaignflow/campaignflow/chatinc/sandbox"
 	"github.com/campaignflow/campaignflow/pipeline"
 	"github.com/campaignflow/campaignflow/pipeline/config"
+	"github.com/campaignflow/campaignflow/pipeline/pipelinetest"
 	"github.com/campaignflow/campaignflow/sources/natstest"
 )
 
@@ -88,11 +89,11 @@ func TestNATSRestartMidStreamWorkerResumes(t *testing.T) {
 		segment(i)
 	}
 	restart := natstest.Down(t, e.ns)
-	eventually(t, 10*time.Second, func() (bool, string) {
+	pipelinetest.Eventually(t, 10*time.Second, func() (bool, string) {
 		return e.w.Ready(context.Background()) != nil, "worker still says ready with nats-server down"
 	})
 	e.ns = restart()
-	eventually(t, 20*time.Second, func() (bool, string) {
+	pipelinetest.Eventually(t, 20*time.Second, func() (bool, string) {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		err := e.w.Ready(ctx)

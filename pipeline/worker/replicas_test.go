@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/campaignflow/campaignflow/pipeline/pipelinetest"
 	"github.com/campaignflow/campaignflow/pipeline/worker"
 )
 
@@ -45,10 +46,10 @@ func TestThreeWorkersCronPromoRunsOncePerTick(t *testing.T) {
 		}
 		return n
 	}
-	eventually(t, 30*time.Second, func() (bool, string) { return runs() >= 10, fmt.Sprintf("%d runs", runs()) })
+	pipelinetest.Eventually(t, 30*time.Second, func() (bool, string) { return runs() >= 10, fmt.Sprintf("%d runs", runs()) })
 
 	var leader *worker.Worker
-	eventually(t, 10*time.Second, func() (bool, string) {
+	pipelinetest.Eventually(t, 10*time.Second, func() (bool, string) {
 		for _, w := range workers {
 			if w.Leading(context.Background()) {
 				leader = w
@@ -59,7 +60,7 @@ func TestThreeWorkersCronPromoRunsOncePerTick(t *testing.T) {
 	})
 	leader.Conn().Close() // a crash: the lease is not released
 	before := runs()
-	eventually(t, 30*time.Second, func() (bool, string) {
+	pipelinetest.Eventually(t, 30*time.Second, func() (bool, string) {
 		n := runs()
 		return n >= 20 && n >= before+5, fmt.Sprintf("%d runs (%d before the crash)", n, before)
 	})

@@ -2,12 +2,14 @@ package worker_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/campaignflow/campaignflow/pipeline/pipelinetest"
 	"github.com/campaignflow/campaignflow/pipeline/schemas"
 )
 
@@ -27,10 +29,7 @@ func TestEverythingPublishedValidatesAgainstItsSchema(t *testing.T) {
 	bySchema := map[string]int{}
 	prefix := e.cfg.Names.Prefix + ".results."
 	schemaOf := map[string]string{"campaign": "campaign_snapshot.v1", "contacts": "contact_outcome.v1", "ingest": "ingest_report.v1"}
-	eventually(t, 20*time.Second, func() (bool, string) {
-		return bySchema["campaign_snapshot.v1"] >= 3 && bySchema["contact_outcome.v1"] >= 1 && bySchema["ingest_report.v1"] >= 2,
-			"waiting for results"
-	}, withEach(func() {
+	validateAll := func() {
 		clear(bySchema)
 		s, err := e.js.Stream(ctx, e.cfg.Names.ResultsStream)
 		if err != nil {
@@ -56,6 +55,11 @@ func TestEverythingPublishedValidatesAgainstItsSchema(t *testing.T) {
 			}
 			bySchema[name]++
 		}
-	}))
+	}
+	pipelinetest.Eventually(t, 20*time.Second, func() (bool, string) {
+		validateAll()
+		return bySchema["campaign_snapshot.v1"] >= 3 && bySchema["contact_outcome.v1"] >= 1 && bySchema["ingest_report.v1"] >= 2,
+			fmt.Sprintf("results validated so far: %v", bySchema)
+	})
 	t.Logf("validated: %v", bySchema)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/campaignflow/campaignflow/chatinc/sandbox"
 	"github.com/campaignflow/campaignflow/pipeline/config"
+	"github.com/campaignflow/campaignflow/pipeline/pipelinetest"
 )
 
 func withGrace(d time.Duration) envOption {
@@ -17,7 +18,7 @@ func withGrace(d time.Duration) envOption {
 // waitForRequest waits until the sandbox has seen a request to path.
 func waitForRequest(e *env, path string) {
 	e.t.Helper()
-	eventually(e.t, 15*time.Second, func() (bool, string) {
+	pipelinetest.Eventually(e.t, 15*time.Second, func() (bool, string) {
 		n := e.sim.State().Requests[path]
 		return n > 0, fmt.Sprintf("%d requests to %s", n, path)
 	})
