@@ -3,6 +3,7 @@ package handlers
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/nyaruka/phonenumbers"
 )
@@ -20,7 +21,8 @@ func (m NumberMapper) E164(n string) (string, error) {
 		return "", fmt.Errorf("number is empty")
 	}
 	region := m.DefaultRegion
-	if out, ok := fastE164(n, region, phonenumbers.GetCountryCodeForRegion(region), phonenumbers.GetNddPrefixForRegion(region, true)); ok {
+	rp := prefixesFor(region)
+	if out, ok := fastE164(n, region, rp.countryCode, rp.nationalPrefix); ok {
 		return out, nil
 	}
 	if strings.HasPrefix(n, "00") {
@@ -39,7 +41,39 @@ func (m NumberMapper) E164(n string) (string, error) {
 		}
 		return "", fmt.Errorf("not a valid number for region %s%s", region, orDefault(region))
 	}
-	return phonenumbers.Format(p, phonenumbers.E164), nil
+	out := phonenumbers.Format(p, phonenumbers.E164)
+	if len(out) > 1+maxE164Digits {
+		// libphonenumber accepts some national numbers with leading zeros
+		// (e.g. Japanese 0078...) that make more digits than E.164 allows.
+		return "", fmt.Errorf("not a phone number: %d digits with country code, E.164 allows at most %d", len(out)-1, maxE164Digits)
+	}
+	return out, nil
+}
+
+// maxE164Digits is the most digits an E.164 number has (ITU-T E.164).
+const maxE164Digits = 15
+
+// regionPrefixes are a region's country calling code and national
+// (trunk) prefix, as libphonenumber gives them.
+type regionPrefixes struct {
+	countryCode    int
+	nationalPrefix string
+}
+
+// regionPrefixCache maps a region to its regionPrefixes; looking them up in
+// phonenumbers costs map reads and a string replace per number.
+var regionPrefixCache sync.Map
+
+func prefixesFor(region string) regionPrefixes {
+	if rp, ok := regionPrefixCache.Load(region); ok {
+		return rp.(regionPrefixes)
+	}
+	rp := regionPrefixes{
+		countryCode:    phonenumbers.GetCountryCodeForRegion(region),
+		nationalPrefix: phonenumbers.GetNddPrefixForRegion(region, true),
+	}
+	regionPrefixCache.Store(region, rp)
+	return rp
 }
 
 func orDefault(region string) string {

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"strconv"
-	"strings"
 
 	"github.com/nyaruka/phonenumbers"
 )
@@ -11,21 +10,26 @@ import (
 // regexes dominate CSV ingest time): digits with spaces, dashes, dots or
 // parentheses, either "+<country code><number>" or "<national prefix>
 // <number>" of the default region. It returns ok only when libphonenumber
-// says the number is valid; anything else goes the slow, complete way.
+// would say the number is valid (decided by the compiled patterns of
+// e164_valid.go, or phonenumbers.IsValidNumber where those are not built);
+// anything else goes the slow, complete way.
 func fastE164(raw, region string, regionCC int, nddPrefix string) (string, bool) {
 	if len(raw) > 64 {
 		return "", false // libphonenumber refuses very long input; let it say so
 	}
-	var b [20]byte
+	// The digits go to buf[off:], leaving room in front to write
+	// "+<country code>" so the result takes a single allocation.
+	const off, maxDigits = 4, 20
+	var buf [off + maxDigits]byte
 	n, plus := 0, false
 	for i := 0; i < len(raw); i++ {
 		c := raw[i]
 		switch {
 		case c >= '0' && c <= '9':
-			if n == len(b) {
+			if n == maxDigits {
 				return "", false
 			}
-			b[n] = c
+			buf[off+n] = c
 			n++
 		case c == '+' && n == 0 && !plus:
 			plus = true
@@ -34,25 +38,46 @@ func fastE164(raw, region string, regionCC int, nddPrefix string) (string, bool)
 			return "", false
 		}
 	}
-	digits := string(b[:n])
-	var cc int
-	var national string
+	digits := buf[off : off+n]
+	cc, start := 0, 0 // start: index in buf where the national number begins
 	switch {
-	case plus && len(digits) > 0 && digits[0] != '0':
-		for l := 1; l <= 3 && l < len(digits); l++ {
-			v, _ := strconv.Atoi(digits[:l])
-			if phonenumbers.GetRegionCodeForCountryCode(v) != phonenumbers.UNKNOWN_REGION {
-				cc, national = v, digits[l:]
+	case plus && n > 0 && digits[0] != '0':
+		v := 0
+		for l := 1; l <= 3 && l < n; l++ {
+			v = v*10 + int(digits[l-1]-'0')
+			if r := phonenumbers.GetRegionCodeForCountryCode(v); r != phonenumbers.UNKNOWN_REGION {
+				// Parse strips a national prefix after the country code too.
+				if rule := parseRuleFor(r); rule != nil && rule.keepsInternational(digits[l:]) {
+					cc, start = v, off+l
+				}
 				break
 			}
 		}
-	case !plus && region != "" && nddPrefix != "" && strings.HasPrefix(digits, nddPrefix):
-		cc, national = regionCC, digits[len(nddPrefix):]
+	case !plus && region != "" && nddPrefix != "" && n >= len(nddPrefix) && string(digits[:len(nddPrefix)]) == nddPrefix:
+		if rule := parseRuleFor(region); rule != nil && rule.countryCodeInt == regionCC {
+			if rule.stripsPrefix(digits, len(nddPrefix)) {
+				cc, start = regionCC, off+len(nddPrefix)
+			}
+		}
 	}
-	if cc == 0 || len(national) < 4 || national[0] == '0' {
+	national := buf[start : off+n]
+	if cc <= 0 || cc > 999 || len(national) < 4 || national[0] == '0' {
 		return "", false
 	}
-	nn, err := strconv.ParseUint(national, 10, 64)
+	var ccBuf [3]byte
+	ccDigits := strconv.AppendInt(ccBuf[:0], int64(cc), 10)
+	pos := start - 1 - len(ccDigits) // >= 0: start >= off+1 and len(ccDigits) <= 3 = off-1
+	buf[pos] = '+'
+	copy(buf[pos+1:], ccDigits)
+	out := string(buf[pos : off+n])
+	nsn := out[len(out)-len(national):] // no leading zero: the national significant number
+	if v := validatorFor(int32(cc)); v != nil {
+		if !v.valid(nsn) {
+			return "", false
+		}
+		return out, true
+	}
+	nn, err := strconv.ParseUint(nsn, 10, 64)
 	if err != nil {
 		return "", false
 	}
@@ -61,5 +86,5 @@ func fastE164(raw, region string, regionCC int, nddPrefix string) (string, bool)
 	if !phonenumbers.IsValidNumber(p) {
 		return "", false
 	}
-	return "+" + strconv.Itoa(cc) + national, true
+	return out, true
 }

@@ -21,6 +21,7 @@ func TestE164(t *testing.T) {
 		{"ZA", "", ""},
 		{"ZA", "+27 82", ""},
 		{"", "0821234567", ""},
+		{"ZA", "008100A7800000000000", ""}, // libphonenumber's +81 0078..., 17 digits: not E.164
 	}
 	for _, tt := range tests {
 		got, err := NumberMapper{DefaultRegion: tt.region}.E164(tt.in)
