@@ -12,6 +12,10 @@ import (
 	"github.com/campaignflow/campaignflow/pipeline/worker"
 )
 
+// httpListening, when set (by tests), is told the address the HTTP server
+// bound, so --http-addr 127.0.0.1:0 can be used.
+var httpListening func(addr string)
+
 // startHTTP serves /healthz, /readyz and (metrics not nil) /metrics on cfg.HTTPAddr.
 func startHTTP(ctx context.Context, cfg *config.Config, w *worker.Worker, metrics http.Handler, log *slog.Logger) (func(), error) {
 	if cfg.HTTPAddr == "" {
@@ -49,6 +53,9 @@ func startHTTP(ctx context.Context, cfg *config.Config, w *worker.Worker, metric
 		}
 	}()
 	log.Info("health endpoints", "addr", ln.Addr().String(), "paths", paths)
+	if httpListening != nil {
+		httpListening(ln.Addr().String())
+	}
 	return func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -15,18 +14,6 @@ import (
 	"github.com/campaignflow/campaignflow/pipeline/pipelinetest"
 	"github.com/campaignflow/campaignflow/sources/natstest"
 )
-
-// freeAddr is a loopback address nobody listens on right now.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	_ = ln.Close()
-	return addr
-}
 
 // get fetches url and returns the status and body (0 when nobody answers).
 func get(t *testing.T, url string) (int, string) {
@@ -50,14 +37,15 @@ func TestRunServesHealthReadinessAndMetrics(t *testing.T) {
 	srv, natsURL := natstest.RunJetStream(t)
 	_, simURL := sandboxtest.Start(t, sandbox.Options{APIKey: "run-test-key"})
 	t.Setenv("CHATINC_API_KEY", "run-test-key")
-	addr := freeAddr(t)
-	base := "http://" + addr
+	bound := make(chan string, 1)
+	httpListening = func(addr string) { bound <- addr }
+	defer func() { httpListening = nil }()
 
 	ctx, cancel := context.WithCancel(context.Background())
 	root := newRootCmd()
 	root.SetOut(io.Discard)
 	root.SetErr(io.Discard)
-	root.SetArgs([]string{"run", "--nats-url", natsURL, "--chatinc-url", simURL, "--http-addr", addr,
+	root.SetArgs([]string{"run", "--nats-url", natsURL, "--chatinc-url", simURL, "--http-addr", "127.0.0.1:0",
 		"--worker-id", "run-test", "--log-level", "error", "--data-dir", t.TempDir()})
 	done := make(chan error, 1)
 	go func() { done <- root.ExecuteContext(ctx) }()
@@ -73,6 +61,15 @@ func TestRunServesHealthReadinessAndMetrics(t *testing.T) {
 		}
 	}()
 
+	var base string
+	select {
+	case addr := <-bound:
+		base = "http://" + addr
+	case err := <-done:
+		t.Fatalf("run ended before serving HTTP: %v", err)
+	case <-time.After(20 * time.Second):
+		t.Fatal("run did not start its HTTP server within 20s")
+	}
 	pipelinetest.Eventually(t, 20*time.Second, func() (bool, string) {
 		code, body := get(t, base+"/readyz")
 		return code == http.StatusOK, fmt.Sprintf("/readyz answers %d %s", code, body)
