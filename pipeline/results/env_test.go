@@ -147,7 +147,8 @@ func (e *env) outcomes(t *testing.T) []sinks.ContactOutcomeBatch {
 	return out
 }
 
-func (e *env) messages(t *testing.T, subject string) [][]byte {
+// stored returns every message on subject in the results stream, in order.
+func (e *env) stored(t *testing.T, subject string) []jetstream.Msg {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -159,13 +160,37 @@ func (e *env) messages(t *testing.T, subject string) [][]byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out [][]byte
+	var out []jetstream.Msg
 	for n := info.NumPending; n > 0; n-- {
 		m, err := c.Next(jetstream.FetchMaxWait(5 * time.Second))
 		if err != nil {
 			t.Fatal(err)
 		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// messages returns the bodies of the messages on subject.
+func (e *env) messages(t *testing.T, subject string) [][]byte {
+	t.Helper()
+	var out [][]byte
+	for _, m := range e.stored(t, subject) {
 		out = append(out, m.Data())
 	}
 	return out
+}
+
+// scheduledPoller is a poller on the test's stream and fake clock with the
+// test offsets, with e.run scheduled.
+func (e *env) scheduledPoller(t *testing.T, fc *clockwork.FakeClock) *Poller {
+	t.Helper()
+	p, err := NewPoller(e.js, jobsBucket, e.client, streamPublisher{e.js}, WithClock(fc), WithOffsets(testOffsets...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Schedule(context.Background(), e.run); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -25,13 +25,7 @@ func TestPollPlanPublishesSnapshotsInOrder(t *testing.T) {
 	fc := clockwork.NewFakeClockAt(t0)
 	e := newEnv(t, 40, fc)
 	ctx := context.Background()
-	p, err := NewPoller(e.js, jobsBucket, e.client, streamPublisher{e.js}, WithClock(fc), WithOffsets(testOffsets...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Schedule(ctx, e.run); err != nil {
-		t.Fatal(err)
-	}
+	p := e.scheduledPoller(t, fc)
 	if err := p.Schedule(ctx, e.run); err != nil { // a redelivered event: same plan
 		t.Fatal(err)
 	}
@@ -101,13 +95,7 @@ func TestSamePollTwiceIsOneMessage(t *testing.T) {
 	fc := clockwork.NewFakeClockAt(t0)
 	e := newEnv(t, 10, fc)
 	ctx := context.Background()
-	p, err := NewPoller(e.js, jobsBucket, e.client, streamPublisher{e.js}, WithClock(fc), WithOffsets(testOffsets...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Schedule(ctx, e.run); err != nil {
-		t.Fatal(err)
-	}
+	p := e.scheduledPoller(t, fc)
 	advanceTo(fc, e.run, testOffsets[0])
 	if p.RunDue(ctx) != 1 {
 		t.Fatal("poll 1 did not run")

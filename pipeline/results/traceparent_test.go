@@ -3,7 +3,6 @@ package results
 import (
 	"context"
 	"testing"
-	"time"
 
 	"github.com/jonboulle/clockwork"
 	"github.com/nats-io/nats.go"
@@ -45,22 +44,8 @@ func tracingPublisher(js jetstream.JetStream) *sinks.Publisher {
 // headers returns the headers of every message on subject in the results stream.
 func (e *env) headers(t *testing.T, subject string) []nats.Header {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	c, err := e.js.OrderedConsumer(ctx, resultsName, jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := c.Info(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out []nats.Header
-	for n := info.NumPending; n > 0; n-- {
-		m, err := c.Next(jetstream.FetchMaxWait(5 * time.Second))
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, m := range e.stored(t, subject) {
 		out = append(out, m.Headers())
 	}
 	return out

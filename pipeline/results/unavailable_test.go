@@ -16,13 +16,7 @@ func TestUnavailableStreamKeepsPollPending(t *testing.T) {
 	fc := clockwork.NewFakeClockAt(t0)
 	e := newEnv(t, 5, fc)
 	ctx := context.Background()
-	p, err := NewPoller(e.js, jobsBucket, e.client, streamPublisher{e.js}, WithClock(fc), WithOffsets(testOffsets...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Schedule(ctx, e.run); err != nil {
-		t.Fatal(err)
-	}
+	p := e.scheduledPoller(t, fc)
 	if err := e.js.DeleteStream(ctx, resultsName); err != nil {
 		t.Fatal(err)
 	}
