@@ -23,15 +23,21 @@ func flagSet(t *testing.T, args ...string) *pflag.FlagSet {
 	return fs
 }
 
-// loadProblems loads file text (if any), env and flag args and returns the
-// problems; any other error fails the test.
-func loadProblems(t *testing.T, file string, env []string, args ...string) config.Problems {
+// load loads file text (if any), env and flag args.
+func load(t *testing.T, file string, env []string, args ...string) (*config.Config, error) {
 	t.Helper()
 	o := config.LoadOptions{Env: env, Flags: flagSet(t, args...)}
 	if file != "" {
 		o.File = write(t, file)
 	}
-	_, err := config.Load(o)
+	return config.Load(o)
+}
+
+// loadProblems loads file text (if any), env and flag args and returns the
+// problems; any other error fails the test.
+func loadProblems(t *testing.T, file string, env []string, args ...string) config.Problems {
+	t.Helper()
+	_, err := load(t, file, env, args...)
 	if err == nil {
 		return nil
 	}

@@ -49,11 +49,7 @@ func TestGoodValues(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			o := config.LoadOptions{Env: tc.env, Flags: flagSet(t, tc.args...)}
-			if tc.file != "" {
-				o.File = write(t, tc.file)
-			}
-			c, err := config.Load(o)
+			c, err := load(t, tc.file, tc.env, tc.args...)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -88,11 +84,7 @@ func TestEmptyWorkerIDMeansHostName(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			o := config.LoadOptions{Env: tc.env, Flags: flagSet(t, tc.args...)}
-			if tc.file != "" {
-				o.File = write(t, tc.file)
-			}
-			c, err := config.Load(o)
+			c, err := load(t, tc.file, tc.env, tc.args...)
 			if err != nil {
 				t.Fatal(err)
 			}

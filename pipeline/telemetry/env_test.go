@@ -65,18 +65,8 @@ type env struct {
 func newEnv(t *testing.T, tel *telemetry.Telemetry, apiKey string, level slog.Level, faults ...sandbox.Fault) *env {
 	t.Helper()
 	_, url := natstest.RunJetStream(t)
-	def := config.Defaults()
-	cfg := &def
 	dir := t.TempDir()
-	cfg.NATS.URL = url
-	cfg.ChatInc.APIKey = apiKey
-	cfg.ChatInc.RateLimit, cfg.ChatInc.RateBurst = 2000, 200
-	cfg.ChatInc.RetryMaxElapsed = 10 * time.Second
-	cfg.Results.TimeScale = 3600
-	cfg.CSV.AllowedDirs = []string{dir}
-	cfg.Consumer.AckWait = 6 * time.Second
-	cfg.Consumer.Grace = 5 * time.Second
-	cfg.WorkerID = "w1"
+	cfg := pipelinetest.WorkerConfig(url, apiKey, dir)
 	sim, simURL := sandboxtest.Start(t, sandbox.Options{APIKey: apiKey, ApproveAfter: 2 * time.Second, TimeScale: 3600, Seed: 7, Faults: faults})
 	cfg.ChatInc.URL = simURL
 	e := &env{t: t, cfg: cfg, sim: sim, logs: &pipelinetest.SyncBuffer{}, dir: dir}

@@ -44,18 +44,8 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	t.Helper()
 	ns, url := natstest.RunJetStream(t)
 	so := sandbox.Options{ApproveAfter: 2 * time.Second, TimeScale: 3600, Seed: 7}
-	def := config.Defaults()
-	cfg := &def
 	dir := t.TempDir()
-	cfg.NATS.URL = url
-	cfg.ChatInc.APIKey = "test-key"
-	cfg.ChatInc.RateLimit, cfg.ChatInc.RateBurst = 2000, 200
-	cfg.ChatInc.RetryMaxElapsed = 10 * time.Second
-	cfg.Results.TimeScale = 3600
-	cfg.CSV.AllowedDirs = []string{dir}
-	cfg.Consumer.AckWait = 6 * time.Second
-	cfg.Consumer.Grace = 5 * time.Second
-	cfg.WorkerID = "w1"
+	cfg := pipelinetest.WorkerConfig(url, "test-key", dir)
 	for _, o := range opts {
 		o(cfg, &so)
 	}

@@ -1,0 +1,25 @@
+package pipelinetest
+
+import (
+	"time"
+
+	"github.com/campaignflow/campaignflow/pipeline/config"
+)
+
+// WorkerConfig is the defaults tuned for an integration test: NATS at
+// natsURL, Chat Inc with apiKey (its URL is the test's sandbox, set by the
+// caller), fast retries and simulated result time, CSV files allowed under
+// dir, short ack wait and grace, worker id w1.
+func WorkerConfig(natsURL, apiKey, dir string) *config.Config {
+	cfg := config.Defaults()
+	cfg.NATS.URL = natsURL
+	cfg.ChatInc.APIKey = apiKey
+	cfg.ChatInc.RateLimit, cfg.ChatInc.RateBurst = 2000, 200
+	cfg.ChatInc.RetryMaxElapsed = 10 * time.Second
+	cfg.Results.TimeScale = 3600
+	cfg.CSV.AllowedDirs = []string{dir}
+	cfg.Consumer.AckWait = 6 * time.Second
+	cfg.Consumer.Grace = 5 * time.Second
+	cfg.WorkerID = "w1"
+	return &cfg
+}
