@@ -56,6 +56,7 @@ type Runner struct {
 	obs        RunnerObserver
 	now        func() time.Time
 	base, max  time.Duration
+	naks       nakLog
 }
 
 // RunnerOption configures a Runner.
@@ -75,13 +76,19 @@ func WithNakBackoff(base, max time.Duration) RunnerOption {
 	return func(r *Runner) { r.base, r.max = base, max }
 }
 
+// WithNakLogInterval sets how often the naks of one message are logged: its
+// first nak always, then at most one line per interval (default 1m).
+func WithNakLogInterval(d time.Duration) RunnerOption {
+	return func(r *Runner) { r.naks.interval = d }
+}
+
 // WithClock replaces time.Now (for Campaignflow-Failed-At).
 func WithClock(now func() time.Time) RunnerOption { return func(r *Runner) { r.now = now } }
 
 // NewRunner returns a runner dead-lettering to names.DLQStream's subjects.
 func NewRunner(js jetstream.JetStream, names sources.Names, h Handler, opts ...RunnerOption) *Runner {
 	r := &Runner{js: js, names: names, h: h, maxDeliver: 10, log: slog.New(slog.DiscardHandler),
-		now: time.Now, base: time.Second, max: 5 * time.Minute}
+		now: time.Now, base: time.Second, max: 5 * time.Minute, naks: nakLog{interval: time.Minute}}
 	for _, o := range opts {
 		o(r)
 	}
@@ -112,7 +119,9 @@ func (r *Runner) Process(ctx context.Context, msg jetstream.Msg) {
 		_ = msg.Nak()
 	case class == ClassTransient && m.Delivered < r.maxDeliver:
 		outcome = OutcomeNak
-		_ = msg.NakWithDelay(r.delay(m.Delivered, RetryAfterOf(err)))
+		d := r.delay(m.Delivered, RetryAfterOf(err))
+		r.logNak(ctx, m, d, err)
+		_ = msg.NakWithDelay(d)
 	default:
 		if class == ClassTransient {
 			class = ClassExhausted
@@ -127,9 +136,27 @@ func (r *Runner) Process(ctx context.Context, msg jetstream.Msg) {
 			_ = msg.NakWithDelay(r.delay(m.Delivered, 0))
 		}
 	}
+	if outcome != OutcomeNak && m.Delivered > 1 {
+		r.naks.forget(m.StreamSeq)
+	}
 	if r.obs != nil {
 		r.obs.OnOutcome(ctx, m.Type, outcome, class, r.now().Sub(start))
 	}
+}
+
+// logNak says why m goes back and when it comes again: on its first nak,
+// then at most once per interval (WithNakLogInterval).
+func (r *Runner) logNak(ctx context.Context, m *Message, delay time.Duration, err error) {
+	ok, suppressed := r.naks.allow(m.StreamSeq, r.now())
+	if !ok {
+		return
+	}
+	attrs := append(eventAttrs(m), "attempt", m.Delivered, "max_deliver", r.maxDeliver,
+		"next_delay", delay.Round(time.Millisecond).String(), "err", err)
+	if suppressed > 0 {
+		attrs = append(attrs, "naks_not_logged", suppressed)
+	}
+	r.log.WarnContext(ctx, "event failed, will retry", attrs...)
 }
 
 // delay is base*2^(delivered-1) with ±20% jitter, capped, at least retryAfter.

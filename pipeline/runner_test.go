@@ -2,8 +2,10 @@ package pipeline_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -15,6 +17,7 @@ import (
 
 	"github.com/campaignflow/campaignflow/chatinc"
 	"github.com/campaignflow/campaignflow/pipeline"
+	"github.com/campaignflow/campaignflow/pipeline/pipelinetest"
 	"github.com/campaignflow/campaignflow/sources"
 	"github.com/campaignflow/campaignflow/sources/natstest"
 )
@@ -240,5 +243,52 @@ func eventually(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		case <-tick.C:
 		}
+	}
+}
+
+// TestRunnerLogsNaks: every nak is explained (reason, attempt, next delay)
+// on its first occurrence, then at most once per interval per message.
+func TestRunnerLogsNaks(t *testing.T) {
+	ctx := context.Background()
+	b := newBus(t)
+	var mu sync.Mutex
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	var buf pipelinetest.SyncBuffer
+	log := slog.New(slog.NewJSONHandler(&buf, nil))
+	h := func(context.Context, *pipeline.Message) error {
+		return errors.New("sources: file \"x.csv\": not reachable")
+	}
+	r := pipeline.NewRunner(b.js, b.top.Names, h, pipeline.WithMaxDeliver(3), pipeline.WithNakBackoff(time.Millisecond, time.Millisecond),
+		pipeline.WithRunnerLogger(log), pipeline.WithClock(clock), pipeline.WithNakLogInterval(time.Minute))
+	b.publish(t, "audience-file-uploaded", "quiet", `{}`)
+	r.Process(ctx, b.next(t)) // nak 1: logged
+	advance(10 * time.Second)
+	r.Process(ctx, b.next(t)) // nak 2, within the interval: not logged
+	r.Process(ctx, b.next(t)) // dead letter
+	b.publish(t, "audience-file-uploaded", "spaced", `{}`)
+	r.Process(ctx, b.next(t)) // nak 1: logged
+	advance(2 * time.Minute)
+	r.Process(ctx, b.next(t)) // nak 2, after the interval: logged
+	var lines []map[string]any
+	for _, l := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatal(err)
+		}
+		if m["msg"] == "event failed, will retry" {
+			lines = append(lines, m)
+		}
+	}
+	var got []string
+	for _, m := range lines {
+		got = append(got, fmt.Sprintf("%v@%v", m["event_id"], m["attempt"]))
+		if m["next_delay"] != "1ms" || !strings.Contains(fmt.Sprint(m["err"]), "not reachable") || m["level"] != "WARN" || m["max_deliver"] != 3.0 {
+			t.Fatalf("nak line = %v", m)
+		}
+	}
+	if strings.Join(got, " ") != "quiet@1 spaced@1 spaced@2" {
+		t.Fatalf("nak lines for %v, want quiet@1 spaced@1 spaced@2\n%s", got, buf.String())
 	}
 }

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/campaignflow/campaignflow/chatinc"
 	"github.com/campaignflow/campaignflow/pipeline/events"
@@ -25,6 +28,12 @@ func (h *Handlers) File(ctx context.Context, eventID string, ev *events.Audience
 		return permanent(fmt.Errorf("handlers: %s %s: no file sources are configured; set the allowed directories, URLs or object store", events.TypeAudienceFileUploaded, eventID))
 	}
 	rc, err := h.opener.Open(ctx, ev.Source)
+	if isNotFound(err) {
+		// The event says the file was uploaded: a missing one does not
+		// appear by waiting, so say so now instead of after ~9 minutes of
+		// retries. Once it is there, replay the dead letter.
+		return permanent(fmt.Errorf("handlers: %s %s: source not found (upload it, then `campaignflow dlq replay SEQ`): %w", events.TypeAudienceFileUploaded, eventID, err))
+	}
 	if err != nil {
 		return classify(fmt.Errorf("handlers: %s %s: open source: %w", events.TypeAudienceFileUploaded, eventID, err))
 	}
@@ -54,6 +63,11 @@ func (h *Handlers) File(ctx context.Context, eventID string, ev *events.Audience
 		return err
 	}
 	return h.publishReport(ctx, rep)
+}
+
+// isNotFound reports a missing file, bucket or object.
+func isNotFound(err error) bool {
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, jetstream.ErrObjectNotFound) || errors.Is(err, jetstream.ErrBucketNotFound)
 }
 
 // readAndSend reads rows on this goroutine, in chunks, while mappers map

@@ -84,6 +84,7 @@ func TestFileErrors(t *testing.T) {
 		{"no opener", nil, events.Source{File: filepath.Join(dir, "nonum.csv")}, pipeline.ClassPermanent, "no file sources are configured"},
 		{"no number column", []Option{WithOpener(dirOpener(dir))}, events.Source{File: filepath.Join(dir, "nonum.csv")}, pipeline.ClassValidation, `number column "number" is not in the CSV header`},
 		{"outside allowed dirs", []Option{WithOpener(dirOpener(dir))}, events.Source{File: "/etc/passwd"}, pipeline.ClassValidation, "not under an allowed directory"},
+		{"missing file", []Option{WithOpener(dirOpener(dir))}, events.Source{File: filepath.Join(dir, "missing.csv")}, pipeline.ClassPermanent, "source not found"},
 		{"two sources", []Option{WithOpener(dirOpener(dir))}, events.Source{File: "a", URL: "https://x.example/a.csv"}, pipeline.ClassValidation, "exactly one"},
 	}
 	for _, tt := range tests {
@@ -94,6 +95,25 @@ func TestFileErrors(t *testing.T) {
 				t.Fatalf("class %s err %v; want %s containing %q", c, err, tt.class, tt.want)
 			}
 		})
+	}
+}
+
+// TestFileMissingObjectIsPermanent: a bucket or object that is not there is
+// reported at once (permanent, "source not found"), not retried for minutes.
+func TestFileMissingObjectIsPermanent(t *testing.T) {
+	e := newEnv(t, sandbox.Options{})
+	ctx := context.Background()
+	e.h.opener = LocationOpener{JS: e.js}
+	for _, ref := range []events.ObjectStoreRef{{Bucket: "nope", Key: "k"}, {Bucket: "uploads", Key: "missing.csv"}} {
+		if ref.Bucket == "uploads" {
+			if _, err := e.js.CreateObjectStore(ctx, jetstream.ObjectStoreConfig{Bucket: "uploads"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		err := e.h.File(ctx, "f", &events.AudienceFileUploaded{Audience: events.Audience{ID: "a"}, Source: events.Source{ObjectStore: &ref}})
+		if c := pipeline.ClassOf(err); c != pipeline.ClassPermanent || !strings.Contains(fmt.Sprint(err), "source not found") {
+			t.Fatalf("%+v: class %s err %v", ref, c, err)
+		}
 	}
 }
 
