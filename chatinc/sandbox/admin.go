@@ -37,6 +37,24 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 		s.SetFaults(fs)
 		writeJSON(w, http.StatusOK, map[string]any{"status": "success", "faults": len(fs)})
 	})
+	mux.HandleFunc("POST /_sim/rate-limit", func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			PerSecond *float64 `json:"per_second"`
+		}
+		if err := decodeJSON(w, r, &req); err != nil {
+			writeError(w, err)
+			return
+		}
+		if req.PerSecond == nil || *req.PerSecond < 0 {
+			writeError(w, errValidation(`per_second is required and must be 0 (no limit) or more, e.g. {"per_second": 200}`))
+			return
+		}
+		s.SetRateLimit(*req.PerSecond)
+		writeJSON(w, http.StatusOK, map[string]any{"status": "success", "per_second": s.RateLimit()})
+	})
+	mux.HandleFunc("GET /_sim/rate-limit", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]any{"per_second": s.RateLimit(), "throttled": s.Throttled()})
+	})
 	mux.HandleFunc("DELETE /_sim/faults", func(w http.ResponseWriter, _ *http.Request) {
 		s.SetFaults(nil)
 		writeJSON(w, http.StatusOK, map[string]string{"status": "success"})
@@ -72,6 +90,7 @@ type StateDump struct {
 	Audiences map[string]int  `json:"audiences"` // id -> size
 	Groups    map[string]int  `json:"variableGroups"`
 	Requests  map[string]int  `json:"requests"`
+	Throttled int             `json:"throttled"` // calls refused by the rate limit
 }
 
 // Campaigns lists the campaigns in creation order.
@@ -124,5 +143,6 @@ func (s *Server) State() StateDump {
 	for p, n := range s.requests {
 		d.Requests[p] = n
 	}
+	d.Throttled = s.throttle.count()
 	return d
 }

@@ -106,7 +106,7 @@ func (s *Server) handleCreateCampaign(w http.ResponseWriter, r *http.Request) er
 		ID: s.newIDLocked("c_"), Title: req.Title, Message: req.Message, ImgURL: req.ImgURL,
 		LanguageCode: opts.LanguageCode, TemplateType: opts.WhatsAppTemplateType,
 		Buttons: req.Buttons, Variables: vars,
-		CreatedAt: now, ApprovedAt: now.Add(s.opts.ApproveAfter),
+		CreatedAt: now, ApprovedAt: now.Add(max(s.opts.ApproveAfter, 0)),
 	}
 	runNow := opts.RunImmediately != nil && *opts.RunImmediately
 	if runNow || opts.TimeToRun != nil {

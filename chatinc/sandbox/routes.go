@@ -46,7 +46,8 @@ func (s *Server) routes() *http.ServeMux {
 }
 
 // apiEndpoint wraps a handler with what every API endpoint does: count the
-// request, check the method and the Authorization header, inject faults.
+// request, check the method and the Authorization header, apply the rate
+// limit, inject faults.
 func (s *Server) apiEndpoint(path string, h apiHandler, methods []string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.countRequest(path)
@@ -59,6 +60,9 @@ func (s *Server) apiEndpoint(path string, h apiHandler, methods []string) http.H
 		}
 		if err := s.authorize(r); err != nil {
 			writeError(w, err)
+			return
+		}
+		if !s.admitRate(w) {
 			return
 		}
 		f := s.drawFault(path)

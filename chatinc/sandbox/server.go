@@ -18,6 +18,8 @@
 //	GET    /_sim/state            JSON dump, with request counts per path
 //	POST   /_sim/faults           replace the fault list (JSON array of Fault)
 //	DELETE /_sim/faults           clear the fault list
+//	POST   /_sim/rate-limit       {"per_second": N} sets the rate limit (0: none)
+//	GET    /_sim/rate-limit       the rate limit and how many calls it refused
 //
 // Nothing it does reaches a real phone.
 package sandbox
@@ -45,7 +47,7 @@ type Options struct {
 	// any non-empty Authorization header is accepted.
 	APIKey string
 	// ApproveAfter is the simulated time until a new campaign's WhatsApp
-	// template turns APPROVED (default 2s).
+	// template turns APPROVED (0: the 2s default; ApproveAtOnce: at once).
 	ApproveAfter time.Duration
 	// TimeScale is simulated seconds per real second (default 1).
 	TimeScale float64
@@ -59,7 +61,15 @@ type Options struct {
 	Logger *slog.Logger
 	// MaxContactsPerRequest caps contacts or values per request (default 1000).
 	MaxContactsPerRequest int
+	// RateLimit caps API calls per second over all endpoints, a token bucket
+	// with a burst of one second's worth; calls above it get 429 with a
+	// Retry-After (0: no limit). SetRateLimit changes it at run time.
+	RateLimit float64
 }
+
+// ApproveAtOnce as Options.ApproveAfter approves every new campaign's
+// template at once (0 means the 2s default).
+const ApproveAtOnce time.Duration = -1
 
 // Server is the sandbox: an http.Handler safe for concurrent use.
 type Server struct {
@@ -74,6 +84,7 @@ type Server struct {
 	faults    []*faultState
 	requests  map[string]int
 	seq       uint64
+	throttle  throttle
 	state
 }
 
@@ -122,6 +133,7 @@ func New(opts Options) *Server {
 		state:     newState(),
 	}
 	s.setFaultsLocked(opts.Faults)
+	s.throttle.set(max(opts.RateLimit, 0), now)
 	s.mux = s.routes()
 	return s
 }

@@ -17,6 +17,7 @@ func newSimCmd() *cobra.Command {
 		timeScale    float64
 		seed         int64
 		faults       string
+		rateLimit    float64
 	)
 	cmd := &cobra.Command{
 		Use:   "sim",
@@ -27,18 +28,32 @@ time) and the page's rules enforced. Point a client at the printed base URL.
 
 Without --api-key any non-empty Authorization header is accepted; without the header: 401.
 Admin endpoints under /_sim/ (outside the Chat Inc API): POST /_sim/reset, POST /_sim/advance
-{"seconds":N}, GET /_sim/state, POST|DELETE /_sim/faults.`,
+{"seconds":N}, GET /_sim/state, POST|DELETE /_sim/faults, POST /_sim/rate-limit {"per_second":N}
+(0 lifts the limit) and GET /_sim/rate-limit.
+
+--rate-limit N throttles like a real API: a token bucket of N calls per second over all
+endpoints (burst: one second's worth); a call above it gets 429 with a Retry-After.
+--approve-after 0s approves every new campaign's template at once.`,
 		Example: `  campaignflow sim --addr 127.0.0.1:8089
   campaignflow sim --addr 127.0.0.1:8089 --api-key secret --approve-after 5s --time-scale 60
+  campaignflow sim --addr 127.0.0.1:8089 --rate-limit 200 --approve-after 0s
+  curl -s -X POST -d '{"per_second":400}' http://127.0.0.1:8089/_sim/rate-limit
   campaignflow sim --faults '` + faultsExample + `'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts := sandbox.Options{
 				APIKey:       apiKey,
 				ApproveAfter: approveAfter,
+				RateLimit:    rateLimit,
 				TimeScale:    timeScale,
 				Seed:         seed,
 				Logger:       loggerFrom(cmd),
+			}
+			if approveAfter == 0 {
+				opts.ApproveAfter = sandbox.ApproveAtOnce
+			}
+			if rateLimit < 0 {
+				return fmt.Errorf("--rate-limit: %g must be 0 (no limit) or more calls per second", rateLimit)
 			}
 			if faults != "" {
 				f, err := sandbox.ParseFaults(faults)
@@ -61,9 +76,10 @@ Admin endpoints under /_sim/ (outside the Chat Inc API): POST /_sim/reset, POST 
 	f := cmd.Flags()
 	f.StringVar(&addr, "addr", "127.0.0.1:8089", "address to listen on (HOST:PORT; port 0 picks a free one)")
 	f.StringVar(&apiKey, "api-key", "", "API key to require in Authorization (default: any non-empty key)")
-	f.DurationVar(&approveAfter, "approve-after", 2*time.Second, "simulated time until a new campaign's WhatsApp template is APPROVED")
+	f.DurationVar(&approveAfter, "approve-after", 2*time.Second, "simulated time until a new campaign's WhatsApp template is APPROVED (0s: at once)")
 	f.Float64Var(&timeScale, "time-scale", 1, "simulated seconds per real second (60 makes a minute pass each second)")
 	f.Int64Var(&seed, "seed", 1, "seed for the deterministic delivery outcomes (errors, not on WhatsApp, reads)")
+	f.Float64Var(&rateLimit, "rate-limit", 0, "API calls per second over all endpoints before 429 with Retry-After (0: no limit)")
 	f.StringVar(&faults, "faults", "", "faults to inject, see the example and `go doc ./chatinc/sandbox ParseFaults`")
 	return cmd
 }

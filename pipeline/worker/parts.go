@@ -69,7 +69,7 @@ func (w *Worker) startChatInc() error {
 		if w.opts.randomPorts {
 			addr = "127.0.0.1:0"
 		}
-		so := sandbox.Options{ApproveAfter: w.cfg.Sandbox.ApproveAfter, TimeScale: w.cfg.Sandbox.TimeScale, Seed: w.cfg.Sandbox.Seed}
+		so := sandbox.Options{ApproveAfter: approveAfter(w.cfg.Sandbox.ApproveAfter), TimeScale: w.cfg.Sandbox.TimeScale, Seed: w.cfg.Sandbox.Seed}
 		if w.cfg.Sandbox.Faults != "" {
 			f, err := sandbox.ParseFaults(w.cfg.Sandbox.Faults)
 			if err != nil {
@@ -219,4 +219,12 @@ func (w *Worker) observeConsumer() error {
 	}
 	w.stopGauges = stop
 	return nil
+}
+
+// approveAfter maps sandbox.approve_after to the sandbox's option: 0 is "at once".
+func approveAfter(d time.Duration) time.Duration {
+	if d == 0 {
+		return sandbox.ApproveAtOnce
+	}
+	return d
 }
