@@ -38,6 +38,11 @@ type NATS struct {
 	DataDir  string `koanf:"data_dir" yaml:"data_dir"`
 	Listen   string `koanf:"listen" yaml:"listen"`
 	Replicas int    `koanf:"replicas" yaml:"replicas"`
+	// PingInterval and MaxPingsOut find a dead connection (a stalled or
+	// cut-off server) within about their product, instead of nats.go's
+	// default of minutes; the client then reconnects to another server.
+	PingInterval time.Duration `koanf:"ping_interval" yaml:"ping_interval"`
+	MaxPingsOut  int           `koanf:"max_pings_out" yaml:"max_pings_out"`
 }
 
 // ChatInc is the API; with no API key the built-in sandbox runs.
@@ -127,7 +132,7 @@ func Defaults() Config {
 		host = "worker"
 	}
 	return Config{
-		NATS:     NATS{DataDir: "./data", Listen: "127.0.0.1:4222", Replicas: 1},
+		NATS:     NATS{DataDir: "./data", Listen: "127.0.0.1:4222", Replicas: 1, PingInterval: 2 * time.Second, MaxPingsOut: 2},
 		ChatInc:  ChatInc{RateLimit: 20, RateBurst: 40, RetryMaxElapsed: time.Minute, RetryMaxAttempts: 6, BatchSize: 1000, Timeout: 30 * time.Second},
 		Sandbox:  Sandbox{Addr: "127.0.0.1:8089", ApproveAfter: 2 * time.Second, TimeScale: 1, Seed: 1},
 		Names:    sources.DefaultNames(),

@@ -39,6 +39,12 @@ func (c *Config) Validate() Problems {
 		}
 	}
 
+	if c.NATS.PingInterval <= 0 {
+		add("nats.ping_interval: %s must be positive (default 2s)", c.NATS.PingInterval)
+	}
+	if c.NATS.MaxPingsOut < 1 {
+		add("nats.max_pings_out: %d must be at least 1 (default 2)", c.NATS.MaxPingsOut)
+	}
 	if c.NATS.Replicas < 1 || c.NATS.Replicas > 5 {
 		add("nats.replicas: %d must be between 1 and 5 (JetStream keeps at most 5 copies; use 3 for a 3-node cluster)", c.NATS.Replicas)
 	}

@@ -22,6 +22,7 @@ type options struct {
 	observer  func(Outcome)
 	campaigns CampaignRunner
 	claimTTL  time.Duration
+	elector   *Elector
 }
 
 func defaultOptions() options {
@@ -67,3 +68,8 @@ const DefaultClaimTTL = 24 * time.Hour
 // stay until purged. A tick older than half of it relative to the job's last
 // tick is never run, so an expired claim cannot let a late tick run again.
 func WithClaimTTL(d time.Duration) Option { return func(o *options) { o.claimTTL = d } }
+
+// WithElector makes the scheduler campaign with e (built once by the caller,
+// who hands the same elector to the results poller) instead of building its
+// own in Run. Run drives it: campaigning starts with Run and stops with it.
+func WithElector(e *Elector) Option { return func(o *options) { o.elector = e } }

@@ -66,7 +66,7 @@ func New(js jetstream.JetStream, buckets Buckets, runner PromoRunner, opts ...Op
 		return nil, fmt.Errorf("scheduler: lease TTL %s is too short; use at least 300ms (default %s)", o.ttl, DefaultLeaseTTL)
 	}
 	s := &Scheduler{js: js, buckets: buckets, runner: runner, opt: o, jobs: map[string]*registered{},
-		stop: make(chan struct{}), done: make(chan struct{}), ready: make(chan struct{})}
+		stop: make(chan struct{}), done: make(chan struct{}), ready: make(chan struct{}), elector: o.elector}
 	seen := map[string]bool{}
 	for _, c := range o.jobs {
 		spec, err := c.spec()
@@ -88,10 +88,16 @@ func New(js jetstream.JetStream, buckets Buckets, runner PromoRunner, opts ...Op
 	return s, nil
 }
 
-// Elector returns the lease elector (valid once Run has started; the results
-// poller uses its Leading method). It is nil before Run.
+// Elector returns the lease elector: the one given with WithElector at once;
+// otherwise the one Run builds, waiting until Run has built it or ended (nil
+// when Run failed before building it). Prefer WithElector.
 func (s *Scheduler) Elector() *Elector {
+	if s.opt.elector != nil {
+		return s.opt.elector
+	}
 	<-s.readyOrDone()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	return s.elector
 }
 
@@ -121,7 +127,12 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		return fmt.Errorf("scheduler: open KV bucket %q: %w; start the worker once to create the topology", s.buckets.Leases, err)
 	}
 	s.claimTTL = s.claimTTLFor(ctx)
-	s.elector = NewElector(s.leaseKV, s.opt.replica, s.opt.ttl, s.opt.clock, s.opt.log)
+	if s.elector == nil {
+		e := NewElector(s.leaseKV, s.opt.replica, s.opt.ttl, s.opt.clock, s.opt.log)
+		s.mu.Lock()
+		s.elector = e
+		s.mu.Unlock()
+	}
 	gc, err := gocron.NewScheduler(
 		gocron.WithClock(s.opt.clock),
 		gocron.WithDistributedElector(s.elector),

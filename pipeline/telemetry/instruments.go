@@ -22,6 +22,8 @@ const (
 	MetricSnapshots         = "campaignflow.snapshots.published"        // campaignflow_snapshots_published_total
 	MetricContactOutcomes   = "campaignflow.contact_outcomes.published" // campaignflow_contact_outcomes_published_total
 	MetricCSVRows           = "campaignflow.csv.rows"                   // campaignflow_csv_rows_total{event_type,result}
+	MetricChatIncInFlight   = "campaignflow.chatinc.calls_in_flight"    // campaignflow_chatinc_calls_in_flight
+	MetricChatIncSlow       = "campaignflow.chatinc.calls_slow"         // campaignflow_chatinc_calls_slow
 )
 
 // durationBuckets suit calls and handlers: 5ms .. 5min.
@@ -43,6 +45,8 @@ type instruments struct {
 	snapshots       metric.Int64Counter
 	outcomes        metric.Int64Counter
 	csvRows         metric.Int64Counter
+	callsInFlight   metric.Int64ObservableGauge
+	callsSlow       metric.Int64ObservableGauge
 }
 
 func newInstruments(m metric.Meter) (*instruments, error) {
@@ -77,6 +81,8 @@ func newInstruments(m metric.Meter) (*instruments, error) {
 	in.snapshots = counter(MetricSnapshots, "Campaign snapshots published to the results stream.")
 	in.outcomes = counter(MetricContactOutcomes, "Per-contact outcome rows published to the results stream.")
 	in.csvRows = counter(MetricCSVRows, "Ingested contact rows (CSV files and segment events), by event type and result (accepted, rejected).")
+	in.callsInFlight = gauge(MetricChatIncInFlight, "Chat Inc HTTP requests in flight (until the response headers).")
+	in.callsSlow = gauge(MetricChatIncSlow, "Chat Inc HTTP requests in flight for longer than the slow-call threshold (default 5s); each is also logged as a warning.")
 	for _, err := range errs {
 		if err != nil {
 			return nil, fmt.Errorf("telemetry: creating instruments: %w", err)

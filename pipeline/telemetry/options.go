@@ -3,6 +3,7 @@ package telemetry
 import (
 	"log/slog"
 	"os"
+	"time"
 
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -20,10 +21,12 @@ type options struct {
 	serviceName      string
 	serviceVersion   string
 	cardinalityLimit int
+	slowCallAfter    time.Duration
 }
 
 func defaultOptions() options {
-	return options{log: slog.New(slog.DiscardHandler), getenv: os.Getenv, serviceName: "campaignflow", cardinalityLimit: 2000}
+	return options{log: slog.New(slog.DiscardHandler), getenv: os.Getenv, serviceName: "campaignflow", cardinalityLimit: 2000,
+		slowCallAfter: DefaultSlowCallAfter}
 }
 
 // WithLogger logs which exporters are on.
@@ -57,3 +60,14 @@ func WithService(name, version string) Option {
 
 // WithCardinalityLimit bounds the label sets per metric (default 2000).
 func WithCardinalityLimit(n int) Option { return func(o *options) { o.cardinalityLimit = n } }
+
+// WithSlowCallAfter sets how long a Chat Inc request may be in flight before
+// it is counted in campaignflow_chatinc_calls_slow and logged as a warning
+// (default DefaultSlowCallAfter).
+func WithSlowCallAfter(d time.Duration) Option {
+	return func(o *options) {
+		if d > 0 {
+			o.slowCallAfter = d
+		}
+	}
+}

@@ -30,6 +30,7 @@ type Telemetry struct {
 	meter      metric.Meter
 	prop       propagation.TextMapPropagator
 	inst       *instruments
+	calls      *callTracker
 	log        *slog.Logger
 	exporting  exporting
 	shutdownMu sync.Mutex
@@ -104,6 +105,14 @@ func Setup(ctx context.Context, opts ...Option) (*Telemetry, error) {
 	if t.inst, err = newInstruments(t.meter); err != nil {
 		_ = t.Shutdown(ctx)
 		return nil, err
+	}
+	t.calls = &callTracker{after: o.slowCallAfter, log: t.log}
+	if _, err := t.meter.RegisterCallback(func(ctx context.Context, ob metric.Observer) error {
+		t.calls.observe(ctx, ob, t.inst.callsInFlight, t.inst.callsSlow)
+		return nil
+	}, t.inst.callsInFlight, t.inst.callsSlow); err != nil {
+		_ = t.Shutdown(ctx)
+		return nil, fmt.Errorf("telemetry: observing Chat Inc calls: %w", err)
 	}
 	t.log.Info("telemetry ready", "traces_exporter", orNone(t.exporting.traces), "metrics_exporter", orNone(t.exporting.metrics),
 		"prometheus", "/metrics")

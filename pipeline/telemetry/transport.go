@@ -23,7 +23,7 @@ func (t *Telemetry) Transport(base http.RoundTripper) http.RoundTripper {
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	counted := &countingTransport{base: base, inst: t.inst}
+	counted := &countingTransport{base: base, inst: t.inst, calls: t.calls}
 	return otelhttp.NewTransport(counted,
 		otelhttp.WithTracerProvider(t.tp),
 		otelhttp.WithPropagators(t.prop),
@@ -52,13 +52,16 @@ func endpointLabel(p string) string {
 }
 
 type countingTransport struct {
-	base http.RoundTripper
-	inst *instruments
+	base  http.RoundTripper
+	inst  *instruments
+	calls *callTracker
 }
 
 func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	start := time.Now()
+	finish := c.calls.track(r)
 	resp, err := c.base.RoundTrip(r)
+	finish()
 	status := "error"
 	if err == nil {
 		status = strconv.Itoa(resp.StatusCode)

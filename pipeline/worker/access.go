@@ -68,5 +68,5 @@ func (w *Worker) ChatIncReachable(ctx context.Context) error {
 // Leading reports whether this replica holds the scheduler's leader lease
 // (it runs scheduled ticks and result polls).
 func (w *Worker) Leading(ctx context.Context) bool {
-	return w.sched != nil && w.sched.Elector().Leading(ctx)
+	return w.elector != nil && w.elector.Leading(ctx)
 }

@@ -44,6 +44,7 @@ func (w *Worker) startNATS(ctx context.Context) error {
 			"hint", "natscli works against it: nats --server "+url+" stream ls")
 	}
 	opts := []nats.Option{nats.Name("campaignflow " + w.cfg.WorkerID), nats.MaxReconnects(-1), nats.ReconnectWait(250 * time.Millisecond),
+		nats.PingInterval(w.cfg.NATS.PingInterval), nats.MaxPingsOutstanding(w.cfg.NATS.MaxPingsOut),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
 			if err != nil { // nil: we closed it
 				w.log.Warn("NATS disconnected; reconnecting", "err", err)
@@ -108,7 +109,7 @@ func (w *Worker) startResults(ctx context.Context) error {
 	}
 	p, err := results.NewPoller(w.js, w.cfg.Names.JobsBucket, w.client, pub,
 		results.WithOffsets(offsets...), results.WithTimeScale(w.cfg.Results.TimeScale), results.WithLogger(w.log),
-		results.WithIsLeader(func(ctx context.Context) bool { return w.sched != nil && w.sched.Elector().Leading(ctx) }))
+		results.WithIsLeader(w.elector.Leading))
 	if err != nil {
 		return err
 	}
@@ -170,7 +171,7 @@ func (w *Worker) startScheduler() error {
 		jobs[i] = scheduler.ConfigJob(s)
 	}
 	sopts := []scheduler.Option{scheduler.WithJobs(jobs), scheduler.WithCampaignRunner(w.handlers), scheduler.WithReplicaID(w.cfg.WorkerID),
-		scheduler.WithLogger(w.log)}
+		scheduler.WithLogger(w.log), scheduler.WithElector(w.elector)}
 	if tel := w.opts.telemetry; tel != nil {
 		sopts = append(sopts, scheduler.WithObserver(func(o scheduler.Outcome) { tel.ObserveTick(o.JobID, o.ScheduledAt, o.FinishedAt, o.OK()) }))
 	}

@@ -44,6 +44,7 @@ type Worker struct {
 	runner   *pipeline.Runner
 	consumer *sources.Consumer
 	sched    *scheduler.Scheduler
+	elector  *scheduler.Elector // built once; scheduler and poller share it
 	poller   *results.Poller
 	files    *sinks.FileSink
 
@@ -90,6 +91,7 @@ func (w *Worker) Start(ctx context.Context) (err error) {
 	if w.top, err = sources.EnsureTopology(ctx, w.js, w.cfg.Names, topo); err != nil {
 		return err
 	}
+	w.elector = scheduler.NewElector(w.top.Leases, w.cfg.WorkerID, scheduler.DefaultLeaseTTL, nil, w.log)
 	pubOpts := w.opts.publisherOptions
 	if tel := w.opts.telemetry; tel != nil {
 		pubOpts = append([]sinks.PublisherOption{sinks.WithHeaderInjector(tel.InjectHeaders)}, pubOpts...)
