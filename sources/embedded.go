@@ -39,7 +39,7 @@ func StartEmbedded(opts EmbeddedOptions) (*Embedded, error) {
 	if opts.Port > 0 {
 		ln, err := net.Listen("tcp", net.JoinHostPort(opts.Host, strconv.Itoa(opts.Port)))
 		if err != nil {
-			return nil, fmt.Errorf("sources: embedded nats-server cannot listen on %s:%d: %w; another nats-server may be running there: use it with --nats-url nats://%s:%d, or stop it", opts.Host, opts.Port, err, opts.Host, opts.Port)
+			return nil, fmt.Errorf("sources: embedded nats-server cannot listen on %s:%d: %w; another nats-server may be running there: use it with --nats-url nats://%s:%d, move the embedded one with --nats-listen HOST:PORT (nats.listen), or stop it", opts.Host, opts.Port, err, opts.Host, opts.Port)
 		}
 		_ = ln.Close()
 	}

@@ -22,7 +22,7 @@ type Running struct {
 func Start(addr string, opts Options) (*Running, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("sandbox: listen on %s: %w (is another sandbox or program using the port? pick another with --addr)", addr, err)
+		return nil, fmt.Errorf("sandbox: listen on %s: %w (is another sandbox or program using the port?)", addr, err)
 	}
 	s := New(opts)
 	hs := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}

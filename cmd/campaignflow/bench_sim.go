@@ -15,9 +15,9 @@ import (
 )
 
 func addBenchSandboxFlags(cmd *cobra.Command, url, key *string, process *bool) {
-	cmd.Flags().StringVar(url, "chatinc-url", "", "a running Chat Inc sandbox to send to (e.g. `campaignflow sim`); default: start one")
+	cmd.Flags().StringVar(url, "chatinc-url", "", "base URL of a running Chat Inc sandbox to send to (e.g. one started by campaignflow sim); default: start one")
 	cmd.Flags().StringVar(key, "api-key", "", "API key of --chatinc-url")
-	cmd.Flags().BoolVar(process, "sandbox-process", true, "start the sandbox as a child process (`campaignflow sim`), so memory and CPU figures are campaignflow's alone; false: in this process")
+	cmd.Flags().BoolVar(process, "sandbox-process", true, "start the sandbox as a child process (campaignflow sim), so memory and CPU figures are campaignflow's alone; false: in this process")
 }
 
 // benchSandbox starts `campaignflow sim` as a child process when asked and

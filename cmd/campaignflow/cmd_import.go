@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -188,6 +189,11 @@ func runImport(cmd *cobra.Command, o importOptions) error {
 		OnRow: func(n int) { lastRow = n; prog.row(n) },
 	})
 	prog.done()
+	var ce *handlers.ColumnsError
+	if errors.As(err, &ce) {
+		flag := map[string]string{"columns.number": "--number-column", "columns.fields": "--map COL=FIELD"}[ce.Key]
+		return fmt.Errorf("import: %s: %s; name it with %s", o.csvPath, ce.What, flag)
+	}
 	if err != nil {
 		return fmt.Errorf("import: stopped at row %d of %s (rows before it may already be in audience %q; rerunning is safe): %w", lastRow, o.csvPath, o.audience, err)
 	}

@@ -70,12 +70,16 @@ func addWorkerFlags(f *pflag.FlagSet) {
 	f.String("config", "", "YAML config file (default $CAMPAIGNFLOW_CONFIG)")
 	f.String("nats-url", "", "NATS server URL(s); empty starts an embedded nats-server")
 	f.String("nats-creds", "", "NATS credentials file")
-	f.String("data-dir", "./data", "store of the embedded nats-server")
+	f.String("data-dir", "./data", "store of the embedded nats-server and the embedded Chat Inc sandbox")
+	f.String("nats-listen", "127.0.0.1:4222", "address of the embedded nats-server (HOST:PORT)")
 	f.String("chatinc-url", "", "Chat Inc API base URL (default https://api.chatinc.com when an API key is set)")
 	f.String("http-addr", "127.0.0.1:9090", "address for /healthz, /readyz and /metrics (empty: off)")
 	f.String("sink-dir", "", "write Parquet/NDJSON warehouse files under this directory")
 	f.String("sink-format", "parquet", "warehouse file format: parquet or ndjson")
 	f.String("worker-id", "", "this replica's id (default: the host name)")
+	f.String("sandbox-addr", "127.0.0.1:8089", "address of the embedded Chat Inc sandbox (HOST:PORT; sandbox mode only)")
+	f.Duration("approve-after", 2*time.Second, "embedded sandbox: simulated time until a new campaign's template is approved")
+	f.Float64("time-scale", 1, "embedded sandbox: simulated seconds per real second")
 }
 
 // loadConfig reads --config, the environment and the flags; on problems it

@@ -64,7 +64,7 @@ endpoints (burst: one second's worth); a call above it gets 429 with a Retry-Aft
 			}
 			srv, err := sandbox.Start(addr, opts)
 			if err != nil {
-				return err
+				return fmt.Errorf("%w; pick another address with --addr", err)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "Chat Inc sandbox serving at %s (simulated: no message reaches anyone)\n", srv.URL)
 			<-cmd.Context().Done()
@@ -80,6 +80,6 @@ endpoints (burst: one second's worth); a call above it gets 429 with a Retry-Aft
 	f.Float64Var(&timeScale, "time-scale", 1, "simulated seconds per real second (60 makes a minute pass each second)")
 	f.Int64Var(&seed, "seed", 1, "seed for the deterministic delivery outcomes (errors, not on WhatsApp, reads)")
 	f.Float64Var(&rateLimit, "rate-limit", 0, "API calls per second over all endpoints before 429 with Retry-After (0: no limit)")
-	f.StringVar(&faults, "faults", "", "faults to inject, see the example and `go doc ./chatinc/sandbox ParseFaults`")
+	f.StringVar(&faults, "faults", "", "faults to inject: comma-separated ENDPOINT=KIND[@RATE][xCOUNT][:ARG], KIND one of 429, 500, 502, 503, latency, drop (see the example)")
 	return cmd
 }

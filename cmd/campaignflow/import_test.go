@@ -93,7 +93,8 @@ func TestImportStopsWithAClearError(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"missing number column", []string{"--csv", in, "--audience", "a"}, "number"},
+		{"missing number column", []string{"--csv", in, "--audience", "a"}, `number column "number" is not in the CSV header ["mobile" "name"]; name it with --number-column`},
+		{"missing mapped column", []string{"--csv", in, "--audience", "a", "--number-column", "mobile", "--variable-group", "g", "--map", "tier=tier"}, "name it with --map COL=FIELD"},
 		{"map without group", []string{"--csv", in, "--audience", "a", "--map", "name=first_name"}, "--variable-group"},
 		{"bad map", []string{"--csv", in, "--audience", "a", "--variable-group", "g", "--map", "name"}, "COL=FIELD"},
 		{"missing file", []string{"--csv", filepath.Join(dir, "nope.csv"), "--audience", "a"}, "nope.csv"},

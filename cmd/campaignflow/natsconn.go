@@ -28,7 +28,7 @@ const natsConnectTimeout = 5 * time.Second
 // flags win over CAMPAIGNFLOW_NATS_URL / CAMPAIGNFLOW_NATS_CREDS, and those
 // over the config file; the file also gives resource names and schedules.
 func addNATSFlags(f *pflag.FlagSet) {
-	f.String("nats-url", "", "NATS server URL(s) (default $CAMPAIGNFLOW_NATS_URL, else "+defaultCLINATSURL+", the embedded server of `campaignflow run`)")
+	f.String("nats-url", "", "NATS server URL(s) (default $CAMPAIGNFLOW_NATS_URL, else "+defaultCLINATSURL+", the embedded server of campaignflow run)")
 	f.String("nats-creds", "", "NATS credentials file (default $CAMPAIGNFLOW_NATS_CREDS)")
 	f.String("config", "", "YAML config file, for NATS URL, resource names and configured schedules (default $CAMPAIGNFLOW_CONFIG)")
 }

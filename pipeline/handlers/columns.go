@@ -7,6 +7,19 @@ import (
 	"github.com/campaignflow/campaignflow/pipeline/events"
 )
 
+// ColumnsError is a column named by the event (or the defaults) that the
+// CSV header does not have. Key is the event's key that names it
+// (columns.number or columns.fields), so that a caller with other names
+// for it (campaignflow import's flags) can say those instead.
+type ColumnsError struct {
+	Key  string
+	What string
+}
+
+func (e *ColumnsError) Error() string {
+	return fmt.Sprintf("handlers: audience-file-uploaded: %s; name it in the event's %s", e.What, e.Key)
+}
+
 // columnMap says which CSV column holds the number and which hold fields.
 type columnMap struct {
 	number int
@@ -43,7 +56,7 @@ func (d FieldDefaults) mapColumns(header []string, cols *events.Columns) (column
 	}
 	m := columnMap{number: find(numberCol)}
 	if m.number < 0 {
-		return m, fmt.Errorf("handlers: audience-file-uploaded: number column %q is not in the CSV header %q; name it in columns.number", numberCol, header)
+		return m, &ColumnsError{Key: "columns.number", What: fmt.Sprintf("number column %q is not in the CSV header %q", numberCol, header)}
 	}
 	if fields != nil {
 		var missing []string
@@ -56,7 +69,7 @@ func (d FieldDefaults) mapColumns(header []string, cols *events.Columns) (column
 			m.fields, m.index = append(m.fields, f), append(m.index, i)
 		}
 		if len(missing) > 0 {
-			return m, fmt.Errorf("handlers: audience-file-uploaded: columns.fields %s are not in the CSV header %q", strings.Join(missing, ", "), header)
+			return m, &ColumnsError{Key: "columns.fields", What: fmt.Sprintf("columns.fields %s are not in the CSV header %q", strings.Join(missing, ", "), header)}
 		}
 		return m, nil
 	}

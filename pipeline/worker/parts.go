@@ -80,7 +80,7 @@ func (w *Worker) startChatInc() error {
 		}
 		sim, err := sandbox.Start(addr, so)
 		if err != nil {
-			return err
+			return fmt.Errorf("worker: embedded Chat Inc sandbox: %w; pick another address with --sandbox-addr (sandbox.addr), or set CHATINC_API_KEY to use Chat Inc", err)
 		}
 		w.sim = sim
 		base, key = sim.URL, "sandbox"
