@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -19,6 +20,9 @@ type ApprovalPolicy struct {
 func DefaultApprovalPolicy() ApprovalPolicy {
 	return ApprovalPolicy{Initial: 2 * time.Second, Max: 30 * time.Second, Limit: 15 * time.Minute}
 }
+
+// errCampaignGone: the ledger names a campaign that Chat Inc does not list.
+var errCampaignGone = errors.New("handlers: send-promo: the ledger and Chat Inc disagree: Chat Inc has no")
 
 // waitApproved polls the campaign list until the campaign is approved. The
 // runner keeps the message alive meanwhile.
@@ -38,7 +42,7 @@ func (h *Handlers) waitApproved(ctx context.Context, campaignID string) (*chatin
 			}
 		}
 		if found == nil {
-			return nil, permanent(fmt.Errorf("handlers: send-promo: campaign %s from the ledger is not in Chat Inc's campaign list; it was deleted? remove its ledger entry to recreate it", campaignID))
+			return nil, permanent(fmt.Errorf("%w: campaign %s", errCampaignGone, campaignID))
 		}
 		if found.Approved() {
 			return found, nil

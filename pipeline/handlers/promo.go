@@ -56,6 +56,10 @@ func (h *Handlers) ensureCampaign(ctx context.Context, ev *events.SendPromo) (st
 		return "", classify(fmt.Errorf("handlers: send-promo: create campaign of promo %s: %w", ev.PromoID, err))
 	}
 	if _, err := h.waitApproved(ctx, out.CampaignID); err != nil {
+		if errors.Is(err, errCampaignGone) {
+			key := ledger.CampaignKey(ev.PromoID)
+			return "", permanent(fmt.Errorf("%w (it was deleted, or an embedded sandbox lost its state); to create the campaign again: `campaignflow ledger forget %s --yes`, then replay this event (`campaignflow dlq replay SEQ`)", err, key))
+		}
 		return "", err
 	}
 	return out.CampaignID, nil

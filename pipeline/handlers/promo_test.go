@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"github.com/campaignflow/campaignflow/pipeline"
 	"strings"
 	"testing"
@@ -192,5 +193,23 @@ func TestPromoTransientChatIncErrorIsTransient(t *testing.T) {
 	err := e.h.Promo(context.Background(), "promo-503", promo("p503"))
 	if c := pipeline.ClassOf(err); c != pipeline.ClassTransient || !errors.Is(err, chatinc.ErrServer) {
 		t.Fatalf("class %s, error %v; want transient server error", c, err)
+	}
+}
+
+// TestPromoCampaignGoneNamesTheLedgerCommand: when the ledger names a
+// campaign Chat Inc no longer has (a sandbox that lost its state), the dead
+// letter says which entry to forget and how.
+func TestPromoCampaignGoneNamesTheLedgerCommand(t *testing.T) {
+	e := newEnv(t, sandbox.Options{})
+	e.seedAudience(t)
+	ctx := context.Background()
+	if err := e.h.Promo(ctx, "promo-1", promo("bf")); err != nil {
+		t.Fatal(err)
+	}
+	e.sb.Reset()
+	e.seedAudience(t)
+	err := e.h.Promo(ctx, "promo-2", promo("bf"))
+	if c := pipeline.ClassOf(err); c != pipeline.ClassPermanent || !strings.Contains(fmt.Sprint(err), "campaignflow ledger forget promo.bf.campaign --yes") {
+		t.Fatalf("class %s, error %v; want permanent naming `campaignflow ledger forget promo.bf.campaign --yes`", c, err)
 	}
 }

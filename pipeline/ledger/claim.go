@@ -126,7 +126,7 @@ func (l *Ledger) get(ctx context.Context, key string) (Record, uint64, error) {
 	}
 	var rec Record
 	if err := json.Unmarshal(e.Value(), &rec); err != nil {
-		return Record{}, 0, fmt.Errorf("ledger: %s holds invalid JSON (%v); delete the key with `nats kv del` to reset it", key, err)
+		return Record{}, 0, fmt.Errorf("ledger: %s holds invalid JSON (%v); clear it with `campaignflow ledger forget %s --yes`", key, err, key)
 	}
 	return rec, e.Revision(), nil
 }

@@ -1,0 +1,171 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/spf13/cobra"
+
+	"github.com/campaignflow/campaignflow/pipeline/ledger"
+)
+
+func init() { commands = append(commands, newLedgerCmd) }
+
+// ledgerTimeout bounds one ledger command.
+const ledgerTimeout = time.Minute
+
+func newLedgerCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "ledger",
+		Short: "List, show and forget entries of the idempotency ledger",
+		Long: `ledger works on the idempotency ledger (KV bucket campaignflow_ledger, names.ledger_bucket):
+one entry per promo campaign (promo.<id>.campaign) and per run (promo.<id>.run.<time>,
+campaign.<id>.run.<time>), holding the state (intent or done), the Chat Inc campaign and
+run ids and when.
+
+Forget an entry when the worker says the ledger and Chat Inc disagree (e.g. the campaign
+of an entry is gone from Chat Inc): the next event for that promo creates it afresh.`,
+		Example: `  campaignflow ledger list
+  campaignflow ledger list --prefix promo.bf-2026.
+  campaignflow ledger show promo.bf-2026.campaign
+  campaignflow ledger forget promo.bf-2026.campaign --yes`,
+	}
+	addNATSFlags(cmd.PersistentFlags())
+	cmd.AddCommand(newLedgerListCmd(), newLedgerShowCmd(), newLedgerForgetCmd())
+	return cmd
+}
+
+// withLedger connects and runs f on the ledger bucket.
+func withLedger(cmd *cobra.Command, f func(l *ledger.Ledger) error) error {
+	ctx, cancel := commandContext(cmd, ledgerTimeout)
+	defer cancel()
+	cmd.SetContext(ctx)
+	bus, err := connectBus(cmd)
+	if err != nil {
+		return err
+	}
+	defer bus.Close()
+	kv, err := bus.js.KeyValue(ctx, bus.names.LedgerBucket)
+	if err != nil {
+		return missingResource(fmt.Errorf("ledger: %w", err), "ledger bucket", bus.names.LedgerBucket, bus.url)
+	}
+	return f(ledger.New(kv))
+}
+
+func newLedgerListCmd() *cobra.Command {
+	var (
+		prefix string
+		asJSON bool
+	)
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List ledger entries by key: state, campaign, run, when",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return withLedger(cmd, func(l *ledger.Ledger) error {
+				es, err := l.List(cmd.Context(), prefix)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					enc := json.NewEncoder(cmd.OutOrStdout())
+					enc.SetIndent("", "  ")
+					return enc.Encode(es)
+				}
+				writeLedgerEntries(cmd.OutOrStdout(), es, prefix)
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVar(&prefix, "prefix", "", "only keys starting with this, e.g. promo.bf-2026.")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON instead of a table")
+	return cmd
+}
+
+// writeLedgerEntries prints entries as a table.
+func writeLedgerEntries(w io.Writer, es []ledger.Entry, prefix string) {
+	if len(es) == 0 {
+		if prefix != "" {
+			fmt.Fprintf(w, "no ledger entries starting with %q\n", prefix)
+		} else {
+			fmt.Fprintln(w, "no ledger entries")
+		}
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "KEY\tSTATE\tCAMPAIGN\tRUN\tUPDATED")
+	for _, e := range es {
+		state := e.Record.State
+		if e.Invalid != "" {
+			state = "invalid"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.Key, orDash(state), orDash(e.Record.Outcome.CampaignID), orDash(e.Record.Outcome.RunID),
+			e.Updated.UTC().Format(time.RFC3339))
+	}
+	_ = tw.Flush()
+	fmt.Fprintf(w, "%d entr%s; `campaignflow ledger show KEY` for one in full\n", len(es), map[bool]string{true: "y", false: "ies"}[len(es) == 1])
+}
+
+func newLedgerShowCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "show KEY",
+		Short: "Show one ledger entry as JSON",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withLedger(cmd, func(l *ledger.Ledger) error {
+				e, err := l.Show(cmd.Context(), args[0])
+				if err != nil {
+					return ledgerKeyError(err)
+				}
+				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc.SetIndent("", "  ")
+				return enc.Encode(e)
+			})
+		},
+	}
+}
+
+func newLedgerForgetCmd() *cobra.Command {
+	var yes bool
+	cmd := &cobra.Command{
+		Use:   "forget KEY --yes",
+		Short: "Remove one ledger entry (needs --yes): the next event for it starts afresh",
+		Long: `forget removes one ledger entry and its history. The next event for its promo (or the next
+tick of its schedule) then creates the campaign or the run again in Chat Inc. Use it when the
+worker says the entry and Chat Inc disagree; forgetting the entry of a campaign or run that
+Chat Inc still has makes a second one.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withLedger(cmd, func(l *ledger.Ledger) error {
+				e, err := l.Show(cmd.Context(), args[0])
+				if err != nil {
+					return ledgerKeyError(err)
+				}
+				if !yes {
+					return exitError{code: 1, msg: fmt.Sprintf("campaignflow: ledger forget would remove %s (state %s, campaign %s, run %s); rerun with --yes",
+						e.Key, orDash(e.Record.State), orDash(e.Record.Outcome.CampaignID), orDash(e.Record.Outcome.RunID))}
+				}
+				if err := l.Forget(cmd.Context(), e.Key); err != nil {
+					return ledgerKeyError(err)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "forgot %s; the next event for it creates it afresh (replay a dead letter with `campaignflow dlq replay SEQ`)\n", e.Key)
+				return nil
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&yes, "yes", false, "really remove the entry")
+	return cmd
+}
+
+// ledgerKeyError points at ledger list for a key that is not there.
+func ledgerKeyError(err error) error {
+	if errors.Is(err, ledger.ErrNoEntry) || errors.Is(err, jetstream.ErrKeyNotFound) {
+		return fmt.Errorf("%w; see the keys with `campaignflow ledger list`", err)
+	}
+	return err
+}
