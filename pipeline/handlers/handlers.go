@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/campaignflow/campaignflow/chatinc"
@@ -39,6 +40,8 @@ type Handlers struct {
 	coalesce  time.Duration
 	audiences *coalescer[chatinc.Audience, chatinc.Contact]
 	groups    *coalescer[chatinc.VariableGroup, chatinc.VariableValues]
+	// untaggedTicks: Chat Inc refused a tick's timeToRun once; ticks run now.
+	untaggedTicks atomic.Bool
 }
 
 // New returns the handlers. reports receives one ingest report per ingest

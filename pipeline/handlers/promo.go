@@ -65,29 +65,34 @@ func (h *Handlers) ensureCampaign(ctx context.Context, ev *events.SendPromo) (st
 	return out.CampaignID, nil
 }
 
-// run starts the promo's run for at (zero: now) once, and tells the observer.
+// run starts the promo's run for at (zero: now) once, and hands it to the
+// observer (its poll plan) before the ledger records it done.
 func (h *Handlers) run(ctx context.Context, ev *events.SendPromo, campaignID string, at time.Time) (RunInfo, error) {
 	key := ledger.RunKey(ev.PromoID, at)
 	req := chatinc.RunCampaignRequest{CampaignID: campaignID, Audiences: ev.Audiences}
 	if !at.IsZero() && at.After(h.now()) {
 		req.TimeToRun = at // a time already past runs now, still once under its key
 	}
-	out, err := h.ledger.RunCampaign(ctx, h.client, key, req)
+	var info RunInfo
+	out, err := h.ledger.RunCampaign(ctx, h.client, key, req, ledger.OnOutcome(func(ctx context.Context, out ledger.Outcome) error {
+		// The poll plan counts from when the run starts by this worker's
+		// clock: the requested time, or now. (Chat Inc's own timestamp is
+		// on its clock, which the sandbox runs faster under --time-scale.)
+		start := h.now().UTC()
+		if !req.TimeToRun.IsZero() {
+			start = req.TimeToRun.UTC()
+		}
+		info = RunInfo{PromoID: ev.PromoID, CampaignID: campaignID, RunID: out.RunID, Title: ev.Title, At: start}
+		if h.observer == nil {
+			return nil
+		}
+		return h.observer.RunStarted(ctx, info)
+	}))
 	if err != nil {
 		return RunInfo{}, classify(fmt.Errorf("handlers: send-promo: run campaign %s of promo %s (%s): %w", campaignID, ev.PromoID, key, err))
 	}
-	// The poll plan counts from when the run starts by this worker's clock:
-	// the requested time, or now. (Chat Inc's own timestamp is on its clock,
-	// which the sandbox runs faster under --time-scale.)
-	start := h.now().UTC()
-	if !req.TimeToRun.IsZero() {
-		start = req.TimeToRun.UTC()
-	}
-	info := RunInfo{PromoID: ev.PromoID, CampaignID: campaignID, RunID: out.RunID, Title: ev.Title, At: start}
-	if h.observer != nil {
-		if err := h.observer.RunStarted(ctx, info); err != nil {
-			return info, classify(fmt.Errorf("handlers: send-promo: run observer for run %s: %w", out.RunID, err))
-		}
+	if info.RunID == "" { // recorded done before: its plan was stored then
+		info = RunInfo{PromoID: ev.PromoID, CampaignID: campaignID, RunID: out.RunID, Title: ev.Title, At: out.At}
 	}
 	h.log.InfoContext(ctx, "handlers: promo run", "promo_id", ev.PromoID, "campaign_id", campaignID, "run_id", out.RunID, "at", out.At)
 	return info, nil
@@ -132,17 +137,13 @@ func (h *Handlers) RunPromo(ctx context.Context, promoID string, scheduledAt tim
 	if scheduledAt.IsZero() {
 		return RunInfo{}, errors.New("handlers: RunPromo needs the tick time (scheduledAt)")
 	}
-	// The tick is due now: run immediately, keyed by the tick.
+	// Keyed by the tick; the run is scheduled a moment after it (TickRunLead).
 	key := ledger.RunKey(promoID, scheduledAt)
-	out, err := h.ledger.RunCampaign(ctx, h.client, key, chatinc.RunCampaignRequest{CampaignID: campaignID, Audiences: ev.Audiences})
+	info, err := h.runTick(ctx, key, campaignID, ev.Audiences, scheduledAt, func(out ledger.Outcome, at time.Time) RunInfo {
+		return RunInfo{PromoID: promoID, CampaignID: campaignID, RunID: out.RunID, Title: ev.Title, At: at}
+	})
 	if err != nil {
 		return RunInfo{}, classify(fmt.Errorf("handlers: scheduled run of promo %s at %s: %w", promoID, scheduledAt.UTC().Format(time.RFC3339), err))
-	}
-	info := RunInfo{PromoID: promoID, CampaignID: campaignID, RunID: out.RunID, Title: ev.Title, At: scheduledAt}
-	if h.observer != nil {
-		if err := h.observer.RunStarted(ctx, info); err != nil {
-			return info, classify(fmt.Errorf("handlers: run observer for run %s: %w", out.RunID, err))
-		}
 	}
 	return info, nil
 }

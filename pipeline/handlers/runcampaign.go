@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/campaignflow/campaignflow/chatinc"
 	"github.com/campaignflow/campaignflow/pipeline/ledger"
 )
 
@@ -21,15 +20,11 @@ func (h *Handlers) RunCampaign(ctx context.Context, campaignID string, audiences
 		audiences = []string{"all"}
 	}
 	key := ledger.CampaignRunKey(campaignID, scheduledAt)
-	out, err := h.ledger.RunCampaign(ctx, h.client, key, chatinc.RunCampaignRequest{CampaignID: campaignID, Audiences: audiences})
+	info, err := h.runTick(ctx, key, campaignID, audiences, scheduledAt, func(out ledger.Outcome, at time.Time) RunInfo {
+		return RunInfo{CampaignID: campaignID, RunID: out.RunID, At: at}
+	})
 	if err != nil {
 		return RunInfo{}, classify(fmt.Errorf("handlers: scheduled run of campaign %s at %s: %w", campaignID, scheduledAt.UTC().Format(time.RFC3339), err))
-	}
-	info := RunInfo{CampaignID: campaignID, RunID: out.RunID, At: scheduledAt}
-	if h.observer != nil {
-		if err := h.observer.RunStarted(ctx, info); err != nil {
-			return info, classify(fmt.Errorf("handlers: run observer for run %s: %w", out.RunID, err))
-		}
 	}
 	return info, nil
 }

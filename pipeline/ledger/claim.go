@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -18,21 +19,31 @@ var ErrBusy = errors.New("ledger: another worker is applying this effect")
 type BusyError struct {
 	Key   string
 	Until time.Time
+	Owner string // the holder's worker id, when it recorded one
 }
 
 func (e *BusyError) Error() string {
-	return fmt.Sprintf("ledger: %s is being applied by another worker until %s; retry after that", e.Key, e.Until.UTC().Format(time.RFC3339))
+	by := "another worker"
+	if e.Owner != "" {
+		by = "worker " + e.Owner
+	}
+	return fmt.Sprintf("ledger: %s is being applied by %s until %s (unless it renews its claim); retry after that", e.Key, by, e.Until.UTC().Format(time.RFC3339))
 }
 
 // Is makes a *BusyError match ErrBusy.
 func (e *BusyError) Is(target error) bool { return target == ErrBusy }
 
-// Claim is an intent this worker owns: call Chat Inc, then Done.
+// Claim is an intent this worker owns: call Chat Inc, then Done. While the
+// call is in flight the holder renews the claim (Heartbeat), so a live
+// holder keeps it however long the call takes, and a dead holder's claim
+// expires within the claim TTL.
 type Claim struct {
-	l        *Ledger
-	Key      string
-	Record   Record
-	Resumed  bool // an earlier intent existed: reconcile before calling
+	l       *Ledger
+	Key     string
+	Resumed bool // an earlier intent existed: reconcile before calling
+
+	mu       sync.Mutex
+	Record   Record // as last written by this claim
 	revision uint64
 }
 
@@ -43,7 +54,8 @@ func (l *Ledger) Begin(ctx context.Context, key string) (*Claim, *Outcome, error
 		now := l.now()
 		rec, rev, err := l.get(ctx, key)
 		if errors.Is(err, jetstream.ErrKeyNotFound) {
-			rec = Record{State: StateIntent, IntentAt: now, ClaimedUntil: now.Add(l.claimTTL), Attempts: 1}
+			rec = Record{State: StateIntent, IntentAt: now, ClaimedUntil: now.Add(l.claimTTL), Attempts: 1,
+				Owner: l.owner, HeartbeatAt: now}
 			rev, err = l.kv.Create(ctx, key, mustJSON(rec))
 			if errors.Is(err, jetstream.ErrKeyExists) {
 				continue
@@ -61,10 +73,11 @@ func (l *Ledger) Begin(ctx context.Context, key string) (*Claim, *Outcome, error
 			return nil, &out, nil
 		}
 		if rec.ClaimedUntil.After(now) {
-			return nil, nil, &BusyError{Key: key, Until: rec.ClaimedUntil}
+			return nil, nil, &BusyError{Key: key, Until: rec.ClaimedUntil, Owner: rec.Owner}
 		}
 		rec.ClaimedUntil = now.Add(l.claimTTL)
 		rec.Attempts++
+		rec.Owner, rec.HeartbeatAt = l.owner, now
 		rev, err = l.kv.Update(ctx, key, mustJSON(rec), rev)
 		if isWrongRevision(err) {
 			continue
@@ -77,43 +90,98 @@ func (l *Ledger) Begin(ctx context.Context, key string) (*Claim, *Outcome, error
 	return nil, nil, &BusyError{Key: key, Until: l.now().Add(time.Second)}
 }
 
-// Done records the outcome (compare-and-set on the claim's revision).
-func (c *Claim) Done(ctx context.Context, out Outcome) error {
-	rec := c.Record
-	rec.State, rec.Outcome, rec.DoneAt, rec.ClaimedUntil = StateDone, out, c.l.now(), time.Time{}
+// write stores rec with compare-and-set on the claim's revision.
+func (c *Claim) write(ctx context.Context, rec Record, what string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	rev, err := c.l.kv.Update(ctx, c.Key, mustJSON(rec), c.revision)
 	if err != nil {
-		return fmt.Errorf("ledger: record outcome of %s (campaign %s run %s): %w", c.Key, out.CampaignID, out.RunID, err)
+		return fmt.Errorf("ledger: %s %s: %w", what, c.Key, err)
 	}
 	c.Record, c.revision = rec, rev
 	return nil
 }
 
+// current is the record as this claim last wrote it.
+func (c *Claim) current() Record {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.Record
+}
+
+// Heartbeat renews the claim every heartbeat interval until the returned
+// stop is called (stop waits for a renewal in progress). A renewal that
+// fails is retried on the next beat; one that finds another revision (the
+// claim was taken over after it expired) stops beating.
+func (c *Claim) Heartbeat(ctx context.Context) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(c.l.heartbeat)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			rec := c.current()
+			now := c.l.now()
+			rec.ClaimedUntil, rec.HeartbeatAt = now.Add(c.l.claimTTL), now
+			bctx, bcancel := context.WithTimeout(ctx, c.l.heartbeat)
+			err := c.write(bctx, rec, "renew claim on")
+			bcancel()
+			switch {
+			case err == nil, ctx.Err() != nil:
+			case isWrongRevision(err):
+				c.l.log.Warn("ledger: claim taken over by another worker while calling", "key", c.Key, "err", err)
+				return
+			default:
+				c.l.log.Warn("ledger: claim not renewed; retrying", "key", c.Key, "err", err)
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
+}
+
+// Done records the outcome (compare-and-set on the claim's revision).
+// followedUp says the outcome's follow-up (OnOutcome) is stored.
+func (c *Claim) Done(ctx context.Context, out Outcome) error { return c.done(ctx, out, false) }
+
+func (c *Claim) done(ctx context.Context, out Outcome, followedUp bool) error {
+	rec := c.current()
+	rec.State, rec.Outcome, rec.DoneAt, rec.ClaimedUntil = StateDone, out, c.l.now(), time.Time{}
+	rec.FollowedUp = followedUp
+	if err := c.write(ctx, rec, "record outcome of"); err != nil {
+		return fmt.Errorf("%w (campaign %s run %s)", err, out.CampaignID, out.RunID)
+	}
+	return nil
+}
+
+// pending records a known outcome whose follow-up failed, and ends the
+// claim, so the next attempt only does the follow-up.
+func (c *Claim) pending(ctx context.Context, out Outcome) error {
+	rec := c.current()
+	rec.State, rec.Outcome, rec.ClaimedUntil = StatePending, out, time.Time{}
+	return c.write(ctx, rec, "record pending outcome of")
+}
+
 // Release ends the claim without an outcome, after a call that surely did
 // not take effect, so a retry need not wait for the claim to expire.
 func (c *Claim) Release(ctx context.Context) error {
-	rec := c.Record
+	rec := c.current()
 	rec.ClaimedUntil = time.Time{}
-	rev, err := c.l.kv.Update(ctx, c.Key, mustJSON(rec), c.revision)
-	if err != nil {
-		return fmt.Errorf("ledger: release claim on %s: %w", c.Key, err)
-	}
-	c.Record, c.revision = rec, rev
-	return nil
+	return c.write(ctx, rec, "release claim on")
 }
 
 // Abandon shortens the claim to after, for a holder that stops (its
 // context ended) not knowing whether its call took effect: the next worker
 // reconciles after that, instead of waiting out the whole claim TTL.
 func (c *Claim) Abandon(ctx context.Context, after time.Duration) error {
-	rec := c.Record
+	rec := c.current()
 	rec.ClaimedUntil = c.l.now().Add(after)
-	rev, err := c.l.kv.Update(ctx, c.Key, mustJSON(rec), c.revision)
-	if err != nil {
-		return fmt.Errorf("ledger: abandon claim on %s: %w", c.Key, err)
-	}
-	c.Record, c.revision = rec, rev
-	return nil
+	return c.write(ctx, rec, "abandon claim on")
 }
 
 func (l *Ledger) get(ctx context.Context, key string) (Record, uint64, error) {

@@ -20,6 +20,8 @@ type Ledger struct {
 	// abandonAfter is how long an abandoned claim (its holder stopped
 	// mid-call) still blocks others, for the call to land in Chat Inc.
 	abandonAfter time.Duration
+	heartbeat    time.Duration // 0: claimTTL/3
+	owner        string
 }
 
 // Option configures a Ledger.
@@ -28,9 +30,21 @@ type Option func(*Ledger)
 // WithNow sets the clock (default time.Now).
 func WithNow(now func() time.Time) Option { return func(l *Ledger) { l.now = now } }
 
-// WithClaimTTL sets how long a worker owns an intent while calling Chat Inc
-// (default 2m); another worker finding a live claim gets ErrBusy.
+// DefaultClaimTTL is how long a claim lives without a heartbeat: a worker
+// that dies mid-call blocks the key for at most about this long.
+const DefaultClaimTTL = 10 * time.Second
+
+// WithClaimTTL sets how long a claim lives past its last heartbeat (default
+// DefaultClaimTTL); another worker finding a live claim gets ErrBusy. The
+// holder renews it every WithHeartbeat while its Chat Inc call is in flight.
 func WithClaimTTL(d time.Duration) Option { return func(l *Ledger) { l.claimTTL = d } }
+
+// WithHeartbeat sets how often a holder renews its claim while calling
+// (default a third of the claim TTL).
+func WithHeartbeat(d time.Duration) Option { return func(l *Ledger) { l.heartbeat = d } }
+
+// WithOwner names this worker in the claims it records (default "").
+func WithOwner(id string) Option { return func(l *Ledger) { l.owner = id } }
 
 // WithClockSkew sets how much earlier than the intent Chat Inc's createdAt
 // may be and still match when reconciling (default 1m: Chat Inc's clock and
@@ -42,10 +56,13 @@ func WithLogger(log *slog.Logger) Option { return func(l *Ledger) { l.log = log 
 
 // New returns a ledger on kv (see OpenBucket).
 func New(kv jetstream.KeyValue, opts ...Option) *Ledger {
-	l := &Ledger{kv: kv, now: time.Now, claimTTL: 2 * time.Minute, skew: time.Minute, abandonAfter: 3 * time.Second,
+	l := &Ledger{kv: kv, now: time.Now, claimTTL: DefaultClaimTTL, skew: time.Minute, abandonAfter: 3 * time.Second,
 		log: slog.New(slog.DiscardHandler)}
 	for _, o := range opts {
 		o(l)
+	}
+	if l.heartbeat <= 0 || l.heartbeat >= l.claimTTL {
+		l.heartbeat = l.claimTTL / 3
 	}
 	return l
 }

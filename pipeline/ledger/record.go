@@ -5,7 +5,11 @@ import "time"
 // Record states.
 const (
 	StateIntent = "intent" // the call may have been made; outcome unknown
-	StateDone   = "done"   // the outcome is recorded
+	// StatePending: the outcome is known (recorded here) but its follow-up
+	// (Effect.OnOutcome: a run's poll plan) is not stored yet; the next
+	// attempt stores it and records done, without calling Chat Inc again.
+	StatePending = "pending"
+	StateDone    = "done" // the outcome is recorded (and followed up)
 )
 
 // Outcome is what an effect produced.
@@ -23,4 +27,16 @@ type Record struct {
 	Attempts     int       `json:"attempts"`
 	Outcome      Outcome   `json:"outcome,omitzero"`
 	DoneAt       time.Time `json:"done_at,omitzero"`
+	// Owner names the worker holding the claim (informational: logs, the
+	// ledger CLI); HeartbeatAt is when it last renewed the claim.
+	Owner       string    `json:"owner,omitempty"`
+	HeartbeatAt time.Time `json:"heartbeat_at,omitzero"`
+	// FollowedUp says the outcome was handed to the effect's OnOutcome
+	// before done was recorded (a run's poll plan is stored). Done records
+	// without it come from older versions or from effects without one; the
+	// results poller's repair scan looks at those.
+	FollowedUp bool `json:"followed_up,omitempty"`
 }
+
+// HasOutcome says whether the record holds a known outcome (done or pending).
+func (r Record) HasOutcome() bool { return r.Outcome.CampaignID != "" || r.Outcome.RunID != "" }

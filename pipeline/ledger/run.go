@@ -7,13 +7,41 @@ import (
 	"github.com/campaignflow/campaignflow/chatinc"
 )
 
+// RunOption tunes one RunCampaign.
+type RunOption func(*runOptions)
+
+type runOptions struct {
+	tag       time.Time
+	onOutcome func(context.Context, Outcome) error
+}
+
+// MatchTimeToRun makes reconciliation look for a run with this timeToRun
+// first (a cron tick's run is scheduled a moment after its tick, so its
+// timeToRun names the tick), also when this attempt's request runs now.
+func MatchTimeToRun(t time.Time) RunOption { return func(o *runOptions) { o.tag = t } }
+
+// OnOutcome stores what must follow the run (its poll plan) before the
+// ledger records it as done (see Effect.OnOutcome).
+func OnOutcome(f func(context.Context, Outcome) error) RunOption {
+	return func(o *runOptions) { o.onOutcome = f }
+}
+
 // RunCampaign runs a campaign once under key (RunKey or CampaignRunKey).
-// Reconciling looks at the campaign's runs: a scheduled run matches by
-// timeToRun; an immediate one by createdAt after the intent (less the clock
-// skew), skipping runs that sibling keys (same prefix up to the last '.')
-// already own.
-func (l *Ledger) RunCampaign(ctx context.Context, c ChatInc, key string, req chatinc.RunCampaignRequest) (Outcome, error) {
+// Reconciling looks at the campaign's runs that no sibling key (same prefix
+// up to the last '.') owns: a scheduled run (or a tagged one,
+// MatchTimeToRun) matches by timeToRun, exactly; an immediate one by
+// createdAt after the intent (less the clock skew), among immediate runs
+// only, so it never adopts a run that another key scheduled for its time.
+func (l *Ledger) RunCampaign(ctx context.Context, c ChatInc, key string, req chatinc.RunCampaignRequest, opts ...RunOption) (Outcome, error) {
+	var o runOptions
+	for _, f := range opts {
+		f(&o)
+	}
+	if o.tag.IsZero() {
+		o.tag = req.TimeToRun
+	}
 	return l.Do(ctx, key, Effect{
+		OnOutcome: o.onOutcome,
 		Call: func(ctx context.Context) (Outcome, error) {
 			r, err := c.RunCampaign(ctx, req)
 			if err != nil {
@@ -22,7 +50,7 @@ func (l *Ledger) RunCampaign(ctx context.Context, c ChatInc, key string, req cha
 			return runOutcome(req.CampaignID, *r), nil
 		},
 		Reconcile: func(ctx context.Context, rec Record) (Outcome, bool, error) {
-			return l.findRun(ctx, c, key, req, rec)
+			return l.findRun(ctx, c, key, req, o.tag, rec)
 		},
 	})
 }
@@ -35,7 +63,7 @@ func runOutcome(campaignID string, r chatinc.Run) Outcome {
 	return Outcome{CampaignID: campaignID, RunID: r.RunID, At: time.Unix(at, 0).UTC()}
 }
 
-func (l *Ledger) findRun(ctx context.Context, c ChatInc, key string, req chatinc.RunCampaignRequest, rec Record) (Outcome, bool, error) {
+func (l *Ledger) findRun(ctx context.Context, c ChatInc, key string, req chatinc.RunCampaignRequest, tag time.Time, rec Record) (Outcome, bool, error) {
 	all, err := c.RetrieveCampaigns(ctx, chatinc.RetrieveCampaignsOptions{})
 	if err != nil {
 		return Outcome{}, false, err
@@ -57,15 +85,21 @@ func (l *Ledger) findRun(ctx context.Context, c ChatInc, key string, req chatinc
 	}); err != nil {
 		return Outcome{}, false, err
 	}
+	if !tag.IsZero() {
+		for _, r := range cmp.Runs {
+			if !owned[r.RunID] && r.TimeToRun == tag.Unix() {
+				return runOutcome(cmp.CampaignID, r), true, nil
+			}
+		}
+	}
+	if !req.TimeToRun.IsZero() {
+		return Outcome{}, false, nil
+	}
+	// An immediate request (also a tagged tick retried too late to schedule):
+	// the earliest unowned immediate run created after the intent.
 	since := rec.IntentAt.Add(-l.skew).Unix()
 	for _, r := range cmp.Runs {
-		if owned[r.RunID] {
-			continue
-		}
-		if !req.TimeToRun.IsZero() && r.TimeToRun == req.TimeToRun.Unix() {
-			return runOutcome(cmp.CampaignID, r), true, nil
-		}
-		if req.TimeToRun.IsZero() && r.CreatedAt >= since {
+		if !owned[r.RunID] && r.TimeToRun == 0 && r.CreatedAt >= since {
 			return runOutcome(cmp.CampaignID, r), true, nil
 		}
 	}

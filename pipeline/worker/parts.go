@@ -133,10 +133,10 @@ func (o runObserver) RunStarted(ctx context.Context, info handlers.RunInfo) erro
 }
 
 func (w *Worker) startHandlers() error {
-	// A claim must outlast one Chat Inc call with all its retries, so a
-	// live holder is never taken over; a crashed holder's claim expires then.
-	claimTTL := w.cfg.ChatInc.RetryMaxElapsed + w.cfg.ChatInc.Timeout + 10*time.Second
-	l := ledger.New(w.top.Ledger, ledger.WithLogger(w.log), ledger.WithClaimTTL(claimTTL))
+	// A claim lives ledger.DefaultClaimTTL (10s) past its holder's last
+	// heartbeat: renewed while a Chat Inc call is in flight, it expires soon
+	// after its holder dies, and the redelivered event reconciles.
+	l := ledger.New(w.top.Ledger, ledger.WithLogger(w.log), ledger.WithOwner(w.cfg.WorkerID))
 	var reports handlers.ReportPublisher = w.pub
 	observer := w.opts.observer
 	if tel := w.opts.telemetry; tel != nil {
