@@ -9,6 +9,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/campaignflow/campaignflow/pipeline/ids"
 	"github.com/campaignflow/campaignflow/sources"
 )
 
@@ -54,10 +55,7 @@ func decodeBody(m *Message, data []byte, hdr nats.Header) error {
 	// (no "specversion" member) needs only a validity scan of the body.
 	if id := hdr.Get(jetstream.MsgIDHeader); id != "" && !bytes.Contains(body, specVersionKey) && json.Valid(body) {
 		m.Data, m.ID = body, id
-		if m.Type == "" {
-			return errNoType(m)
-		}
-		return nil
+		return checkIdentity(m, "Nats-Msg-Id header")
 	}
 	// Only the two members that matter are kept (a map of every member
 	// would cost an allocation per member on the hot path).
@@ -75,7 +73,13 @@ func decodeBody(m *Message, data []byte, hdr nats.Header) error {
 			return fmt.Errorf("%w: CloudEvents specversion %q is not 1.x", ErrDecode, ce.SpecVersion)
 		}
 		if t := ceType(ce.Type); t != "" {
-			m.Type = t
+			switch {
+			case m.Type == "":
+				m.Type = t
+			case t != m.Type:
+				return Validation(fmt.Errorf("pipeline: CloudEvents type %s disagrees with subject %s: publish each event on %s<its type>",
+					ids.Quote(ce.Type), ids.Quote(m.Subject), strings.TrimSuffix(m.Subject, m.Type)))
+			}
 		}
 		data := bytes.TrimSpace(ce.Data)
 		if len(data) == 0 || data[0] != '{' {
@@ -86,18 +90,32 @@ func decodeBody(m *Message, data []byte, hdr nats.Header) error {
 		_ = json.Unmarshal(body, &probe)
 	}
 	m.Data = body
+	from := "Nats-Msg-Id header"
 	m.ID = hdr.Get(jetstream.MsgIDHeader)
 	if m.ID == "" {
 		var id string
 		if len(probe.EventID) > 0 && json.Unmarshal(probe.EventID, &id) == nil {
-			m.ID = id
+			m.ID, from = id, "event_id"
 		}
 	}
 	if m.ID == "" {
-		m.ID = ceID
+		m.ID, from = ceID, "CloudEvents id"
 	}
 	if m.ID == "" {
 		return fmt.Errorf("%w: event has no id: set the Nats-Msg-Id header, event_id in the body, or a CloudEvents id", ErrDecode)
+	}
+	return checkIdentity(m, from)
+}
+
+// checkIdentity refuses an event whose id (from where it was read) breaks the
+// id rules or that has no type. A bad id is a validation error, and m.ID is
+// replaced by a short safe form so that log lines, headers and keys built
+// from it stay small.
+func checkIdentity(m *Message, from string) error {
+	if err := ids.Check(m.ID); err != nil {
+		bad := m.ID
+		m.ID = ids.Token(bad)
+		return Validation(fmt.Errorf("pipeline: event id from the %s: %w", from, err))
 	}
 	if m.Type == "" {
 		return errNoType(m)

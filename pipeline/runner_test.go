@@ -151,15 +151,15 @@ func TestDecode(t *testing.T) {
 	}{
 		{"plain with header id", "send-promo", "h1", `{"event_id":"b1","promo_id":"p"}`, "send-promo", "h1", `{"event_id":"b1","promo_id":"p"}`, ""},
 		{"plain with body id", "send-promo", "", `{"event_id":"b1"}`, "send-promo", "b1", `{"event_id":"b1"}`, ""},
-		{"cloudevents", "anything", "", `{"specversion":"1.0","id":"ce1","type":"com.example.schedule-cancelled","source":"/x","data":{"promo_id":"p"}}`,
+		{"cloudevents", "schedule-cancelled", "", `{"specversion":"1.0","id":"ce1","type":"com.example.schedule-cancelled","source":"/x","data":{"promo_id":"p"}}`,
 			"schedule-cancelled", "ce1", `{"promo_id":"p"}`, ""},
-		{"cloudevents, event_id in data beats ce id", "x", "", `{"specversion":"1.0","id":"ce1","type":"send-promo","data":{"event_id":"d1"}}`, "send-promo", "d1", `{"event_id":"d1"}`, ""},
-		{"cloudevents with header id", "x", "h3", `{"specversion":"1.0","id":"ce1","type":"send-promo","data":{"promo_id":"p"}}`, "send-promo", "h3", `{"promo_id":"p"}`, ""},
+		{"cloudevents, event_id in data beats ce id", "send-promo", "", `{"specversion":"1.0","id":"ce1","type":"send-promo","data":{"event_id":"d1"}}`, "send-promo", "d1", `{"event_id":"d1"}`, ""},
+		{"cloudevents with header id", "send-promo", "h3", `{"specversion":"1.0","id":"ce1","type":"send-promo","data":{"promo_id":"p"}}`, "send-promo", "h3", `{"promo_id":"p"}`, ""},
 		{"header id, trailing garbage", "send-promo", "h4", `{"a":1} x`, "", "", "", "invalid JSON"},
 		{"no id", "send-promo", "", `{"promo_id":"p"}`, "", "", "", "has no id"},
 		{"not json", "send-promo", "x", `{"a":`, "", "", "", "invalid JSON"},
 		{"array", "send-promo", "x2", `[1]`, "", "", "", "not a JSON object"},
-		{"cloudevents without data", "x", "", `{"specversion":"1.0","id":"c","type":"send-promo"}`, "", "", "", "no JSON object in data"},
+		{"cloudevents without data", "send-promo", "", `{"specversion":"1.0","id":"c","type":"send-promo"}`, "", "", "", "no JSON object in data"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -175,6 +175,39 @@ func TestDecode(t *testing.T) {
 			}
 			if err != nil || m.Type != tc.wantType || m.ID != tc.wantID || string(m.Data) != tc.wantData || m.Delivered != 1 {
 				t.Fatalf("got %+v, %v", m, err)
+			}
+		})
+	}
+}
+
+// TestDecodeRefusesBadIdentity: ids over 256 bytes or outside printable
+// ASCII, and a CloudEvents type that disagrees with the subject, are
+// validation errors (dead letter, never retried), whose messages stay short.
+func TestDecodeRefusesBadIdentity(t *testing.T) {
+	b := newBus(t)
+	long := strings.Repeat("x", 10_000)
+	cases := []struct {
+		name, subjectType, id, body, wantErr string
+	}{
+		{"10 KB header id", "send-promo", long, `{"promo_id":"p"}`, "Nats-Msg-Id header: ids: invalid id: 10000 bytes"},
+		{"10 KB event_id", "send-promo", "", `{"event_id":"` + long + `"}`, "event_id: ids: invalid id: 10000 bytes"},
+		{"space in event_id", "send-promo", "", `{"event_id":"a b"}`, "a space at byte 1"},
+		{"non-ASCII in header id", "send-promo", "idÿ", `{}`, "non-ASCII"},
+		{"10 KB CloudEvents id", "send-promo", "", `{"specversion":"1.0","id":"` + long + `","type":"send-promo","data":{}}`, "CloudEvents id: ids: invalid id"},
+		{"CloudEvents type disagrees with subject", "customer-segment-updated", "h", `{"specversion":"1.0","id":"c","type":"send-promo","data":{}}`,
+			`CloudEvents type "send-promo" disagrees with subject "chatinc.events.customer-segment-updated"`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			b.publish(t, tc.subjectType, tc.id, tc.body)
+			msg := b.next(t)
+			_ = msg.Ack()
+			m, err := pipeline.Decode(msg, b.top.Names)
+			if pipeline.ClassOf(err) != pipeline.ClassValidation || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("err = %v, want a validation error with %q", err, tc.wantErr)
+			}
+			if len(err.Error()) > 400 || len(m.ID) > 3*256 {
+				t.Fatalf("error of %d bytes, id of %d bytes", len(err.Error()), len(m.ID))
 			}
 		})
 	}

@@ -4,7 +4,11 @@
 // without infrastructure, and CSV reading from allowed locations.
 package sources
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/campaignflow/campaignflow/pipeline/ids"
+)
 
 // Names are the NATS resources campaignflow uses; DefaultNames is the
 // public contract, every name is configurable.
@@ -77,16 +81,5 @@ func (n Names) DLQSubject(eventType string) string {
 	return n.Prefix + ".dlq." + token(eventType)
 }
 
-// token makes s safe as one subject token (no dots, spaces or wildcards).
-func token(s string) string {
-	if s == "" {
-		return "_"
-	}
-	return strings.Map(func(r rune) rune {
-		switch r {
-		case '.', ' ', '*', '>', '\t', '\n', '\r':
-			return '_'
-		}
-		return r
-	}, s)
-}
+// token makes s safe as one subject token: see ids.Token.
+func token(s string) string { return ids.Token(s) }

@@ -9,6 +9,7 @@ type ScheduleCancelled struct {
 // Validate returns every problem of the event.
 func (e *ScheduleCancelled) Validate() error {
 	p := &problems{event: TypeScheduleCancelled}
-	p.required("promo_id", e.PromoID)
+	p.eventID(e.EventID)
+	p.id("promo_id", e.PromoID)
 	return p.err()
 }

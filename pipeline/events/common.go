@@ -1,6 +1,10 @@
 package events
 
-import "regexp"
+import (
+	"regexp"
+
+	"github.com/campaignflow/campaignflow/pipeline/ids"
+)
 
 // Audience names the Chat Inc audience an ingest event fills.
 type Audience struct {
@@ -30,21 +34,21 @@ type VariableGroupRef struct {
 var idRE = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 
 func (p *problems) audience(path string, a Audience) {
-	p.required(path+".id", a.ID)
+	p.id(path+".id", a.ID)
 }
 
 func (p *problems) variableGroup(path string, g *VariableGroupRef) {
 	if g == nil {
 		return
 	}
-	if !idRE.MatchString(g.ID) {
-		p.add(path+".id", "%q must be letters, digits, _ or - (it is used in {group.field} placeholders)", g.ID)
+	if !idRE.MatchString(g.ID) || len(g.ID) > ids.MaxLen {
+		p.add(path+".id", "%s must be 1 to %d letters, digits, _ or - (it is used in {group.field} placeholders)", ids.Quote(g.ID), ids.MaxLen)
 	}
 	seen := map[string]bool{}
 	for i, f := range g.Fields {
 		switch {
 		case !idRE.MatchString(f):
-			p.add(fieldPath(path+".fields", i), "%q must be letters, digits, _ or -", f)
+			p.add(fieldPath(path+".fields", i), "%s must be letters, digits, _ or -", ids.Quote(f))
 		case f == "number":
 			p.add(fieldPath(path+".fields", i), `"number" is the contact's key, not a field`)
 		case seen[f]:

@@ -39,6 +39,7 @@ type AudienceFileUploaded struct {
 // allowed is the opener's policy, checked when the file is opened.
 func (e *AudienceFileUploaded) Validate() error {
 	p := &problems{event: TypeAudienceFileUploaded}
+	p.eventID(e.EventID)
 	p.audience("audience", e.Audience)
 	n := 0
 	if o := e.Source.ObjectStore; o != nil {

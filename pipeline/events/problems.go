@@ -3,6 +3,8 @@ package events
 import (
 	"fmt"
 	"strings"
+
+	"github.com/campaignflow/campaignflow/pipeline/ids"
 )
 
 // Problem is one thing wrong with an event, at a field path such as
@@ -19,14 +21,20 @@ type ValidationError struct {
 	Problems []Problem
 }
 
+// maxListed is how many problems Error spells out; the rest are counted.
+const maxListed = 50
+
 func (e *ValidationError) Error() string {
-	parts := make([]string, len(e.Problems))
-	for i, p := range e.Problems {
+	parts := make([]string, min(len(e.Problems), maxListed), min(len(e.Problems), maxListed)+1)
+	for i, p := range e.Problems[:len(parts)] {
 		if p.Path == "" {
 			parts[i] = p.Reason
 		} else {
 			parts[i] = p.Path + ": " + p.Reason
 		}
+	}
+	if more := len(e.Problems) - len(parts); more > 0 {
+		parts = append(parts, fmt.Sprintf("and %d more problems", more))
 	}
 	return fmt.Sprintf("events: %s: %s", e.Event, strings.Join(parts, "; "))
 }
@@ -39,6 +47,24 @@ type problems struct {
 
 func (p *problems) add(path, format string, args ...any) {
 	p.list = append(p.list, Problem{Path: path, Reason: fmt.Sprintf(format, args...)})
+}
+
+// id checks a required id against the id rules (ids.Check).
+func (p *problems) id(path, value string) {
+	if value == "" {
+		p.add(path, "is required")
+		return
+	}
+	if err := ids.Check(value); err != nil {
+		p.add(path, "%s", strings.TrimPrefix(err.Error(), "ids: "))
+	}
+}
+
+// eventID checks an optional event_id in the body.
+func (p *problems) eventID(value string) {
+	if value != "" {
+		p.id("event_id", value)
+	}
 }
 
 func (p *problems) required(path, value string) {

@@ -31,10 +31,8 @@ func (e *SendPromo) IsCron() bool { return e.Schedule != nil && e.Schedule.Cron 
 // is Chat Inc's check at create time.
 func (e *SendPromo) Validate() error {
 	p := &problems{event: TypeSendPromo}
-	p.required("promo_id", e.PromoID)
-	if strings.ContainsAny(e.PromoID, ".*> \t") {
-		p.add("promo_id", "%q may not hold '.', '*', '>' or spaces (it is part of a NATS KV key)", e.PromoID)
-	}
+	p.eventID(e.EventID)
+	p.id("promo_id", e.PromoID)
 	p.required("title", e.Title)
 	if err := chatinc.ValidateMessage(e.Message); err != nil {
 		p.add("message", "%s", ruleOf(err))
@@ -49,7 +47,7 @@ func (e *SendPromo) Validate() error {
 		p.add("audiences", `at least one audience id is required (use "all" for every contact)`)
 	}
 	for i, a := range e.Audiences {
-		p.required(fieldPath("audiences", i), a)
+		p.id(fieldPath("audiences", i), a)
 	}
 	p.schedule("schedule", e.Schedule)
 	return p.err()

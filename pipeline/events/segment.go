@@ -14,6 +14,7 @@ type SegmentUpdated struct {
 // (it is a per-row error in the ingest report), a missing one is.
 func (e *SegmentUpdated) Validate() error {
 	p := &problems{event: TypeSegmentUpdated}
+	p.eventID(e.EventID)
 	p.audience("audience", e.Audience)
 	if len(e.Contacts) == 0 {
 		p.add("contacts", "at least one contact is required")

@@ -8,13 +8,15 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/campaignflow/campaignflow/pipeline/ids"
 )
 
 // JobsBucket is the default KV bucket of persisted schedules.
 const JobsBucket = "campaignflow_jobs"
 
 // PromoJobKey is the jobs-bucket key of a cron promo.
-func PromoJobKey(promoID string) string { return "promo." + promoID }
+func PromoJobKey(promoID string) string { return "promo." + ids.Token(promoID) }
 
 // PromoJob is the JSON value stored under promo.<promoId> for the
 // scheduler.

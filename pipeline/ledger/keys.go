@@ -4,27 +4,29 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/campaignflow/campaignflow/pipeline/ids"
 )
 
 // Bucket is the default KV bucket of the ledger.
 const Bucket = "campaignflow_ledger"
 
 // CampaignKey is the ledger key of a promo's campaign.
-func CampaignKey(promoID string) string { return "promo." + promoID + ".campaign" }
+func CampaignKey(promoID string) string { return "promo." + ids.Token(promoID) + ".campaign" }
 
 // RunKey is the ledger key of a promo's run at a time: "now" for an
 // immediate run (zero at), else the unix seconds of the requested time.
 func RunKey(promoID string, at time.Time) string {
 	if at.IsZero() {
-		return "promo." + promoID + ".run.now"
+		return "promo." + ids.Token(promoID) + ".run.now"
 	}
-	return "promo." + promoID + ".run." + strconv.FormatInt(at.Unix(), 10)
+	return "promo." + ids.Token(promoID) + ".run." + strconv.FormatInt(at.Unix(), 10)
 }
 
 // CampaignRunKey is the ledger key of a run of a campaign named directly
 // (a config job) at a time.
 func CampaignRunKey(campaignID string, at time.Time) string {
-	return "campaign." + campaignID + ".run." + strconv.FormatInt(at.Unix(), 10)
+	return "campaign." + ids.Token(campaignID) + ".run." + strconv.FormatInt(at.Unix(), 10)
 }
 
 // siblingsFilter is the KV filter of the keys next to key: "a.b.run.*".

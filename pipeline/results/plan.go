@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/campaignflow/campaignflow/pipeline/ids"
 )
 
 // DefaultOffsets are the polls after a run: +1m, +10m, +1h, +6h, +24h, +72h.
@@ -13,7 +15,9 @@ var DefaultOffsets = []time.Duration{time.Minute, 10 * time.Minute, time.Hour, 6
 // poll.<campaignId>.<runId>.
 const PollKeyPrefix = "poll."
 
-func pollKey(campaignID, runID string) string { return PollKeyPrefix + campaignID + "." + runID }
+func pollKey(campaignID, runID string) string {
+	return PollKeyPrefix + ids.Token(campaignID) + "." + ids.Token(runID)
+}
 
 // Plan is a run's persisted poll plan (the JSON value of poll.<campaign>.<run>).
 // Offsets are stored already divided by the time scale, so a worker that

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/campaignflow/campaignflow/pipeline/ids"
 )
 
 // PromoKeyPrefix is the jobs-bucket key prefix of cron promos stored by the
@@ -62,8 +64,8 @@ func (f flexTime) MarshalJSON() ([]byte, error) {
 
 // promoSpec converts the jobs-bucket entry key/value to a job.
 func promoSpec(key string, value []byte, revision uint64) (jobSpec, error) {
-	promoID := strings.TrimPrefix(key, PromoKeyPrefix)
-	if promoID == "" || promoID == key {
+	promoID, ok := ids.Untoken(strings.TrimPrefix(key, PromoKeyPrefix))
+	if !ok || promoID == "" || !strings.HasPrefix(key, PromoKeyPrefix) {
 		return jobSpec{}, fmt.Errorf("scheduler: jobs key %q is not promo.<promoId>", key)
 	}
 	var r PromoRecord

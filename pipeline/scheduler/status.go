@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/campaignflow/campaignflow/pipeline/ids"
 )
 
 // JobStatus is one line of `campaignflow schedules list`.
@@ -106,7 +108,7 @@ func Cancel(ctx context.Context, jobs jetstream.KeyValue, id string, config []Co
 	}
 	key := id
 	if !strings.HasPrefix(key, PromoKeyPrefix) {
-		key = PromoKeyPrefix + id
+		key = PromoKeyPrefix + ids.Token(id)
 	}
 	if _, err := jobs.Get(ctx, key); err != nil {
 		if errors.Is(err, jetstream.ErrKeyNotFound) {
