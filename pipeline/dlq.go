@@ -16,18 +16,21 @@ import (
 
 // DeadLetter is one message of the dead-letter stream.
 type DeadLetter struct {
-	Seq             uint64      `json:"seq"`
-	Subject         string      `json:"subject"`
-	Type            string      `json:"type"`
-	EventID         string      `json:"event_id"`
-	Class           string      `json:"class"`
-	Error           string      `json:"error"`
-	Attempts        int         `json:"attempts"`
-	OriginalSubject string      `json:"original_subject"`
-	OriginalSeq     uint64      `json:"original_seq"`
-	FailedAt        time.Time   `json:"failed_at"`
-	Data            []byte      `json:"-"`
-	Header          nats.Header `json:"-"`
+	Seq             uint64    `json:"seq"`
+	Subject         string    `json:"subject"`
+	Type            string    `json:"type"`
+	EventID         string    `json:"event_id"`
+	Class           string    `json:"class"`
+	Error           string    `json:"error"`
+	Attempts        int       `json:"attempts"`
+	OriginalSubject string    `json:"original_subject"`
+	OriginalSeq     uint64    `json:"original_seq"`
+	FailedAt        time.Time `json:"failed_at"`
+	// BodyOmitted is set when the dead letter was too large to carry the
+	// original body; it says where the body is (the events stream).
+	BodyOmitted string      `json:"body_omitted,omitempty"`
+	Data        []byte      `json:"-"`
+	Header      nats.Header `json:"-"`
 }
 
 // DLQ lists, shows, replays and purges dead letters.
@@ -97,7 +100,7 @@ func (d *DLQ) get(ctx context.Context, s jetstream.Stream, seq uint64) (*DeadLet
 	h := raw.Header
 	dl := &DeadLetter{Seq: raw.Sequence, Subject: raw.Subject, Data: raw.Data, Header: h,
 		Type: h.Get(HeaderEventType), EventID: h.Get(HeaderOriginalMsgID), Class: h.Get(HeaderErrorClass),
-		Error: h.Get(HeaderError), OriginalSubject: h.Get(HeaderOriginalSubject)}
+		Error: h.Get(HeaderError), OriginalSubject: h.Get(HeaderOriginalSubject), BodyOmitted: h.Get(HeaderBodyOmitted)}
 	dl.Attempts, _ = strconv.Atoi(h.Get(HeaderAttempts))
 	dl.OriginalSeq, _ = strconv.ParseUint(h.Get(HeaderOriginalSeq), 10, 64)
 	dl.FailedAt, _ = time.Parse(time.RFC3339, h.Get(HeaderFailedAt))
@@ -122,6 +125,12 @@ func (d *DLQ) Replay(ctx context.Context, seq uint64) (uint64, error) {
 	if dl.OriginalSubject == "" {
 		return 0, fmt.Errorf("pipeline: dead letter %d has no %s header; cannot tell where to replay it", seq, HeaderOriginalSubject)
 	}
+	data := dl.Data
+	if dl.BodyOmitted != "" {
+		if data, err = d.originalBody(ctx, dl); err != nil {
+			return 0, err
+		}
+	}
 	hdr := nats.Header{}
 	for k, v := range dl.Header {
 		if strings.HasPrefix(k, "Campaignflow-") || k == jetstream.MsgIDHeader {
@@ -134,7 +143,7 @@ func (d *DLQ) Replay(ctx context.Context, seq uint64) (uint64, error) {
 		id = "event"
 	}
 	hdr.Set(jetstream.MsgIDHeader, fmt.Sprintf("%s-replay-%d", id, seq))
-	ack, err := d.js.PublishMsg(ctx, &nats.Msg{Subject: dl.OriginalSubject, Header: hdr, Data: dl.Data})
+	ack, err := d.js.PublishMsg(ctx, &nats.Msg{Subject: dl.OriginalSubject, Header: hdr, Data: data})
 	if err != nil {
 		return 0, fmt.Errorf("pipeline: replaying dead letter %d to %s: %w (the dead letter is kept)", seq, dl.OriginalSubject, err)
 	}
@@ -142,6 +151,20 @@ func (d *DLQ) Replay(ctx context.Context, seq uint64) (uint64, error) {
 		return ack.Sequence, fmt.Errorf("pipeline: dead letter %d replayed as %d but not deleted: %w", seq, ack.Sequence, err)
 	}
 	return ack.Sequence, nil
+}
+
+// originalBody reads the body of a dead letter published without it from
+// the events stream, where the original still is (until it ages out).
+func (d *DLQ) originalBody(ctx context.Context, dl *DeadLetter) ([]byte, error) {
+	events, err := d.js.Stream(ctx, d.names.EventsStream)
+	if err != nil {
+		return nil, fmt.Errorf("pipeline: dead letter %d has no body and the events stream %s is not readable: %w", dl.Seq, d.names.EventsStream, err)
+	}
+	raw, err := events.GetMsg(ctx, dl.OriginalSeq)
+	if err != nil {
+		return nil, fmt.Errorf("pipeline: dead letter %d has no body and its original (%s sequence %d) is gone: %w", dl.Seq, d.names.EventsStream, dl.OriginalSeq, err)
+	}
+	return raw.Data, nil
 }
 
 // ReplayAll replays every dead letter (of one type when eventType is set).

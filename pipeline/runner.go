@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"strconv"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -25,6 +24,9 @@ const (
 	HeaderFailedAt        = "Campaignflow-Failed-At"
 	HeaderOriginalMsgID   = "Campaignflow-Original-Msg-Id"
 	HeaderEventType       = "Campaignflow-Event-Type"
+	// HeaderBodyOmitted is set on a dead letter published without the
+	// original body (it did not fit); the value names where the body is.
+	HeaderBodyOmitted = "Campaignflow-Body-Omitted"
 )
 
 // Outcome is what the runner did with a message.
@@ -100,7 +102,13 @@ func NewRunner(js jetstream.JetStream, names sources.Names, h Handler, opts ...R
 func (r *Runner) Process(ctx context.Context, msg jetstream.Msg) {
 	start := r.now()
 	m, err := Decode(msg, r.names)
-	if err == nil {
+	switch {
+	case err == nil && m.Delivered > r.maxDeliver:
+		// The consumer redelivers without limit (so a dead letter that could
+		// not be published is never lost); a message delivered more often
+		// than allowed was never settled: its worker crashed or stalled.
+		err = Transient(fmt.Errorf("pipeline: event %s delivered %d times (consumer.max_deliver %d) without being settled: a worker stopped while handling it", m.ID, m.Delivered, r.maxDeliver), 0)
+	case err == nil:
 		err = r.h(ctx, m)
 	}
 	class := ClassOf(err)
@@ -174,28 +182,21 @@ func (r *Runner) deadLetter(ctx context.Context, msg jetstream.Msg, m *Message, 
 	if cause == nil {
 		cause = errors.New("unknown")
 	}
-	hdr := nats.Header{}
-	for k, v := range msg.Headers() {
-		hdr[k] = append([]string(nil), v...)
-	}
-	if id := hdr.Get(jetstream.MsgIDHeader); id != "" {
-		hdr.Set(HeaderOriginalMsgID, id)
-	} else if m.ID != "" {
-		hdr.Set(HeaderOriginalMsgID, m.ID)
-	}
-	hdr.Set(HeaderError, cause.Error())
-	hdr.Set(HeaderErrorClass, class.String())
-	hdr.Set(HeaderAttempts, strconv.FormatUint(max(m.Delivered, 1), 10))
-	hdr.Set(HeaderOriginalSubject, msg.Subject())
-	hdr.Set(HeaderOriginalSeq, strconv.FormatUint(m.StreamSeq, 10))
-	hdr.Set(HeaderFailedAt, r.now().UTC().Format(time.RFC3339))
-	hdr.Set(HeaderEventType, m.Type)
-	hdr.Set(jetstream.MsgIDHeader, fmt.Sprintf("%s:%d", r.names.EventsStream, m.StreamSeq))
-	out := &nats.Msg{Subject: r.names.DLQSubject(m.Type), Header: hdr, Data: msg.Data()}
+	dl := deadLetterHeader(msg, m, class, cause, r.now(), r.names.EventsStream)
+	out := &nats.Msg{Subject: r.names.DLQSubject(m.Type), Header: dl.full, Data: msg.Data()}
 	if _, err := r.js.PublishMsg(ctx, out); err != nil {
-		return fmt.Errorf("pipeline: publishing dead letter for %s: %w", m.ID, err)
+		// Too large (or refused): a dead letter without the body, naming
+		// where the body is, still records the failure. Only when that
+		// fails too is the message nak'ed (the consumer redelivers without
+		// limit, so it is never lost).
+		out = &nats.Msg{Subject: out.Subject, Header: dl.slim}
+		out.Header.Set(HeaderBodyOmitted, fmt.Sprintf("%d bytes not published (%v); the original is %s sequence %d",
+			len(msg.Data()), err, r.names.EventsStream, m.StreamSeq))
+		if _, err2 := r.js.PublishMsg(ctx, out); err2 != nil {
+			return fmt.Errorf("pipeline: publishing dead letter for %s: %w (without its body: %v)", m.ID, err, err2)
+		}
 	}
-	r.log.WarnContext(ctx, "event dead-lettered", append(eventAttrs(m), "class", class.String(), "attempts", m.Delivered, "err", cause)...)
+	r.log.WarnContext(ctx, "event dead-lettered", append(eventAttrs(m), "class", class.String(), "attempts", m.Delivered, "err", truncate(cause.Error(), MaxErrorHeader))...)
 	if err := msg.Term(); err != nil {
 		r.log.WarnContext(ctx, "term after dead letter failed", append(eventAttrs(m), "err", err)...)
 	}

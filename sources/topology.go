@@ -19,7 +19,7 @@ type TopologyOptions struct {
 	ResultsMaxAge time.Duration // how long results are kept
 	DLQMaxAge     time.Duration // how long dead letters are kept (0: forever)
 	AckWait       time.Duration // redelivery after this without an ack or progress
-	MaxDeliver    int           // deliveries before a message goes to the DLQ
+	MaxDeliver    int           // deliveries before the runner dead-letters a message (the consumer itself redelivers without limit)
 	MaxAckPending int           // messages in flight across all replicas
 }
 
@@ -150,7 +150,10 @@ func ensureConsumer(ctx context.Context, js jetstream.JetStream, names Names, op
 	want := jetstream.ConsumerConfig{
 		Durable: names.EventsConsumer, Description: "campaignflow event workers",
 		AckPolicy: jetstream.AckExplicitPolicy, DeliverPolicy: jetstream.DeliverAllPolicy,
-		FilterSubject: names.EventsFilter(), AckWait: opts.AckWait, MaxDeliver: opts.MaxDeliver,
+		// MaxDeliver -1: the runner, not the server, ends a message's
+		// deliveries (with a dead letter), so a message whose dead letter
+		// cannot be published yet is redelivered instead of dropped.
+		FilterSubject: names.EventsFilter(), AckWait: opts.AckWait, MaxDeliver: -1,
 		MaxAckPending: opts.MaxAckPending,
 	}
 	c, err := js.Consumer(ctx, names.EventsStream, names.EventsConsumer)
