@@ -22,7 +22,14 @@ func startHTTP(ctx context.Context, cfg *config.Config, w *worker.Worker, metric
 		return func() {}, nil
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("/healthz", func(rw http.ResponseWriter, _ *http.Request) { _, _ = rw.Write([]byte("ok\n")) })
+	mux.HandleFunc("/healthz", func(rw http.ResponseWriter, _ *http.Request) {
+		if err := w.Healthy(); err != nil {
+			rw.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = rw.Write([]byte("unhealthy: " + err.Error() + "\n"))
+			return
+		}
+		_, _ = rw.Write([]byte("ok\n"))
+	})
 	mux.HandleFunc("/readyz", func(rw http.ResponseWriter, r *http.Request) {
 		cctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
@@ -46,7 +53,8 @@ func startHTTP(ctx context.Context, cfg *config.Config, w *worker.Worker, metric
 	if err != nil {
 		return nil, err
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 60 * time.Second, MaxHeaderBytes: 64 << 10}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("http server stopped", "err", err)

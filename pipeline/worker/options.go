@@ -2,6 +2,7 @@ package worker
 
 import (
 	"log/slog"
+	"time"
 
 	"github.com/campaignflow/campaignflow/pipeline"
 	"github.com/campaignflow/campaignflow/pipeline/telemetry"
@@ -15,7 +16,13 @@ type options struct {
 	middleware       []pipeline.Middleware
 	observer         pipeline.RunnerObserver
 	telemetry        *telemetry.Telemetry
+	closedGrace      time.Duration
 }
+
+// WithClosedGrace is how long a worker whose NATS connection was closed for
+// good keeps serving (a failing /healthz) before Run returns an error
+// (default 5s).
+func WithClosedGrace(d time.Duration) Option { return func(o *options) { o.closedGrace = d } }
 
 // WithTelemetry traces and measures the worker with t: the event span
 // middleware (outermost), the Chat Inc transport, trace context on published

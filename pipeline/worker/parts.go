@@ -50,7 +50,8 @@ func (w *Worker) startNATS(ctx context.Context) error {
 				w.log.Warn("NATS disconnected; reconnecting", "err", err)
 			}
 		}),
-		nats.ReconnectHandler(func(nc *nats.Conn) { w.log.Info("NATS reconnected", "url", nc.ConnectedUrlRedacted()) })}
+		nats.ReconnectHandler(func(nc *nats.Conn) { w.log.Info("NATS reconnected", "url", nc.ConnectedUrlRedacted()) }),
+		nats.ClosedHandler(w.onConnClosed)}
 	if w.cfg.NATS.Creds != "" {
 		opts = append(opts, nats.UserCredentials(w.cfg.NATS.Creds))
 	}

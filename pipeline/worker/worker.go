@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -54,11 +55,14 @@ type Worker struct {
 	errs    chan error
 	cancel  context.CancelFunc
 	stopped bool
+
+	closing    atomic.Bool           // Shutdown has begun: a closed connection is ours
+	connClosed atomic.Pointer[error] // the NATS connection closed on its own
 }
 
 // New prepares a worker; Start starts it.
 func New(cfg *config.Config, opts ...Option) (*Worker, error) {
-	o := options{log: slog.New(slog.DiscardHandler)}
+	o := options{log: slog.New(slog.DiscardHandler), closedGrace: 5 * time.Second}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -173,6 +177,7 @@ func (w *Worker) Shutdown(ctx context.Context) error {
 		return nil
 	}
 	w.stopped = true
+	w.closing.Store(true)
 	var errs []error
 	if w.consumer != nil {
 		gctx, cancel := context.WithTimeout(ctx, w.cfg.Consumer.Grace)
