@@ -3,7 +3,6 @@ package sources
 import (
 	"bufio"
 	"bytes"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -12,15 +11,18 @@ import (
 	"github.com/gocarina/gocsv"
 )
 
-// CSVReader reads a CSV file row by row, in constant memory: a UTF-8 BOM is
+// CSVReader reads a CSV file row by row, in bounded memory: a UTF-8 BOM is
 // stripped, the delimiter (, ; or tab) is sniffed from the header line,
 // header names are trimmed and matched case-insensitively, fields may be
-// quoted. Rows are decoded through gocsv's streaming decoder.
+// quoted. Rows are split by a bounded record reader (CSVLimits) and decoded
+// through gocsv's streaming decoder; a bad row (too long, a broken quote,
+// the wrong number of fields, not UTF-8) is a *RowError naming its row, and
+// reading goes on after it.
 type CSVReader struct {
 	dec    gocsv.SimpleDecoder
+	rec    *recordReader
 	header []string
 	index  map[string]int
-	row    int
 	delim  rune
 }
 
@@ -58,9 +60,14 @@ func (e *RowError) Unwrap() error { return e.Err }
 // ErrNoHeader is returned for an empty file.
 var ErrNoHeader = errors.New("sources: csv has no header row")
 
-// NewCSVReader reads the header of r and returns a reader positioned on the
-// first data row.
+// NewCSVReader reads the header of r with the default limits and returns a
+// reader positioned on the first data row.
 func NewCSVReader(r io.Reader) (*CSVReader, error) {
+	return NewCSVReaderLimits(r, DefaultCSVLimits())
+}
+
+// NewCSVReaderLimits is NewCSVReader with limits (zero fields: defaults).
+func NewCSVReaderLimits(r io.Reader, limits CSVLimits) (*CSVReader, error) {
 	br := bufio.NewReaderSize(r, 256<<10)
 	bom, _ := br.Peek(3)
 	if bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
@@ -70,19 +77,20 @@ func NewCSVReader(r io.Reader) (*CSVReader, error) {
 	if line, _ := peekLine(br); len(line) > 0 {
 		delim = sniffDelimiter(line)
 	}
-	cr := csv.NewReader(br)
-	cr.Comma = delim
-	cr.FieldsPerRecord = -1
-	cr.ReuseRecord = true
-	dec := gocsv.NewSimpleDecoderFromCSVReader(cr)
+	rec := newRecordReader(br, byte(delim), limits)
+	dec := gocsv.NewSimpleDecoderFromCSVReader(rec)
 	header, err := dec.GetCSVRow()
 	if errors.Is(err, io.EOF) {
 		return nil, ErrNoHeader
 	}
+	var re *RowError
+	if errors.As(err, &re) {
+		return nil, err
+	}
 	if err != nil {
 		return nil, &RowError{Row: 1, Err: err}
 	}
-	c := &CSVReader{dec: dec, header: make([]string, len(header)), index: map[string]int{}, row: 1, delim: delim}
+	c := &CSVReader{dec: dec, rec: rec, header: make([]string, len(header)), index: map[string]int{}, delim: delim}
 	for i, h := range header {
 		h = strings.TrimSpace(h)
 		c.header[i] = h
@@ -91,6 +99,7 @@ func NewCSVReader(r io.Reader) (*CSVReader, error) {
 			c.index[key] = i
 		}
 	}
+	rec.fields, rec.names = len(c.header), c.header
 	return c, nil
 }
 
@@ -133,12 +142,15 @@ func (c *CSVReader) Index(name string) (int, bool) {
 // that cannot be parsed (reading may go on after it).
 func (c *CSVReader) Next() (Row, error) {
 	rec, err := c.dec.GetCSVRow()
-	c.row++
 	if err != nil {
 		if errors.Is(err, io.EOF) {
 			return Row{}, io.EOF
 		}
-		return Row{Number: c.row}, &RowError{Row: c.row, Err: err}
+		var re *RowError
+		if !errors.As(err, &re) {
+			re = &RowError{Row: c.rec.row, Err: err}
+		}
+		return Row{Number: re.Row}, re
 	}
-	return Row{Number: c.row, Fields: rec}, nil
+	return Row{Number: c.rec.row, Fields: rec}, nil
 }

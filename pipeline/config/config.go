@@ -22,6 +22,7 @@ type Config struct {
 	Consumer  Consumer      `koanf:"consumer" yaml:"consumer"`
 	Mapping   Mapping       `koanf:"mapping" yaml:"mapping"`
 	CSV       CSV           `koanf:"csv" yaml:"csv"`
+	DLQ       DLQ           `koanf:"dlq" yaml:"dlq"`
 	Promo     Promo         `koanf:"promo" yaml:"promo"`
 	Schedules []Schedule    `koanf:"schedules" yaml:"schedules"`
 	Results   Results       `koanf:"results" yaml:"results"`
@@ -80,10 +81,25 @@ type Mapping struct {
 	DefaultRegion string `koanf:"default_region" yaml:"default_region"`
 }
 
-// CSV says where CSV files may come from.
+// CSV says where CSV files may come from and how large a row may be.
 type CSV struct {
-	AllowedDirs  []string `koanf:"allowed_dirs" yaml:"allowed_dirs"`
-	AllowedHosts []string `koanf:"allowed_hosts" yaml:"allowed_hosts"`
+	AllowedDirs   []string `koanf:"allowed_dirs" yaml:"allowed_dirs"`
+	AllowedHosts  []string `koanf:"allowed_hosts" yaml:"allowed_hosts"`
+	MaxFieldBytes int      `koanf:"max_field_bytes" yaml:"max_field_bytes"`
+	MaxRowBytes   int      `koanf:"max_row_bytes" yaml:"max_row_bytes"`
+	MaxColumns    int      `koanf:"max_columns" yaml:"max_columns"`
+}
+
+// Limits are the CSV row limits.
+func (c CSV) Limits() sources.CSVLimits {
+	return sources.CSVLimits{MaxFieldBytes: c.MaxFieldBytes, MaxRowBytes: c.MaxRowBytes, MaxColumns: c.MaxColumns}
+}
+
+// DLQ tunes the dead-letter stream.
+type DLQ struct {
+	// MaxAge is how long dead letters are kept (0: until purged). They hold
+	// the original payloads, phone numbers included.
+	MaxAge time.Duration `koanf:"max_age" yaml:"max_age"`
 }
 
 // Promo tunes send-promo handling.
@@ -138,7 +154,10 @@ func Defaults() Config {
 		Names:    sources.DefaultNames(),
 		Consumer: Consumer{AckWait: 30 * time.Second, MaxDeliver: 10, MaxAckPending: 256, Concurrency: 16, Grace: 25 * time.Second},
 		Mapping:  Mapping{DefaultRegion: "ZA"},
-		Promo:    Promo{ApprovalWait: 10 * time.Minute},
+		CSV: CSV{MaxFieldBytes: sources.DefaultCSVLimits().MaxFieldBytes, MaxRowBytes: sources.DefaultCSVLimits().MaxRowBytes,
+			MaxColumns: sources.DefaultCSVLimits().MaxColumns},
+		DLQ:   DLQ{MaxAge: 14 * 24 * time.Hour},
+		Promo: Promo{ApprovalWait: 10 * time.Minute},
 		Results: Results{PollOffsets: []time.Duration{time.Minute, 10 * time.Minute, time.Hour, 6 * time.Hour, 24 * time.Hour, 72 * time.Hour},
 			TimeScale: 1},
 		Sinks:    Sinks{Format: "parquet", RollSize: 64 << 20, RollAge: 5 * time.Minute},

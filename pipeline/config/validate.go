@@ -83,6 +83,15 @@ func (c *Config) Validate() Problems {
 		add("mapping.default_region: %q is not a region with phone numbers (%s)", r, hint)
 	}
 	positive("promo.approval_wait", c.Promo.ApprovalWait, "10m")
+	atLeast("csv.max_field_bytes", int64(c.CSV.MaxFieldBytes), 16)
+	atLeast("csv.max_row_bytes", int64(c.CSV.MaxRowBytes), 64)
+	atLeast("csv.max_columns", int64(c.CSV.MaxColumns), 1)
+	if c.CSV.MaxFieldBytes > c.CSV.MaxRowBytes && c.CSV.MaxRowBytes >= 64 {
+		add("csv.max_field_bytes: %d is more than csv.max_row_bytes (%d)", c.CSV.MaxFieldBytes, c.CSV.MaxRowBytes)
+	}
+	if c.DLQ.MaxAge != 0 && c.DLQ.MaxAge < time.Hour {
+		add("dlq.max_age: %s must be at least 1h, or 0 to keep dead letters until purged", c.DLQ.MaxAge)
+	}
 	if c.Sinks.Format != "parquet" && c.Sinks.Format != "ndjson" {
 		add("sinks.format: %q must be parquet or ndjson", c.Sinks.Format)
 	}

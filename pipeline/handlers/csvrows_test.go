@@ -17,7 +17,6 @@ func TestCSVRowsDelimitersBOMQuotes(t *testing.T) {
 		{"comma", "number,name\n+1,\"a, b\"\n", []string{"number", "name"}, [][]string{{"+1", "a, b"}}},
 		{"semicolon bom", "\xEF\xBB\xBFNumber;Name\n1;x\n2;y\n", []string{"Number", "Name"}, [][]string{{"1", "x"}, {"2", "y"}}},
 		{"tab", "number\tname\n1\t\"q\"\"t\"\n", []string{"number", "name"}, [][]string{{"1", `q"t`}}},
-		{"short row", "number,name\n1\n", []string{"number", "name"}, [][]string{{"1"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -38,6 +37,25 @@ func TestCSVRowsDelimitersBOMQuotes(t *testing.T) {
 				t.Fatalf("want EOF, got %v", err)
 			}
 		})
+	}
+}
+
+// TestCSVRowsWrongFieldCountIsRowError: a short or long row is a bad row
+// (reported, never half-read), and the rows after it are read.
+func TestCSVRowsWrongFieldCountIsRowError(t *testing.T) {
+	r, err := NewCSVRows(strings.NewReader("number,name\n1\n2,b,c\n3,c\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []int{2, 3} {
+		_, n, err := r.Next()
+		var re *RowError
+		if !errors.As(err, &re) || n != want || !strings.Contains(err.Error(), "wrong number of fields") {
+			t.Fatalf("want a field-count RowError at row %d, got %v at %d", want, err, n)
+		}
+	}
+	if row, n, err := r.Next(); err != nil || row[0] != "3" || n != 4 {
+		t.Fatalf("row 4 = %q %d %v", row, n, err)
 	}
 }
 

@@ -141,7 +141,7 @@ func (b *fileBatch) assemble(rep *reportBuilder, numberColumn string) func(conte
 			for i, rowNum := range c.rowNums {
 				var rowErr *RowError
 				if errors.As(c.rowErrs[i], &rowErr) {
-					rep.reject(rowNum, "", "", rowErr.Err.Error())
+					rep.reject(rowNum, rowErr.Column, "", rowErr.Err.Error())
 					continue
 				}
 				if err := c.mapErrs[i]; err != nil {

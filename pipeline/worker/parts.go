@@ -149,7 +149,7 @@ func (w *Worker) startHandlers() error {
 		handlers.WithOpener(handlers.LocationOpener{JS: w.js, Policy: sources.LocationPolicy{AllowedDirs: w.cfg.CSV.AllowedDirs, AllowedHosts: w.cfg.CSV.AllowedHosts}}),
 		handlers.WithDefaultRegion(w.cfg.Mapping.DefaultRegion), handlers.WithBatchSize(w.cfg.ChatInc.BatchSize),
 		handlers.WithApproval(handlers.ApprovalPolicy{Initial: time.Second, Max: 15 * time.Second, Limit: w.cfg.Promo.ApprovalWait}),
-		handlers.WithLogger(w.log))
+		handlers.WithCSVReader(handlers.CSVRowsWithLimits(w.cfg.CSV.Limits())), handlers.WithLogger(w.log))
 	if err != nil {
 		return err
 	}
