@@ -22,5 +22,6 @@ func (s *Server) Advance(d time.Duration) {
 	defer s.mu.Unlock()
 	if d > 0 {
 		s.advanced += d
+		s.dirty = true
 	}
 }

@@ -51,6 +51,9 @@ func (s *Server) routes() *http.ServeMux {
 func (s *Server) apiEndpoint(path string, h apiHandler, methods []string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.countRequest(path)
+		if s.opts.StateFile != "" && mutatingPaths[path] {
+			defer s.markDirty()
+		}
 		s.opts.Logger.Debug("sandbox request", "method", r.Method, "path", path)
 		if !allowed(r.Method, methods) {
 			w.Header().Set("Allow", strings.Join(methods, ", "))

@@ -65,6 +65,11 @@ type Options struct {
 	// with a burst of one second's worth; calls above it get 429 with a
 	// Retry-After (0: no limit). SetRateLimit changes it at run time.
 	RateLimit float64
+	// StateFile, when set, keeps the state across restarts: Start loads it
+	// (a missing file is a fresh start) and the running sandbox saves it
+	// within a second of a change and when it closes. Ids mix in a counter
+	// of starts, so a restarted sandbox never reuses one.
+	StateFile string
 }
 
 // ApproveAtOnce as Options.ApproveAfter approves every new campaign's
@@ -85,6 +90,8 @@ type Server struct {
 	requests  map[string]int
 	seq       uint64
 	throttle  throttle
+	epoch     uint64 // starts on the state file (persist.go)
+	dirty     bool   // changed since the last save
 	state
 }
 
@@ -149,6 +156,7 @@ func (s *Server) Reset() {
 	defer s.mu.Unlock()
 	s.state = newState()
 	s.requests = map[string]int{}
+	s.dirty = true
 }
 
 // RequestCount is how many requests for path reached the sandbox, including

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 )
 
@@ -16,6 +17,30 @@ type Running struct {
 	URL  string
 	http *http.Server
 	done chan error
+	// stopSaving ends saveEverySecond, which closes saved when it is done.
+	stopSaving, saved chan struct{}
+	closeOnce         sync.Once
+}
+
+// saveEverySecond saves the state (when it changed) once a second until
+// Close, then once more.
+func (r *Running) saveEverySecond() {
+	defer close(r.saved)
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+		case <-r.stopSaving:
+			if err := r.SaveState(); err != nil {
+				r.opts.Logger.Error("sandbox: saving state on close", "err", err)
+			}
+			return
+		}
+		if err := r.SaveState(); err != nil {
+			r.opts.Logger.Warn("sandbox: saving state", "err", err)
+		}
+	}
 }
 
 // Start serves a new sandbox on addr (HOST:PORT; port 0 picks a free port).
@@ -25,8 +50,23 @@ func Start(addr string, opts Options) (*Running, error) {
 		return nil, fmt.Errorf("sandbox: listen on %s: %w (is another sandbox or program using the port?)", addr, err)
 	}
 	s := New(opts)
+	if opts.StateFile != "" {
+		s.mu.Lock()
+		err := s.loadStateLocked(opts.StateFile)
+		s.mu.Unlock()
+		if err != nil {
+			_ = ln.Close()
+			return nil, err
+		}
+	}
 	hs := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
-	r := &Running{Server: s, URL: "http://" + ln.Addr().String(), http: hs, done: make(chan error, 1)}
+	r := &Running{Server: s, URL: "http://" + ln.Addr().String(), http: hs, done: make(chan error, 1),
+		stopSaving: make(chan struct{}), saved: make(chan struct{})}
+	if opts.StateFile != "" {
+		go r.saveEverySecond()
+	} else {
+		close(r.saved)
+	}
 	go func() {
 		err := hs.Serve(ln)
 		if errors.Is(err, http.ErrServerClosed) {
@@ -43,7 +83,10 @@ func (r *Running) Close(ctx context.Context) error {
 	if err != nil {
 		_ = r.http.Close()
 	}
-	if serr := <-r.done; serr != nil {
+	serr := <-r.done
+	r.closeOnce.Do(func() { close(r.stopSaving) })
+	<-r.saved
+	if serr != nil {
 		return serr
 	}
 	return err

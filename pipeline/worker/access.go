@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -32,6 +33,13 @@ func (w *Worker) NATSURL() string {
 
 // Sandbox is the embedded sandbox, nil when talking to Chat Inc.
 func (w *Worker) Sandbox() *sandbox.Running { return w.sim }
+
+// SandboxStateFile is where the embedded sandbox keeps its state, under
+// the data dir (nats.data_dir), so a restart keeps the campaigns that the
+// ledger names.
+func (w *Worker) SandboxStateFile() string {
+	return filepath.Join(w.cfg.NATS.DataDir, "chatinc-sandbox.json")
+}
 
 // Client is the Chat Inc client.
 func (w *Worker) Client() *chatinc.Client { return w.client }

@@ -71,7 +71,8 @@ func (w *Worker) startChatInc() error {
 		if w.opts.randomPorts {
 			addr = "127.0.0.1:0"
 		}
-		so := sandbox.Options{ApproveAfter: approveAfter(w.cfg.Sandbox.ApproveAfter), TimeScale: w.cfg.Sandbox.TimeScale, Seed: w.cfg.Sandbox.Seed}
+		so := sandbox.Options{ApproveAfter: approveAfter(w.cfg.Sandbox.ApproveAfter), TimeScale: w.cfg.Sandbox.TimeScale, Seed: w.cfg.Sandbox.Seed,
+			StateFile: w.SandboxStateFile()}
 		if w.cfg.Sandbox.Faults != "" {
 			f, err := sandbox.ParseFaults(w.cfg.Sandbox.Faults)
 			if err != nil {
@@ -85,7 +86,7 @@ func (w *Worker) startChatInc() error {
 		}
 		w.sim = sim
 		base, key = sim.URL, "sandbox"
-		w.log.Warn("no CHATINC_API_KEY: using the built-in Chat Inc SANDBOX; nothing reaches real people", "url", sim.URL)
+		w.log.Warn("no CHATINC_API_KEY: using the built-in Chat Inc SANDBOX; nothing reaches real people", "url", sim.URL, "state", so.StateFile)
 	}
 	copts := []chatinc.Option{
 		chatinc.WithRateLimit(rate.Limit(w.cfg.ChatInc.RateLimit), w.cfg.ChatInc.RateBurst),
