@@ -2,6 +2,7 @@ package results
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"time"
@@ -17,6 +18,10 @@ type Client interface {
 }
 
 // snapshotOf finds the run in the campaigns and builds its snapshot.
+// ErrRunGone: Chat Inc does not list the campaign or run of a poll plan
+// (deleted, or a sandbox that lost its state).
+var ErrRunGone = errors.New("results: run not in Chat Inc")
+
 func snapshotOf(campaigns []chatinc.Campaign, run RunInfo, poll int, takenAt time.Time) (sinks.CampaignSnapshot, error) {
 	for _, c := range campaigns {
 		if c.CampaignID != run.CampaignID {
@@ -37,9 +42,9 @@ func snapshotOf(campaigns []chatinc.Campaign, run RunInfo, poll int, takenAt tim
 			s.Rates()
 			return s, nil
 		}
-		return sinks.CampaignSnapshot{}, fmt.Errorf("results: campaign %s has no run %s in /v1/retrieve/campaigns", run.CampaignID, run.RunID)
+		return sinks.CampaignSnapshot{}, fmt.Errorf("%w: campaign %s has no run %s in /v1/retrieve/campaigns", ErrRunGone, run.CampaignID, run.RunID)
 	}
-	return sinks.CampaignSnapshot{}, fmt.Errorf("results: campaign %s not in /v1/retrieve/campaigns", run.CampaignID)
+	return sinks.CampaignSnapshot{}, fmt.Errorf("%w: campaign %s not in /v1/retrieve/campaigns", ErrRunGone, run.CampaignID)
 }
 
 // contactRows streams the run's per-contact rows as outcomes.

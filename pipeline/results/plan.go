@@ -32,6 +32,24 @@ type Plan struct {
 	SnapshotDone int `json:"snapshot_done,omitempty"`
 	// LastError is the latest failure of the next poll (retried every interval).
 	LastError string `json:"last_error,omitempty"`
+	// Failures counts the failures of the next poll in a row; RetryAt is
+	// when it is tried again (backing off, see retryDelay).
+	Failures int       `json:"failures,omitempty"`
+	RetryAt  time.Time `json:"retry_at,omitzero"`
+}
+
+// goneAfter is how many polls in a row must find the run missing from Chat
+// Inc before its plan is dropped.
+const goneAfter = 3
+
+// retryDelay is how long after its n-th failure in a row a poll is tried
+// again: the poll interval doubled per failure, at most 10 minutes.
+func retryDelay(interval time.Duration, n int) time.Duration {
+	d := interval
+	for i := 1; i < n && d < 10*time.Minute; i++ {
+		d *= 2
+	}
+	return min(d, 10*time.Minute)
 }
 
 // Done says whether every poll has been published.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -32,7 +33,7 @@ func (p *Poller) advance(ctx context.Context, key string, rev uint64, plan Plan)
 		return err
 	}
 	plan.Next++
-	plan.LastError = ""
+	plan.LastError, plan.Failures, plan.RetryAt = "", 0, time.Time{}
 	if plan.Done() {
 		if err := p.kv.Delete(ctx, key, jetstream.LastRevision(rev)); err != nil {
 			return fmt.Errorf("results: finish poll plan %s: %w", key, err)

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -138,12 +139,11 @@ func (p *Poller) RunDue(ctx context.Context) int {
 	now := p.opt.clock.Now()
 	ran := 0
 	err := p.eachPlan(ctx, func(e jetstream.KeyValueEntry, plan Plan) {
-		if plan.Done() || plan.Due().After(now) || ctx.Err() != nil {
+		if plan.Done() || plan.Due().After(now) || plan.RetryAt.After(now) || ctx.Err() != nil {
 			return
 		}
 		if err := p.advance(ctx, e.Key(), e.Revision(), plan); err != nil {
-			p.opt.log.Warn("results: poll failed; retried next interval", "key", e.Key(), "poll", plan.Next+1, "err", err)
-			p.noteError(ctx, e.Key(), e.Revision(), plan, err)
+			p.failed(ctx, e, plan, now, err)
 			return
 		}
 		ran++
@@ -185,9 +185,24 @@ func (p *Poller) eachPlan(ctx context.Context, f func(jetstream.KeyValueEntry, P
 	return nil
 }
 
-// noteError records a poll's failure in its plan (best effort, same revision).
-func (p *Poller) noteError(ctx context.Context, key string, rev uint64, plan Plan, err error) {
+// failed records a poll's failure in its plan (best effort, same
+// revision) and when to try again, backing off; a run that Chat Inc has not
+// listed for goneAfter polls in a row has its plan dropped, with one line.
+func (p *Poller) failed(ctx context.Context, e jetstream.KeyValueEntry, plan Plan, now time.Time, err error) {
 	plan.LastError = err.Error()
+	plan.Failures++
+	if errors.Is(err, ErrRunGone) && plan.Failures >= goneAfter {
+		if derr := p.kv.Delete(ctx, e.Key(), jetstream.LastRevision(e.Revision())); derr == nil {
+			_ = p.state.remove(ctx, e.Key())
+			p.opt.log.Warn("results: run is gone from Chat Inc (deleted, or a sandbox that lost its state); its poll plan is dropped",
+				"key", e.Key(), "campaign_id", plan.Run.CampaignID, "run_id", plan.Run.RunID, "polls_done", plan.Next, "err", err)
+			return
+		}
+	}
+	wait := retryDelay(p.opt.interval, plan.Failures)
+	plan.RetryAt = now.Add(wait)
+	p.opt.log.Warn("results: poll failed; retrying", "key", e.Key(), "poll", plan.Next+1, "failures", plan.Failures,
+		"retry_in", wait.String(), "err", err)
 	b, _ := json.Marshal(plan)
-	_, _ = p.kv.Update(ctx, key, b, rev)
+	_, _ = p.kv.Update(ctx, e.Key(), b, e.Revision())
 }

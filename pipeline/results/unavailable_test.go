@@ -2,11 +2,15 @@ package results
 
 import (
 	"context"
+	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/jonboulle/clockwork"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/campaignflow/campaignflow/pipeline/pipelinetest"
 )
 
 // TestUnavailableStreamKeepsPollPending: while the results stream is
@@ -33,10 +37,51 @@ func TestUnavailableStreamKeepsPollPending(t *testing.T) {
 	if _, err := e.js.CreateStream(ctx, jetstream.StreamConfig{Name: resultsName, Subjects: []string{"chatinc.results.>"}, Duplicates: 2 * time.Minute}); err != nil {
 		t.Fatal(err)
 	}
+	if n := p.RunDue(ctx); n != 0 {
+		t.Fatalf("a failed poll was retried at once (%d), not after its back-off", n)
+	}
+	fc.Advance(retryDelay(time.Second, 2))
 	if n := p.RunDue(ctx); n != 1 {
 		t.Fatalf("poll 1 did not run once the stream was back (%d)", n)
 	}
 	if snaps := e.snapshots(t); len(snaps) != 1 || snaps[0].Poll != 1 {
 		t.Fatalf("snapshots %+v, want poll 1 once", snaps)
+	}
+}
+
+// TestGoneRunIsDroppedWithOneLine: a plan whose run Chat Inc no longer has
+// backs off (a line per try, not per second) and is dropped after
+// goneAfter tries with one line saying so.
+func TestGoneRunIsDroppedWithOneLine(t *testing.T) {
+	fc := clockwork.NewFakeClockAt(t0)
+	e := newEnv(t, 5, fc)
+	ctx := context.Background()
+	var buf pipelinetest.SyncBuffer
+	p, err := NewPoller(e.js, jobsBucket, e.client, streamPublisher{e.js}, WithClock(fc), WithOffsets(testOffsets...),
+		WithLogger(slog.New(slog.NewTextHandler(&buf, nil))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Schedule(ctx, e.run); err != nil {
+		t.Fatal(err)
+	}
+	e.sim.Reset() // Chat Inc forgets the campaign
+	advanceTo(fc, e.run, testOffsets[0])
+	for range 60 { // a minute of one-second ticks
+		p.RunDue(ctx)
+		fc.Advance(time.Second)
+	}
+	if plans, err := p.Plans(ctx); err != nil || len(plans) != 0 {
+		t.Fatalf("plans of a gone run: %+v (%v); want it dropped", plans, err)
+	}
+	logs := buf.String()
+	if n := strings.Count(logs, "poll failed; retrying"); n != goneAfter-1 {
+		t.Errorf("%d retry lines in a minute, want %d:\n%s", n, goneAfter-1, logs)
+	}
+	if n := strings.Count(logs, "its poll plan is dropped"); n != 1 {
+		t.Errorf("%d drop lines, want 1:\n%s", n, logs)
+	}
+	if snaps := e.snapshots(t); len(snaps) != 0 {
+		t.Fatalf("snapshots of a gone run: %+v", snaps)
 	}
 }
