@@ -9,18 +9,17 @@ import (
 	"net/url"
 	"strings"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
-// Client talks to one Chat Inc account. It is safe for concurrent use; the
-// rate limit is shared by every goroutine.
+// Client talks to one Chat Inc account. It is safe for concurrent use; its
+// flow control (see FlowControl) is shared by every goroutine.
 type Client struct {
 	base      *url.URL
 	key       secret
 	hc        *http.Client
 	transport http.RoundTripper
-	limiter   *rate.Limiter
+	flowCfg   FlowControl
+	flows     [2]*flow // ClassCalls, ClassUploads
 	retry     retryPolicy
 	batch     int
 	maxBody   int64
@@ -52,7 +51,6 @@ func New(baseURL, apiKey string, opts ...Option) (*Client, error) {
 	c := &Client{
 		base:      u,
 		key:       secret(apiKey),
-		limiter:   rate.NewLimiter(DefaultRateLimit, DefaultRateBurst),
 		retry:     defaultRetryPolicy(),
 		batch:     DefaultBatchSize,
 		maxBody:   DefaultMaxResponseBytes,
@@ -68,6 +66,8 @@ func New(baseURL, apiKey string, opts ...Option) (*Client, error) {
 	if c.batch <= 0 || c.batch > DefaultBatchSize {
 		return nil, fmt.Errorf("chatinc: batch size %d must be between 1 and %d (Chat Inc's limit per request)", c.batch, DefaultBatchSize)
 	}
+	c.flowCfg = c.flowCfg.withDefaults()
+	c.flows = [2]*flow{newFlow(ClassCalls, c.flowCfg, c.now, c.sleep), newFlow(ClassUploads, c.flowCfg, c.now, c.sleep)}
 	if c.hc == nil {
 		c.hc = &http.Client{}
 	} else {

@@ -4,8 +4,18 @@
 // Authorization header, as Chat Inc expects):
 //
 //	c, err := chatinc.New("https://api.chatinc.com", os.Getenv("CHATINC_API_KEY"),
-//		chatinc.WithRateLimit(20, 40),
 //		chatinc.WithRetry(time.Minute, 6))
+//
+// # Flow control
+//
+// By default the client finds the rate Chat Inc accepts (FlowAdaptive): it
+// starts at 50 calls per second, doubles while calls wait their turn and
+// succeed with stable latency, cuts the rate on 429, 503 and timeouts and
+// grows back in a cubic curve. A 429's Retry-After holds back every
+// goroutine's calls of that endpoint class (small calls; CSV uploads), not
+// only the one that got it. WithFlowControl sets a ceiling or a fixed rate
+// (FlowFixed, a token bucket; WithRateLimit is a shorthand for it); Flow
+// reports each class's current limit and calls in flight.
 //
 // The usual sequence is: create an audience (CreateAudience, then
 // AddContactsToAudience or AddContactsFromCSV to grow it), create a variable

@@ -13,8 +13,6 @@ import (
 const (
 	DefaultBatchSize        = 1000
 	DefaultMaxResponseBytes = 64 << 20
-	DefaultRateLimit        = 50
-	DefaultRateBurst        = 100
 	DefaultRetryMaxElapsed  = 30 * time.Second
 	DefaultRetryMaxAttempts = 6
 	DefaultTimeout          = 30 * time.Second
@@ -30,11 +28,16 @@ func WithHTTPClient(hc *http.Client) Option { return func(c *Client) { c.hc = hc
 // WithTransport uses rt as the HTTP transport (e.g. an otelhttp transport).
 func WithTransport(rt http.RoundTripper) Option { return func(c *Client) { c.transport = rt } }
 
-// WithRateLimit caps requests per second with a burst, shared by every
-// goroutine using the client. rate.Inf disables the limit.
+// WithRateLimit is fixed flow control: a token bucket of r requests per
+// second with a burst, shared by every goroutine using the client (rate.Inf:
+// no limit). Without it (or WithFlowControl) the client is adaptive.
 func WithRateLimit(r rate.Limit, burst int) Option {
-	return func(c *Client) { c.limiter = rate.NewLimiter(r, burst) }
+	return func(c *Client) { c.flowCfg = FlowControl{Mode: FlowFixed, Ceiling: float64(r), Burst: burst} }
 }
+
+// WithFlowControl sets how the client paces its calls (default: adaptive,
+// no ceiling).
+func WithFlowControl(fc FlowControl) Option { return func(c *Client) { c.flowCfg = fc } }
 
 // WithRetry sets the retry budget: at most maxAttempts tries per call, and no
 // new try after maxElapsed since the first.

@@ -50,8 +50,9 @@ func (c *Client) do(ctx context.Context, cl call) error {
 	bo.RandomizationFactor, bo.Multiplier = 0.5, 2
 	bo.Reset()
 	start := c.now()
+	var waitedUntil time.Time // this goroutine's retry wait already covers pauses until then
 	for attempt := uint(1); ; attempt++ {
-		err := c.try(ctx, cl)
+		err := c.try(ctx, cl, waitedUntil)
 		if err == nil {
 			return nil
 		}
@@ -70,6 +71,7 @@ func (c *Client) do(ctx context.Context, cl call) error {
 		if c.retry.observe != nil {
 			c.retry.observe(cl.endpoint, attempt, next, err)
 		}
+		waitedUntil = c.now().Add(next)
 		if serr := c.sleep(ctx, next); serr != nil {
 			return err
 		}
@@ -105,10 +107,20 @@ func (c *Client) shouldRetry(cl call, err error) (bool, time.Duration) {
 }
 
 // try sends the request once.
-func (c *Client) try(ctx context.Context, cl call) error {
-	if err := c.limiter.Wait(ctx); err != nil {
+func (c *Client) try(ctx context.Context, cl call, waitedUntil time.Time) error {
+	tk, err := c.flowFor(cl.endpoint).acquire(ctx, waitedUntil)
+	if err != nil {
 		return fmt.Errorf("chatinc: %s: waiting for the rate limit: %w", cl.endpoint, err)
 	}
+	callerCtx := ctx
+	released := false
+	release := func(err error) {
+		if !released {
+			released = true
+			tk.release(callerCtx, err)
+		}
+	}
+	defer release(errNotCalled)
 	if c.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.timeout)
@@ -117,8 +129,8 @@ func (c *Client) try(ctx context.Context, cl call) error {
 	var body io.Reader
 	ctype := ""
 	if cl.body != nil {
-		var err error
 		if body, ctype, err = cl.body(); err != nil {
+			release(errNotCalled)
 			return err
 		}
 	}
@@ -137,6 +149,7 @@ func (c *Client) try(ctx context.Context, cl call) error {
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		err = fmt.Errorf("chatinc: %s: %w", cl.endpoint, c.scrub(err))
+		release(err)
 		if !wrote && !isCtxErr(ctx, err) {
 			return &notSent{err}
 		}
@@ -150,8 +163,11 @@ func (c *Client) try(ctx context.Context, cl call) error {
 		_ = resp.Body.Close()
 	}()
 	if resp.StatusCode >= 300 {
-		return c.apiError(cl.endpoint, resp)
+		aerr := c.apiError(cl.endpoint, resp)
+		release(aerr)
+		return aerr
 	}
+	release(nil)
 	if cl.handle == nil {
 		return nil
 	}
@@ -193,6 +209,10 @@ func (e *transportError) Temporary() bool { return true }
 func (e *transportError) Is(target error) bool {
 	return e.timeout && target == context.DeadlineExceeded
 }
+
+// errNotCalled releases a flow ticket whose request was never sent: no
+// signal either way.
+var errNotCalled = errors.New("chatinc: request not sent")
 
 var errTooBig = errors.New("response body exceeds the client's size limit (WithMaxResponseBytes)")
 

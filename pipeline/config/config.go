@@ -50,6 +50,7 @@ type NATS struct {
 type ChatInc struct {
 	URL              string        `koanf:"url" yaml:"url"`
 	APIKey           string        `koanf:"api_key" yaml:"api_key"`
+	FlowControl      string        `koanf:"flow_control" yaml:"flow_control"`
 	RateLimit        float64       `koanf:"rate_limit" yaml:"rate_limit"`
 	RateBurst        int           `koanf:"rate_burst" yaml:"rate_burst"`
 	RetryMaxElapsed  time.Duration `koanf:"retry_max_elapsed" yaml:"retry_max_elapsed"`
@@ -149,7 +150,7 @@ func Defaults() Config {
 	}
 	return Config{
 		NATS:     NATS{DataDir: "./data", Listen: "127.0.0.1:4222", Replicas: 1, PingInterval: 2 * time.Second, MaxPingsOut: 2},
-		ChatInc:  ChatInc{RateLimit: 20, RateBurst: 40, RetryMaxElapsed: time.Minute, RetryMaxAttempts: 6, BatchSize: 1000, Timeout: 30 * time.Second},
+		ChatInc:  ChatInc{FlowControl: "adaptive", RateLimit: 0, RateBurst: 40, RetryMaxElapsed: time.Minute, RetryMaxAttempts: 6, BatchSize: 1000, Timeout: 30 * time.Second},
 		Sandbox:  Sandbox{Addr: "127.0.0.1:8089", ApproveAfter: 2 * time.Second, TimeScale: 1, Seed: 1},
 		Names:    sources.DefaultNames(),
 		Consumer: Consumer{AckWait: 30 * time.Second, MaxDeliver: 10, MaxAckPending: 256, Concurrency: 16, Grace: 25 * time.Second},

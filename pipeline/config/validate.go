@@ -55,8 +55,16 @@ func (c *Config) Validate() Problems {
 	if c.ChatInc.BatchSize < 1 || c.ChatInc.BatchSize > 1000 {
 		add("chatinc.batch_size: %d must be between 1 and 1000 (Chat Inc's limit per request)", c.ChatInc.BatchSize)
 	}
-	if c.ChatInc.RateLimit <= 0 {
-		add("chatinc.rate_limit: %v must be positive (requests per second, e.g. 20)", c.ChatInc.RateLimit)
+	switch c.ChatInc.FlowControl {
+	case "adaptive", "fixed":
+	default:
+		add("chatinc.flow_control: %q must be adaptive (find the rate Chat Inc accepts) or fixed (a token bucket of chatinc.rate_limit)", c.ChatInc.FlowControl)
+	}
+	if c.ChatInc.RateLimit < 0 {
+		add("chatinc.rate_limit: %v must be 0 (no ceiling) or more requests per second, e.g. 200", c.ChatInc.RateLimit)
+	}
+	if c.ChatInc.FlowControl == "fixed" && c.ChatInc.RateLimit <= 0 {
+		add("chatinc.rate_limit: required with chatinc.flow_control: fixed (requests per second, e.g. 200)")
 	}
 	atLeast("chatinc.rate_burst", int64(c.ChatInc.RateBurst), 1)
 	positive("chatinc.retry_max_elapsed", c.ChatInc.RetryMaxElapsed, "1m")

@@ -8,13 +8,14 @@ import (
 
 // WorkerConfig is the defaults tuned for an integration test: NATS at
 // natsURL, Chat Inc with apiKey (its URL is the test's sandbox, set by the
-// caller), fast retries and simulated result time, CSV files allowed under
+// caller) at a fixed 2000 calls/s, fast retries and simulated result time, CSV files allowed under
 // dir, short ack wait and grace, worker id w1.
 func WorkerConfig(natsURL, apiKey, dir string) *config.Config {
 	cfg := config.Defaults()
 	cfg.NATS.URL = natsURL
 	cfg.ChatInc.APIKey = apiKey
-	cfg.ChatInc.RateLimit, cfg.ChatInc.RateBurst = 2000, 200
+	// A fixed, high rate: tests of flow control set their own.
+	cfg.ChatInc.FlowControl, cfg.ChatInc.RateLimit, cfg.ChatInc.RateBurst = "fixed", 2000, 200
 	cfg.ChatInc.RetryMaxElapsed = 10 * time.Second
 	cfg.Results.TimeScale = 3600
 	cfg.CSV.AllowedDirs = []string{dir}

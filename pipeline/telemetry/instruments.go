@@ -16,6 +16,8 @@ const (
 	MetricChatIncRequests   = "campaignflow.chatinc.requests"           // campaignflow_chatinc_requests_total{endpoint,status}
 	MetricChatIncDuration   = "campaignflow.chatinc.request.duration"   // campaignflow_chatinc_request_duration_seconds{endpoint,status}
 	MetricChatIncRetries    = "campaignflow.chatinc.retries"            // campaignflow_chatinc_retries_total{endpoint}
+	MetricChatIncFlowLimit  = "campaignflow.chatinc.flow.limit"         // campaignflow_chatinc_flow_limit{class}
+	MetricChatIncFlowFlight = "campaignflow.chatinc.flow.in_flight"     // campaignflow_chatinc_flow_in_flight{class}
 	MetricConsumerPending   = "campaignflow.consumer.pending"           // campaignflow_consumer_pending{stream,consumer}
 	MetricConsumerAckPend   = "campaignflow.consumer.ack_pending"       // campaignflow_consumer_ack_pending{stream,consumer}
 	MetricSchedulerLateness = "campaignflow.scheduler.lateness"         // campaignflow_scheduler_lateness_seconds{job,result}
@@ -39,6 +41,8 @@ type instruments struct {
 	chatincRequests metric.Int64Counter
 	chatincDuration metric.Float64Histogram
 	chatincRetries  metric.Int64Counter
+	flowLimit       metric.Float64ObservableGauge
+	flowInFlight    metric.Int64ObservableGauge
 	pending         metric.Int64ObservableGauge
 	ackPending      metric.Int64ObservableGauge
 	lateness        metric.Float64Histogram
@@ -75,6 +79,10 @@ func newInstruments(m metric.Meter) (*instruments, error) {
 	in.chatincRequests = counter(MetricChatIncRequests, "Chat Inc HTTP requests (every try, retries included), by endpoint and status code (error: no response).")
 	in.chatincDuration = seconds(MetricChatIncDuration, "Chat Inc HTTP request latency until the response headers, by endpoint and status.", durationBuckets)
 	in.chatincRetries = counter(MetricChatIncRetries, "Chat Inc retries the client scheduled (a failed try followed by a wait and another try), by endpoint.")
+	fl, err := m.Float64ObservableGauge(MetricChatIncFlowLimit, metric.WithDescription("Chat Inc flow control's current limit in calls per second, by endpoint class (calls, uploads); 0: no limit."))
+	errs = append(errs, err)
+	in.flowLimit = fl
+	in.flowInFlight = gauge(MetricChatIncFlowFlight, "Chat Inc calls being sent or answered, by endpoint class (calls, uploads), as flow control counts them.")
 	in.pending = gauge(MetricConsumerPending, "Events in the stream not yet delivered to the consumer.")
 	in.ackPending = gauge(MetricConsumerAckPend, "Events delivered and not yet acknowledged.")
 	in.lateness = seconds(MetricSchedulerLateness, "Time from a scheduler tick's slot to the end of its run, by job and result.", latenessBuckets)

@@ -50,6 +50,9 @@ func TestMetricsAfterEvents(t *testing.T) {
 		{"campaignflow_csv_rows_total", map[string]string{"event_type": "customer-segment-updated", "result": "accepted"}, 3, false},
 		{"campaignflow_csv_rows_total", map[string]string{"event_type": "customer-segment-updated", "result": "rejected"}, 1, false},
 		{"campaignflow_snapshots_published_total", nil, 1, true},
+		{"campaignflow_chatinc_flow_limit", map[string]string{"class": "calls"}, 1, true},
+		{"campaignflow_chatinc_flow_limit", map[string]string{"class": "uploads"}, 1, true},
+		{"campaignflow_chatinc_flow_in_flight", map[string]string{"class": "calls"}, 0, false},
 		{"campaignflow_consumer_pending", map[string]string{"stream": e.cfg.Names.EventsStream, "consumer": e.cfg.Names.EventsConsumer}, 0, false},
 		{"campaignflow_consumer_ack_pending", map[string]string{"stream": e.cfg.Names.EventsStream, "consumer": e.cfg.Names.EventsConsumer}, 0, false},
 	}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-	"golang.org/x/time/rate"
 
 	"github.com/campaignflow/campaignflow/chatinc"
 	"github.com/campaignflow/campaignflow/chatinc/sandbox"
@@ -89,7 +88,8 @@ func (w *Worker) startChatInc() error {
 		w.log.Warn("no CHATINC_API_KEY: using the built-in Chat Inc SANDBOX; nothing reaches real people", "url", sim.URL, "state", so.StateFile)
 	}
 	copts := []chatinc.Option{
-		chatinc.WithRateLimit(rate.Limit(w.cfg.ChatInc.RateLimit), w.cfg.ChatInc.RateBurst),
+		chatinc.WithFlowControl(chatinc.FlowControl{Mode: chatinc.FlowMode(w.cfg.ChatInc.FlowControl),
+			Ceiling: w.cfg.ChatInc.RateLimit, Burst: w.cfg.ChatInc.RateBurst}),
 		chatinc.WithRetry(w.cfg.ChatInc.RetryMaxElapsed, uint(w.cfg.ChatInc.RetryMaxAttempts)),
 		chatinc.WithBatchSize(w.cfg.ChatInc.BatchSize), chatinc.WithTimeout(w.cfg.ChatInc.Timeout), chatinc.WithLogger(w.log)}
 	if tel := w.opts.telemetry; tel != nil {
@@ -100,6 +100,19 @@ func (w *Worker) startChatInc() error {
 		return err
 	}
 	w.client = c
+	if tel := w.opts.telemetry; tel != nil {
+		stop, err := tel.ObserveFlow(func() []telemetry.FlowState {
+			var out []telemetry.FlowState
+			for _, f := range c.Flow() {
+				out = append(out, telemetry.FlowState{Class: f.Class, Limit: f.Limit, InFlight: f.InFlight})
+			}
+			return out
+		})
+		if err != nil {
+			return err
+		}
+		w.stopFlowGauges = stop
+	}
 	return nil
 }
 

@@ -49,7 +49,8 @@ type Worker struct {
 	poller   *results.Poller
 	files    *sinks.FileSink
 
-	stopGauges func() error // stops the consumer gauges (telemetry)
+	stopGauges     func() error // stops the consumer gauges (telemetry)
+	stopFlowGauges func() error // stops the Chat Inc flow gauges (telemetry)
 
 	wg      sync.WaitGroup
 	errs    chan error
@@ -199,6 +200,9 @@ func (w *Worker) Shutdown(ctx context.Context) error {
 	w.wg.Wait()
 	if w.stopGauges != nil {
 		errs = append(errs, w.stopGauges())
+	}
+	if w.stopFlowGauges != nil {
+		errs = append(errs, w.stopFlowGauges())
 	}
 	if w.pub != nil {
 		errs = append(errs, w.pub.Flush(ctx))

@@ -1,0 +1,367 @@
+package chatinc
+
+import (
+	"context"
+	"errors"
+	"math"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// FlowMode says how the client paces its calls.
+type FlowMode string
+
+// Flow modes.
+const (
+	// FlowAdaptive finds the rate Chat Inc accepts: it starts at
+	// FlowControl.Initial calls per second, doubles while calls wait for
+	// their turn and succeed with stable latency, cuts the rate by
+	// FlowControl.Backoff on a 429, 503 or timeout, and then grows back in a
+	// cubic curve (as TCP CUBIC does): quickly up to the rate where it was
+	// cut, slowly around it, faster again beyond it.
+	FlowAdaptive FlowMode = "adaptive"
+	// FlowFixed is a token bucket of FlowControl.Ceiling calls per second
+	// with FlowControl.Burst (no limit when Ceiling is 0 or +Inf).
+	FlowFixed FlowMode = "fixed"
+)
+
+// Endpoint classes, each with its own flow control: small JSON calls, and
+// CSV uploads (the /from/file endpoints).
+const (
+	ClassCalls   = "calls"
+	ClassUploads = "uploads"
+)
+
+// FlowControl configures the pacing of calls to Chat Inc. Both modes honour
+// a 429's or 503's Retry-After for every goroutine: no call of that class is
+// sent until it has passed.
+type FlowControl struct {
+	Mode FlowMode
+	// Ceiling caps calls per second per class (0: no cap). In fixed mode it
+	// is the rate.
+	Ceiling float64
+	// Burst is the fixed mode's bucket size (default: 2 s of Ceiling).
+	Burst int
+	// Initial is the adaptive mode's first rate (default 50 calls per second).
+	Initial float64
+	// Floor is the lowest adaptive rate (default 1 call per second).
+	Floor float64
+	// Backoff is the factor a cut multiplies the rate by (default 0.9).
+	Backoff float64
+	// Recover is how long after a cut the rate is back where it was cut
+	// (default 10s); it grows faster than that beyond it.
+	Recover time.Duration
+}
+
+// Adaptive defaults.
+const (
+	DefaultFlowInitial = 50
+	DefaultFlowBackoff = 0.9
+	DefaultFlowRecover = 10 * time.Second
+	flowTick           = 50 * time.Millisecond
+	flowMaxRate        = 1e7
+	flowBuckets        = 60 // × flowTick: the 3s window success rates are measured over
+)
+
+func (fc FlowControl) withDefaults() FlowControl {
+	if fc.Mode == "" {
+		fc.Mode = FlowAdaptive
+	}
+	if fc.Ceiling <= 0 || math.IsInf(fc.Ceiling, 1) || fc.Ceiling > flowMaxRate {
+		fc.Ceiling = 0
+	}
+	if fc.Burst <= 0 {
+		fc.Burst = max(1, int(2*fc.Ceiling))
+	}
+	if fc.Initial <= 0 {
+		fc.Initial = DefaultFlowInitial
+	}
+	if fc.Floor <= 0 {
+		fc.Floor = 1
+	}
+	if fc.Backoff <= 0 || fc.Backoff >= 1 {
+		fc.Backoff = DefaultFlowBackoff
+	}
+	if fc.Recover <= 0 {
+		fc.Recover = DefaultFlowRecover
+	}
+	if fc.Ceiling > 0 {
+		fc.Initial = min(fc.Initial, fc.Ceiling)
+		fc.Floor = min(fc.Floor, fc.Ceiling)
+	}
+	return fc
+}
+
+// FlowState is one endpoint class's pacing now, for metrics.
+type FlowState struct {
+	Class string
+	// Limit is the current rate in calls per second (0: no limit).
+	Limit float64
+	// InFlight is how many calls of the class are being sent or answered.
+	InFlight int
+	// Paused is true while a Retry-After holds the class back.
+	Paused bool
+}
+
+// Flow reports the pacing of each endpoint class.
+func (c *Client) Flow() []FlowState {
+	return []FlowState{c.flows[0].state(), c.flows[1].state()}
+}
+
+func (c *Client) flowFor(endpoint string) *flow {
+	if strings.HasSuffix(endpoint, "/from/file") {
+		return c.flows[1]
+	}
+	return c.flows[0]
+}
+
+// flow paces one endpoint class.
+type flow struct {
+	class string
+	fc    FlowControl
+	now   func() time.Time
+	sleep func(context.Context, time.Duration) error
+
+	mu          sync.Mutex
+	lim         *rate.Limiter // nil: no limit
+	rate        float64
+	slowStart   bool
+	wMax        float64   // the rate the last cut was made from
+	epoch       time.Time // when growth after the last cut starts (its pause over)
+	lastCut     time.Time
+	pausedUntil time.Time
+	tickAt      time.Time
+	waited      bool // a call waited for a token since the last tick
+	inflight    int
+	ok          [flowBuckets]int // successes per tick, a ring
+	okAt        time.Time        // start of the current bucket
+	okIdx       int
+	created     time.Time
+	latEWMA     float64 // seconds
+	latMin      float64
+}
+
+func newFlow(class string, fc FlowControl, now func() time.Time, sleep func(context.Context, time.Duration) error) *flow {
+	f := &flow{class: class, fc: fc, now: now, sleep: sleep}
+	t := now()
+	f.tickAt, f.okAt, f.created = t, t, t
+	switch {
+	case fc.Mode == FlowFixed && fc.Ceiling > 0:
+		f.rate = fc.Ceiling
+		f.lim = rate.NewLimiter(rate.Limit(fc.Ceiling), fc.Burst)
+	case fc.Mode == FlowFixed:
+	default:
+		f.rate, f.slowStart = fc.Initial, true
+		f.lim = rate.NewLimiter(rate.Limit(f.rate), burstFor(f.rate))
+	}
+	return f
+}
+
+// burstFor lets a tick's worth of calls go at once.
+func burstFor(r float64) int { return max(1, int(r*flowTick.Seconds())) }
+
+func (f *flow) adaptive() bool { return f.fc.Mode != FlowFixed }
+
+func (f *flow) state() FlowState {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return FlowState{Class: f.class, Limit: f.rate, InFlight: f.inflight, Paused: f.now().Before(f.pausedUntil)}
+}
+
+// ticket is one admitted try.
+type ticket struct {
+	f    *flow
+	sent time.Time
+}
+
+// acquire waits for any Retry-After pause of the class that lasts beyond
+// waitedUntil (the caller's own retry wait), then for a token.
+func (f *flow) acquire(ctx context.Context, waitedUntil time.Time) (ticket, error) {
+	if err := f.waitPause(ctx, waitedUntil); err != nil {
+		return ticket{}, err
+	}
+	f.mu.Lock()
+	now := f.now()
+	f.tickLocked(now)
+	var res *rate.Reservation
+	var d time.Duration
+	if f.lim != nil {
+		res = f.lim.ReserveN(now, 1)
+		if d = res.DelayFrom(now); d > 0 {
+			f.waited = true
+		}
+	}
+	f.mu.Unlock()
+	if d > 0 {
+		if err := f.sleep(ctx, d); err != nil {
+			f.mu.Lock()
+			res.CancelAt(f.now())
+			f.mu.Unlock()
+			return ticket{}, err
+		}
+		if err := f.waitPause(ctx, waitedUntil); err != nil { // a 429 came while we waited
+			return ticket{}, err
+		}
+	}
+	f.mu.Lock()
+	f.inflight++
+	t := ticket{f: f, sent: f.now()}
+	f.mu.Unlock()
+	return t, nil
+}
+
+func (f *flow) waitPause(ctx context.Context, waitedUntil time.Time) error {
+	f.mu.Lock()
+	pause := f.pausedUntil.Sub(f.now())
+	covered := !f.pausedUntil.After(waitedUntil)
+	f.mu.Unlock()
+	if pause > 0 && !covered {
+		return f.sleep(ctx, pause)
+	}
+	return nil
+}
+
+// release records a try's outcome: a success and its latency, or a
+// congestion signal (429, 503, a timed-out try) that pauses the class for
+// its Retry-After and, once per round, cuts the rate.
+func (t ticket) release(ctx context.Context, err error) {
+	f := t.f
+	if f == nil {
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.inflight--
+	now := f.now()
+	f.rollLocked(now)
+	if err == nil {
+		f.ok[f.okIdx]++
+		lat := now.Sub(t.sent).Seconds()
+		if f.latMin == 0 || lat < f.latMin {
+			f.latMin = lat
+		}
+		if f.latEWMA == 0 {
+			f.latEWMA = lat
+		}
+		f.latEWMA += 0.1 * (lat - f.latEWMA)
+		return
+	}
+	congested, wait := congestion(ctx, err)
+	if !congested {
+		return
+	}
+	if until := now.Add(wait); until.After(f.pausedUntil) {
+		f.pausedUntil = until
+	}
+	if f.adaptive() && t.sent.After(f.lastCut) {
+		f.cutLocked(now)
+	}
+}
+
+// congestion says whether err means Chat Inc wants fewer calls, and how long
+// it asked to be left alone.
+func congestion(ctx context.Context, err error) (bool, time.Duration) {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		if ae.StatusCode == http.StatusTooManyRequests || ae.StatusCode == http.StatusServiceUnavailable {
+			return true, ae.RetryAfter
+		}
+		return false, 0
+	}
+	return ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded), 0
+}
+
+// cutLocked lowers the rate to Backoff times what Chat Inc accepted over
+// the last 3 seconds, pauses included (or times the current rate, if lower),
+// but at most by half at once, and starts the cubic recovery from there.
+func (f *flow) cutLocked(now time.Time) {
+	base := f.rate
+	if acc, ok := f.acceptedLocked(now); ok && acc < base {
+		base = max(acc, f.rate/2)
+	}
+	f.wMax = max(base, f.fc.Floor)
+	f.rate = max(f.fc.Floor, base*f.fc.Backoff)
+	f.slowStart = false
+	f.lastCut = now
+	f.epoch = maxTime(now, f.pausedUntil)
+	f.applyLocked(now)
+}
+
+// acceptedLocked is the success rate over the last 3 seconds; ok is false in
+// the client's first quarter second.
+func (f *flow) acceptedLocked(now time.Time) (float64, bool) {
+	span := min(now.Sub(f.created), flowBuckets*flowTick)
+	if span < 250*time.Millisecond {
+		return 0, false
+	}
+	n := 0
+	for i := range flowBuckets {
+		n += f.ok[i]
+	}
+	return float64(n) / span.Seconds(), true
+}
+
+// rollLocked moves the success ring to the bucket of now.
+func (f *flow) rollLocked(now time.Time) {
+	steps := int(now.Sub(f.okAt) / flowTick)
+	if steps <= 0 {
+		return
+	}
+	for i := 0; i < min(steps, flowBuckets); i++ {
+		f.okIdx = (f.okIdx + 1) % flowBuckets
+		f.ok[f.okIdx] = 0
+	}
+	f.okAt = f.okAt.Add(time.Duration(steps) * flowTick)
+}
+
+// tickLocked grows the rate every tick in which calls waited for it, no
+// pause holds the class back and latency is stable.
+func (f *flow) tickLocked(now time.Time) {
+	if now.Sub(f.tickAt) < flowTick {
+		return
+	}
+	f.tickAt = now
+	waited := f.waited
+	f.waited = false
+	if !f.adaptive() || now.Before(f.pausedUntil) || !waited || !f.latencyStableLocked() {
+		return
+	}
+	if f.slowStart {
+		f.rate *= 2
+	} else {
+		k := f.fc.Recover.Seconds()
+		c := (1 - f.fc.Backoff) / (k * k * k)
+		x := now.Sub(f.epoch).Seconds() - k
+		if target := f.wMax * (1 + c*x*x*x); target > f.rate {
+			f.rate = target
+		}
+	}
+	f.applyLocked(now)
+}
+
+// latencyStableLocked: the recent latency is within twice the lowest seen
+// plus 50ms (loopback jitter and a busy CPU stay within it; a queue at Chat
+// Inc does not).
+func (f *flow) latencyStableLocked() bool {
+	return f.latEWMA == 0 || f.latEWMA <= 2*f.latMin+0.05
+}
+
+func (f *flow) applyLocked(now time.Time) {
+	if f.fc.Ceiling > 0 {
+		f.rate = min(f.rate, f.fc.Ceiling)
+	}
+	f.rate = min(f.rate, flowMaxRate)
+	f.lim.SetLimitAt(now, rate.Limit(f.rate))
+	f.lim.SetBurstAt(now, burstFor(f.rate))
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
