@@ -10,20 +10,23 @@ import (
 )
 
 // coalescer merges the items of concurrent callers for the same key (an
-// audience or variable group id) into one Chat Inc call. Each caller waits
-// for the call that carries its items and gets that call's error, so an
-// event is acked only after its own contacts are in Chat Inc. Merges are
-// idempotent by number, so a caller that gives up (its context ends) and is
-// redelivered only repeats a merge.
+// audience or variable group id) into Chat Inc calls by group commit: when
+// no call for the key is in flight, a caller's call goes out at once, on its
+// own goroutine; callers that arrive while one is in flight join the next
+// call, which goes out when the one in flight ends. No caller waits on a
+// clock. Each caller waits for the call that carries its items and gets
+// that call's error, so an event is acked only after its own contacts are
+// in Chat Inc. Merges are idempotent by number, so a caller that gives up
+// (its context ends) and is redelivered only repeats a merge.
 type coalescer[M, T any] struct {
-	window time.Duration // how long a batch waits for company
-	max    int           // items that flush a batch at once
-	flush  func(ctx context.Context, meta M, items []T) error
-	// timeout bounds a flush, which runs on no caller's context.
+	on    bool
+	max   int // items in one call
+	flush func(ctx context.Context, meta M, items []T) error
+	// timeout bounds a merged call, which runs on no caller's context.
 	timeout time.Duration
 
-	mu      sync.Mutex
-	pending map[string]*batch[M, T]
+	mu   sync.Mutex
+	busy map[string][]*batch[M, T] // keys with a call in flight -> the calls waiting for it
 }
 
 type batch[M, T any] struct {
@@ -33,45 +36,36 @@ type batch[M, T any] struct {
 	done    chan struct{}
 	err     error
 	callers int
-	once    sync.Once
-	timer   *time.Timer
 }
 
-func newCoalescer[M, T any](window time.Duration, maxItems int, timeout time.Duration, flush func(context.Context, M, []T) error) *coalescer[M, T] {
-	return &coalescer[M, T]{window: window, max: maxItems, flush: flush, timeout: timeout, pending: map[string]*batch[M, T]{}}
+func newCoalescer[M, T any](on bool, maxItems int, timeout time.Duration, flush func(context.Context, M, []T) error) *coalescer[M, T] {
+	return &coalescer[M, T]{on: on, max: maxItems, flush: flush, timeout: timeout, busy: map[string][]*batch[M, T]{}}
 }
 
-// add queues items under key (meta of the first caller wins) and waits for
-// the call that carries them.
+// add sends items under key at once when no call for key is in flight, or
+// else with the next call (meta of its first caller wins), and waits for the
+// call that carries them.
 func (c *coalescer[M, T]) add(ctx context.Context, key string, meta M, items []T) error {
-	if c.window <= 0 || len(items) >= c.max {
+	if !c.on || len(items) >= c.max {
 		return c.flush(ctx, meta, items)
 	}
 	c.mu.Lock()
-	b := c.pending[key]
-	if b != nil && len(b.items)+len(items) > c.max {
-		delete(c.pending, key)
-		go c.run(b)
-		b = nil
+	queue, busy := c.busy[key]
+	if !busy {
+		c.busy[key] = nil
+		c.mu.Unlock()
+		defer c.next(key)
+		return c.flush(ctx, meta, items)
 	}
-	if b == nil {
+	var b *batch[M, T]
+	if n := len(queue); n > 0 && len(queue[n-1].items)+len(items) <= c.max {
+		b = queue[n-1]
+	} else {
 		b = &batch[M, T]{meta: meta, ctx: context.WithoutCancel(ctx), done: make(chan struct{})}
-		c.pending[key] = b
-		b.timer = time.AfterFunc(c.window, func() {
-			c.mu.Lock()
-			if c.pending[key] == b {
-				delete(c.pending, key)
-			}
-			c.mu.Unlock()
-			c.run(b)
-		})
+		c.busy[key] = append(queue, b)
 	}
 	b.items = append(b.items, items...)
 	b.callers++
-	if len(b.items) >= c.max {
-		delete(c.pending, key)
-		go c.run(b)
-	}
 	c.mu.Unlock()
 	select {
 	case <-b.done:
@@ -86,15 +80,30 @@ func (c *coalescer[M, T]) add(ctx context.Context, key string, meta M, items []T
 	return b.err
 }
 
-// run makes the batch's call once.
+// next starts the call waiting for key's call that just ended, or frees key.
+func (c *coalescer[M, T]) next(key string) {
+	c.mu.Lock()
+	queue := c.busy[key]
+	if len(queue) == 0 {
+		delete(c.busy, key)
+		c.mu.Unlock()
+		return
+	}
+	b := queue[0]
+	c.busy[key] = queue[1:]
+	c.mu.Unlock()
+	go func() {
+		defer c.next(key)
+		c.run(b)
+	}()
+}
+
+// run makes the batch's call (no more callers can join it).
 func (c *coalescer[M, T]) run(b *batch[M, T]) {
-	b.once.Do(func() {
-		b.timer.Stop()
-		ctx, cancel := context.WithTimeout(b.ctx, c.timeout)
-		defer cancel()
-		b.err = c.flush(ctx, b.meta, b.items)
-		close(b.done)
-	})
+	defer close(b.done)
+	ctx, cancel := context.WithTimeout(b.ctx, c.timeout)
+	defer cancel()
+	b.err = c.flush(ctx, b.meta, b.items)
 }
 
 // groupKey keys variable-group batches by id and field set: events that

@@ -49,12 +49,125 @@ func segmentStorm(tb testing.TB, e *env, n int) int {
 	return e.sb.State().Requests[sandbox.PathCreateAudience]
 }
 
-func TestConcurrentSegmentEventsShareOneCall(t *testing.T) {
-	coalesced := segmentStorm(t, newEnv(t, sandbox.Options{}, WithCoalesce(50*time.Millisecond)), 40)
-	alone := segmentStorm(t, newEnv(t, sandbox.Options{}, WithCoalesce(0)), 40)
+// TestConcurrentSegmentEventsAllLand: 40 concurrent events for one
+// audience all land, with group commit in fewer calls than events (at most
+// one per event), and without it one call each.
+func TestConcurrentSegmentEventsAllLand(t *testing.T) {
+	coalesced := segmentStorm(t, newEnv(t, sandbox.Options{}, WithCoalesce(true)), 40)
+	alone := segmentStorm(t, newEnv(t, sandbox.Options{}, WithCoalesce(false)), 40)
 	t.Logf("40 concurrent segment events: %d add-contacts calls coalesced, %d without", coalesced, alone)
-	if alone != 40 || coalesced > 4 {
-		t.Fatalf("calls: %d coalesced (want a few), %d alone (want 40)", coalesced, alone)
+	if alone != 40 || coalesced > 40 || coalesced < 1 {
+		t.Fatalf("calls: %d coalesced (want 1..40), %d alone (want 40)", coalesced, alone)
+	}
+}
+
+// blockingFlush records calls; each call waits until released.
+type blockingFlush struct {
+	mu      sync.Mutex
+	calls   [][]string
+	release chan struct{}
+	refuse  string
+}
+
+func (f *blockingFlush) flush(_ context.Context, _ string, items []string) error {
+	f.mu.Lock()
+	f.calls = append(f.calls, append([]string(nil), items...))
+	f.mu.Unlock()
+	<-f.release
+	if slices.Contains(items, f.refuse) {
+		return errRefused
+	}
+	return nil
+}
+
+func (f *blockingFlush) count() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.calls)
+}
+
+var errRefused = errors.New("chatinc: 400 Bad Request: contact refused")
+
+func (c *coalescer[M, T]) waiting(key string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, b := range c.busy[key] {
+		n += b.callers
+	}
+	return n
+}
+
+// addAll adds each item from its own goroutine and collects the errors.
+func addAll(c *coalescer[string, string], key string, items ...string) (wait func() map[string]error) {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	out := map[string]error{}
+	for _, item := range items {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := c.add(context.Background(), key, "meta", []string{item})
+			mu.Lock()
+			out[item] = err
+			mu.Unlock()
+		}()
+	}
+	return func() map[string]error { wg.Wait(); return out }
+}
+
+// TestGroupCommit: the first event for a key goes out at once and alone;
+// the events arriving while it is in flight share the next call, which
+// goes out as soon as the first ends; another key is not held up.
+func TestGroupCommit(t *testing.T) {
+	f := &blockingFlush{release: make(chan struct{})}
+	c := newCoalescer(true, 100, time.Minute, f.flush)
+	first := addAll(c, "aud", "first")
+	eventuallyTrue(t, func() bool { return f.count() == 1 }) // out at once, no timer
+	rest := addAll(c, "aud", "a", "b", "c", "d")
+	other := addAll(c, "other", "x")
+	eventuallyTrue(t, func() bool { return c.waiting("aud") == 4 && f.count() == 2 }) // "other" went out at once too
+	close(f.release)
+	for item, err := range first() {
+		if err != nil {
+			t.Fatalf("%s: %v", item, err)
+		}
+	}
+	for item, err := range rest() {
+		if err != nil {
+			t.Fatalf("%s: %v", item, err)
+		}
+	}
+	other()
+	if len(f.calls) != 3 {
+		t.Fatalf("calls %v: want [first], [x], then the four waiting ones together", f.calls)
+	}
+	got := f.calls[2]
+	slices.Sort(got)
+	if !slices.Equal(got, []string{"a", "b", "c", "d"}) {
+		t.Fatalf("second call for aud %v, want a b c d", got)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.busy) != 0 {
+		t.Fatalf("keys still busy after all calls ended: %v", c.busy)
+	}
+}
+
+// TestGroupCommitSplitsAtTheBatchSize: waiting items beyond one call's
+// size go in the call after.
+func TestGroupCommitSplitsAtTheBatchSize(t *testing.T) {
+	f := &blockingFlush{release: make(chan struct{})}
+	c := newCoalescer(true, 2, time.Minute, f.flush)
+	first := addAll(c, "aud", "first")
+	eventuallyTrue(t, func() bool { return f.count() == 1 })
+	rest := addAll(c, "aud", "a", "b", "c")
+	eventuallyTrue(t, func() bool { return c.waiting("aud") == 3 })
+	close(f.release)
+	first()
+	rest()
+	if len(f.calls) != 3 || len(f.calls[1]) != 2 || len(f.calls[2]) != 1 {
+		t.Fatalf("calls %v: want [first], two items, one item", f.calls)
 	}
 }
 
@@ -62,67 +175,39 @@ func TestConcurrentSegmentEventsShareOneCall(t *testing.T) {
 // call, each caller retries its own items alone, so one event's bad data
 // does not fail the events it was merged with.
 func TestCoalescedRefusalFallsBackPerEvent(t *testing.T) {
-	var mu sync.Mutex
-	var calls [][]string
-	refuse := errors.New("chatinc: 400 Bad Request: contact \"bad\" refused")
-	c := newCoalescer(time.Second, 100, time.Minute, func(_ context.Context, _ string, items []string) error {
-		mu.Lock()
-		calls = append(calls, items)
-		mu.Unlock()
-		if slices.Contains(items, "bad") {
-			return refuse
-		}
-		return nil
-	})
-	var wg sync.WaitGroup
-	results := map[string]error{}
-	var rmu sync.Mutex
-	for _, item := range []string{"good-1", "bad", "good-2"} {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			err := c.add(context.Background(), "aud", "meta", []string{item})
-			rmu.Lock()
-			results[item] = err
-			rmu.Unlock()
-		}()
-	}
-	// all three are queued before the window ends; end it now
-	eventuallyTrue(t, func() bool {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		return c.pending["aud"] != nil && c.pending["aud"].callers == 3
-	})
-	c.mu.Lock()
-	b := c.pending["aud"]
-	delete(c.pending, "aud")
-	c.mu.Unlock()
-	c.run(b)
-	wg.Wait()
-	if results["good-1"] != nil || results["good-2"] != nil || !errors.Is(results["bad"], refuse) {
+	f := &blockingFlush{release: make(chan struct{}), refuse: "bad"}
+	c := newCoalescer(true, 100, time.Minute, f.flush)
+	first := addAll(c, "aud", "first")
+	eventuallyTrue(t, func() bool { return f.count() == 1 })
+	rest := addAll(c, "aud", "good-1", "bad", "good-2")
+	eventuallyTrue(t, func() bool { return c.waiting("aud") == 3 })
+	close(f.release)
+	first()
+	results := rest()
+	if results["good-1"] != nil || results["good-2"] != nil || !errors.Is(results["bad"], errRefused) {
 		t.Fatalf("results %v: good events must succeed alone, the bad one fail", results)
 	}
-	if len(calls) != 4 || len(calls[0]) != 3 {
-		t.Fatalf("calls %v: want the merged call, then one per event", calls)
+	if len(f.calls) != 5 || len(f.calls[1]) != 3 {
+		t.Fatalf("calls %v: want [first], the merged call, then one per event", f.calls)
 	}
 }
 
 func eventuallyTrue(t *testing.T, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatal("condition not met in 5s")
+			t.Fatal("condition not met in 10s")
 		}
 		runtime.Gosched()
 	}
 }
 
 func BenchmarkSegmentEvents(b *testing.B) {
-	for _, window := range []time.Duration{0, DefaultCoalesceWindow} {
-		b.Run(fmt.Sprintf("coalesce=%s", window), func(b *testing.B) {
+	for _, on := range []bool{false, true} {
+		b.Run(fmt.Sprintf("coalesce=%v", on), func(b *testing.B) {
 			for b.Loop() {
-				e := newEnv(b, sandbox.Options{}, WithCoalesce(window))
+				e := newEnv(b, sandbox.Options{}, WithCoalesce(on))
 				calls := segmentStorm(b, e, 200)
 				b.ReportMetric(float64(calls), "calls/200events")
 			}

@@ -35,9 +35,9 @@ type Handlers struct {
 	now      func() time.Time
 	sleep    func(ctx context.Context, d time.Duration) error
 	log      *slog.Logger
-	// coalesce is how long a segment event's contacts wait to share one
-	// Chat Inc call with other events for the same audience (0: off).
-	coalesce  time.Duration
+	// coalesce: segment events for an audience or group that arrive while a
+	// call for it is in flight share the next call (group commit).
+	coalesce  bool
 	audiences *coalescer[chatinc.Audience, chatinc.Contact]
 	groups    *coalescer[chatinc.VariableGroup, chatinc.VariableValues]
 	// untaggedTicks: Chat Inc refused a tick's timeToRun once; ticks run now.
@@ -53,7 +53,7 @@ func New(client ChatInc, l *ledger.Ledger, reports ReportPublisher, opts ...Opti
 	}
 	h := &Handlers{client: client, ledger: l, reports: reports, csv: NewCSVRows, batch: 1000,
 		numbers: NumberMapper{DefaultRegion: "ZA"}, approval: DefaultApprovalPolicy(),
-		now: time.Now, sleep: sleepCtx, log: slog.New(slog.DiscardHandler), coalesce: DefaultCoalesceWindow}
+		now: time.Now, sleep: sleepCtx, log: slog.New(slog.DiscardHandler), coalesce: true}
 	for _, o := range opts {
 		o(h)
 	}
@@ -61,9 +61,6 @@ func New(client ChatInc, l *ledger.Ledger, reports ReportPublisher, opts ...Opti
 	h.groups = newCoalescer(h.coalesce, h.batch, flushTimeout, h.flushGroup)
 	return h, nil
 }
-
-// DefaultCoalesceWindow is how long segment contacts wait for company.
-const DefaultCoalesceWindow = 5 * time.Millisecond
 
 // flushTimeout bounds a coalesced call (the client's retry budget is shorter).
 const flushTimeout = 5 * time.Minute

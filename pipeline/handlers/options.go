@@ -65,8 +65,9 @@ func WithClock(now func() time.Time, sleep func(ctx context.Context, d time.Dura
 // WithLogger sets the logger (default: discard).
 func WithLogger(l *slog.Logger) Option { return func(h *Handlers) { h.log = l } }
 
-// WithCoalesce sets how long the contacts and variable values of a
-// customer-segment-updated event wait to share one Chat Inc call with other
-// events for the same audience or group (default 5ms; 0 turns it off). Each
-// event is still acked only after the call carrying its contacts succeeded.
-func WithCoalesce(window time.Duration) Option { return func(h *Handlers) { h.coalesce = window } }
+// WithCoalesce turns group commit of customer-segment-updated events on or
+// off (default on): contacts and variable values for an audience or group
+// go to Chat Inc at once when no call for it is in flight; those arriving
+// while one is in flight share the next call. Each event is still acked
+// only after the call carrying its contacts succeeded.
+func WithCoalesce(on bool) Option { return func(h *Handlers) { h.coalesce = on } }
