@@ -11,7 +11,7 @@ import (
 )
 
 // BenchPublish publishes n result messages twice to the results stream:
-// first with raw nats.go PublishAsync, then with a Publisher (snapshot
+// first with raw nats.go PublishAsync, then with a Publisher's Batch (snapshot
 // records, ids, bounded pending). It returns both rates in msg/s.
 func BenchPublish(ctx context.Context, js jetstream.JetStream, n int) (raw, ours float64, err error) {
 	names := sources.DefaultNames()
@@ -29,7 +29,7 @@ func BenchPublish(ctx context.Context, js jetstream.JetStream, n int) (raw, ours
 	}
 	raw = float64(n) / time.Since(start).Seconds()
 
-	p := NewPublisher(js, names)
+	p := NewPublisher(js, names).Batch()
 	start = time.Now()
 	s := CampaignSnapshot{CampaignID: "bench", RunID: "r", Title: "bench", TakenAt: start, Sent: 980, Delivered: 950, Read: 610}
 	s.Rates()
@@ -39,12 +39,12 @@ func BenchPublish(ctx context.Context, js jetstream.JetStream, n int) (raw, ours
 			return raw, 0, err
 		}
 		if i%10000 == 9999 {
-			if err := p.Flush(ctx); err != nil {
+			if err := p.Wait(ctx); err != nil {
 				return raw, 0, err
 			}
 		}
 	}
-	if err := p.Flush(ctx); err != nil {
+	if err := p.Wait(ctx); err != nil {
 		return raw, 0, err
 	}
 	ours = float64(n) / time.Since(start).Seconds()

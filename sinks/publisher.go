@@ -15,11 +15,13 @@ import (
 	"github.com/campaignflow/campaignflow/sources"
 )
 
-// Publisher publishes result records to the results stream asynchronously,
-// with at most MaxPending unacknowledged messages, each with a Nats-Msg-Id
-// so that publishing the same record twice stores it once. Flush waits for
-// every ack; a message whose ack failed or timed out is published again with
-// the same id (the stream's duplicate window drops a second copy).
+// Publisher publishes result records to the results stream, each with a
+// Nats-Msg-Id so that publishing the same record twice stores it once. Each
+// Publish method publishes asynchronously and returns when its own messages
+// are acknowledged: a caller waits only for its own publishes and learns
+// only its own failures. A message whose ack failed or timed out is
+// published again with the same id (the stream's duplicate window drops a
+// second copy). For many records at once use a Batch.
 type Publisher struct {
 	js        jetstream.JetStream
 	names     sources.Names
@@ -27,10 +29,8 @@ type Publisher struct {
 	inject    func(context.Context, nats.Header)
 	retries   int
 
-	mu      sync.Mutex
-	pending []pending
-	first   error
-	sent    int64
+	mu   sync.Mutex
+	sent int64
 }
 
 type pending struct {
@@ -66,8 +66,34 @@ func (p *Publisher) Sent() int64 {
 	return p.sent
 }
 
-// PublishRaw queues one message; Flush reports its fate.
+// Batch collects the publishes of one caller: its Publish methods queue
+// (asynchronously, at most the JetStream context's max pending in flight)
+// and Wait waits for the acks of this batch's messages only. A Batch is for
+// one goroutine.
+type Batch struct {
+	p       *Publisher
+	pending []pending
+}
+
+// Batch starts a batch of publishes.
+func (p *Publisher) Batch() *Batch { return &Batch{p: p} }
+
+// PublishRaw publishes one message and waits for its ack.
 func (p *Publisher) PublishRaw(ctx context.Context, subject, msgID string, data []byte, hdr nats.Header) error {
+	b := p.Batch()
+	if err := b.PublishRaw(ctx, subject, msgID, data, hdr); err != nil {
+		return err
+	}
+	return b.Wait(ctx)
+}
+
+// Flush is kept for callers of the queued API: every Publish method has
+// already waited for its own acks, so there is nothing left to wait for.
+func (p *Publisher) Flush(context.Context) error { return nil }
+
+// PublishRaw queues one message; Wait reports its fate.
+func (b *Batch) PublishRaw(ctx context.Context, subject, msgID string, data []byte, hdr nats.Header) error {
+	p := b.p
 	if hdr == nil {
 		hdr = nats.Header{}
 	}
@@ -77,32 +103,34 @@ func (p *Publisher) PublishRaw(ctx context.Context, subject, msgID string, data 
 	hdr.Set(jetstream.MsgIDHeader, msgID)
 	msg := &nats.Msg{Subject: subject, Data: data, Header: hdr}
 	fut, err := p.js.PublishMsgAsync(msg)
-	if err != nil {
-		// Too many pending or not connected: wait for what is out, then try once more.
-		if ferr := p.Flush(ctx); ferr != nil {
-			return ferr
+	for try := 0; err != nil && try < 5; try++ {
+		// Too many pending or not connected: wait for our own, then try again
+		// (PublishMsgAsync itself stalls a while for others' acks).
+		if werr := b.Wait(ctx); werr != nil {
+			return werr
 		}
-		if fut, err = p.js.PublishMsgAsync(msg); err != nil {
-			return fmt.Errorf("sinks: publishing %s: %w", msgID, err)
+		if ctx.Err() != nil {
+			return ctx.Err()
 		}
+		fut, err = p.js.PublishMsgAsync(msg)
 	}
-	p.mu.Lock()
-	p.pending = append(p.pending, pending{msg: msg, fut: fut})
-	p.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("sinks: publishing %s: %w", msgID, err)
+	}
+	b.pending = append(b.pending, pending{msg: msg, fut: fut})
 	return nil
 }
 
-// Flush waits for every queued message's ack, republishing those that
-// failed (same id), and returns the first error that survived the retries.
-func (p *Publisher) Flush(ctx context.Context) error {
-	p.mu.Lock()
-	batch := p.pending
-	p.pending = nil
-	p.mu.Unlock()
+// Wait waits for the ack of every message this batch queued, republishing
+// those that failed (same id), and returns the first error that survived
+// the retries.
+func (b *Batch) Wait(ctx context.Context) error {
+	batch := b.pending
+	b.pending = nil
 	var first error
 	acked := int64(0)
 	for _, pd := range batch {
-		if err := p.await(ctx, pd); err != nil {
+		if err := b.p.await(ctx, pd); err != nil {
 			if first == nil {
 				first = err
 			}
@@ -110,9 +138,9 @@ func (p *Publisher) Flush(ctx context.Context) error {
 		}
 		acked++
 	}
-	p.mu.Lock()
-	p.sent += acked
-	p.mu.Unlock()
+	b.p.mu.Lock()
+	b.p.sent += acked
+	b.p.mu.Unlock()
 	return first
 }
 
@@ -156,12 +184,12 @@ func (p *Publisher) await(ctx context.Context, pd pending) error {
 	}
 }
 
-func (p *Publisher) publishJSON(ctx context.Context, subject, msgID string, v any) error {
-	b, err := json.Marshal(v)
+func (b *Batch) publishJSON(ctx context.Context, subject, msgID string, v any) error {
+	buf, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("sinks: encoding %s: %w", msgID, err)
 	}
-	return p.PublishRaw(ctx, subject, msgID, b, nil)
+	return b.PublishRaw(ctx, subject, msgID, buf, nil)
 }
 
 // SnapshotMsgID is the contract's Nats-Msg-Id of a snapshot.
@@ -169,37 +197,65 @@ func SnapshotMsgID(campaignID, runID string, poll int) string {
 	return campaignID + ":" + runID + ":" + strconv.Itoa(poll)
 }
 
-// PublishSnapshot queues a campaign_snapshot.v1 with id campaign:run:poll.
+// PublishSnapshot publishes a campaign_snapshot.v1 with id campaign:run:poll
+// and waits for its ack.
 func (p *Publisher) PublishSnapshot(ctx context.Context, s CampaignSnapshot) error {
+	b := p.Batch()
+	if err := b.PublishSnapshot(ctx, s); err != nil {
+		return err
+	}
+	return b.Wait(ctx)
+}
+
+// PublishContactOutcomes publishes rows in batches, with ids
+// campaign:run:poll:batch, and waits for their acks.
+func (p *Publisher) PublishContactOutcomes(ctx context.Context, campaignID, runID string, poll int, rows []ContactOutcome) error {
+	b := p.Batch()
+	if err := b.PublishContactOutcomes(ctx, campaignID, runID, poll, rows); err != nil {
+		_ = b.Wait(ctx)
+		return err
+	}
+	return b.Wait(ctx)
+}
+
+// PublishIngestReport publishes an ingest_report.v1 with the event id as
+// its id and waits for its ack.
+func (p *Publisher) PublishIngestReport(ctx context.Context, r IngestReport) error {
+	b := p.Batch()
+	if err := b.PublishIngestReport(ctx, r); err != nil {
+		return err
+	}
+	return b.Wait(ctx)
+}
+
+// PublishSnapshot queues a campaign_snapshot.v1 with id campaign:run:poll.
+func (b *Batch) PublishSnapshot(ctx context.Context, s CampaignSnapshot) error {
 	s.Schema = SchemaCampaignSnapshot
-	return p.publishJSON(ctx, p.names.ResultCampaignSubject(s.CampaignID), SnapshotMsgID(s.CampaignID, s.RunID, s.Poll), s)
+	return b.publishJSON(ctx, b.p.names.ResultCampaignSubject(s.CampaignID), SnapshotMsgID(s.CampaignID, s.RunID, s.Poll), s)
 }
 
 // PublishContactOutcomes queues rows in batches, with ids campaign:run:poll:batch.
-func (p *Publisher) PublishContactOutcomes(ctx context.Context, campaignID, runID string, poll int, rows []ContactOutcome) error {
-	for b, start := 0, 0; start < len(rows); b, start = b+1, start+p.batchRows {
+func (b *Batch) PublishContactOutcomes(ctx context.Context, campaignID, runID string, poll int, rows []ContactOutcome) error {
+	p := b.p
+	for n, start := 0, 0; start < len(rows); n, start = n+1, start+p.batchRows {
 		end := min(start+p.batchRows, len(rows))
-		batch := ContactOutcomeBatch{Schema: SchemaContactOutcome, CampaignID: campaignID, RunID: runID, Poll: poll, Batch: b, Rows: rows[start:end]}
+		batch := ContactOutcomeBatch{Schema: SchemaContactOutcome, CampaignID: campaignID, RunID: runID, Poll: poll, Batch: n, Rows: rows[start:end]}
 		for i := range batch.Rows {
 			batch.Rows[i].Schema = SchemaContactOutcome
 		}
-		id := SnapshotMsgID(campaignID, runID, poll) + ":" + strconv.Itoa(b)
-		if err := p.publishJSON(ctx, p.names.ResultContactsSubject(campaignID), id, batch); err != nil {
+		id := SnapshotMsgID(campaignID, runID, poll) + ":" + strconv.Itoa(n)
+		if err := b.publishJSON(ctx, p.names.ResultContactsSubject(campaignID), id, batch); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// PublishIngestReport queues an ingest_report.v1 with the event id as its id
-// and flushes it.
-func (p *Publisher) PublishIngestReport(ctx context.Context, r IngestReport) error {
+// PublishIngestReport queues an ingest_report.v1 with the event id as its id.
+func (b *Batch) PublishIngestReport(ctx context.Context, r IngestReport) error {
 	r.Schema = SchemaIngestReport
 	if r.Rejected == nil {
 		r.Rejected = []RowError{}
 	}
-	if err := p.publishJSON(ctx, p.names.ResultIngestSubject(r.EventID), "ingest:"+r.EventID, r); err != nil {
-		return err
-	}
-	return p.Flush(ctx)
+	return b.publishJSON(ctx, b.p.names.ResultIngestSubject(r.EventID), "ingest:"+r.EventID, r)
 }

@@ -3,6 +3,8 @@ package sinks_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -87,4 +89,27 @@ func BenchmarkPublishAsync(b *testing.B) {
 	b.ReportMetric(raw, "raw-msg/s")
 	b.ReportMetric(ours, "publisher-msg/s")
 	b.ReportMetric(ours/raw, "ratio")
+}
+
+// TestEachCallerLearnsOnlyItsOwnFate: while one caller's publish fails (no
+// stream takes its subject) and is retried, other callers publishing
+// reports at the same time get their own acks and no error of its.
+func TestEachCallerLearnsOnlyItsOwnFate(t *testing.T) {
+	ctx := context.Background()
+	js, top := results(t)
+	p := sinks.NewPublisher(js, top.Names)
+	bad := make(chan error, 1)
+	go func() { bad <- p.PublishRaw(ctx, "nowhere.x", "bad-1", []byte("{}"), nil) }()
+	for i := range 20 {
+		id := fmt.Sprintf("good-%d", i)
+		if err := p.PublishIngestReport(ctx, sinks.IngestReport{EventID: id, EventType: "x", AudienceID: "a"}); err != nil {
+			t.Fatalf("%s: %v (another caller's failure?)", id, err)
+		}
+		if _, err := top.Results.GetLastMsgForSubject(ctx, "chatinc.results.ingest."+id); err != nil {
+			t.Fatalf("%s returned before it was stored: %v", id, err)
+		}
+	}
+	if err := <-bad; err == nil || !strings.Contains(err.Error(), "bad-1") {
+		t.Fatalf("the failing caller got %v, want its own failure naming bad-1", err)
+	}
 }
