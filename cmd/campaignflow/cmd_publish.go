@@ -149,25 +149,57 @@ func publishProblems(typ string, body []byte) []string {
 	// twice in two wordings.
 	if err := schemas.Validate(typ, body); err != nil {
 		msg := strings.TrimPrefix(err.Error(), "schemas: "+typ+": ")
-		return strings.Split(msg, "; ")
+		out := strings.Split(msg, "; ")
+		// The worker's checks still run on what did decode (a value of the
+		// wrong type is left out), adding what the schema did not say about
+		// the same place.
+		return append(out, workerProblems(typ, body, out, true)...)
 	}
-	_, err := events.Parse(typ, body)
+	return workerProblems(typ, body, nil, false)
+}
+
+// workerProblems are the worker's own checks of an event (events.Parse).
+// With bestEffort, values of the wrong type are skipped instead of stopping
+// the decode, and problems at (or under, or above) a pointer that a schema
+// problem in schemaProblems names are left out.
+func workerProblems(typ string, body []byte, schemaProblems []string, bestEffort bool) []string {
 	var ve *events.ValidationError
+	var err error
+	if bestEffort {
+		err = events.ParseLenient(typ, body)
+	} else {
+		_, err = events.Parse(typ, body)
+	}
 	switch {
 	case err == nil:
 		return nil
-	case errors.As(err, &ve):
-		out := make([]string, 0, len(ve.Problems))
-		for _, p := range ve.Problems {
-			if p.Path == "" {
-				out = append(out, p.Reason)
-			} else {
-				out = append(out, p.Path+": "+p.Reason)
+	case !errors.As(err, &ve):
+		if bestEffort {
+			return nil
+		}
+		return []string{err.Error()}
+	}
+	taken := func(ptr string) bool {
+		for _, sp := range schemaProblems {
+			sptr, _, _ := strings.Cut(sp, ": ")
+			if sptr == "/" || ptr == sptr || strings.HasPrefix(ptr, sptr+"/") || strings.HasPrefix(sptr, ptr+"/") {
+				return true
 			}
 		}
-		return out
+		return false
 	}
-	return []string{err.Error()}
+	out := make([]string, 0, len(ve.Problems))
+	for _, p := range ve.Problems {
+		switch {
+		case p.Path == "":
+			if !bestEffort {
+				out = append(out, p.Reason)
+			}
+		case !taken(fieldPathPointer(p.Path)):
+			out = append(out, p.Path+": "+p.Reason)
+		}
+	}
+	return out
 }
 
 // bodyEventID is the event id the worker would read from the body: its

@@ -245,3 +245,21 @@ func FuzzValidatePointers(f *testing.F) {
 		}
 	})
 }
+
+// TestValidateEventListsEveryProblem: a type error does not hide the
+// worker's own checks, and cron with at says so in words.
+func TestValidateEventListsEveryProblem(t *testing.T) {
+	body := `{"event_id":"x","promo_id":"p","title":5,"message":"hi","audiences":["a"],` +
+		`"schedule":{"cron":"* * * * *","at":"2026-01-01T00:00:00Z"},"buttons":[{"text":"a","type":"url"}]}`
+	r := execOps(t, body, "validate", "event", "send-promo", "-")
+	out := r.stdout + r.stderr
+	for _, want := range []string{"3 problem(s)", "/title: got number, want string", "/schedule: has both at and cron: give at for one run, or cron",
+		"/buttons/0/url:"} {
+		if r.code() != 1 || !strings.Contains(out, want) {
+			t.Errorf("exit %d, output lacks %q:\n%s", r.code(), want, out)
+		}
+	}
+	if strings.Contains(out, "'not' failed") {
+		t.Errorf("output still says 'not' failed:\n%s", out)
+	}
+}

@@ -2,6 +2,7 @@ package events
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 )
 
@@ -13,6 +14,36 @@ type Validator interface{ Validate() error }
 // *ScheduleCancelled and validates it. A body that is not JSON or has a
 // wrong-typed field, and an invalid event, return a *ValidationError.
 func Parse(eventType string, data []byte) (any, error) {
+	v, err := newEvent(eventType)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return nil, &ValidationError{Event: eventType, Problems: []Problem{{Reason: "body is not a valid " + eventType + " event: " + err.Error()}}}
+	}
+	if err := v.Validate(); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// ParseLenient runs the checks of Parse on what decodes of data: a value
+// of the wrong type is left out (zero) instead of stopping the decode, so
+// that a tool can list the other problems too. It returns Validate's error
+// (nil when the rest is valid); data that is not JSON at all is an error.
+func ParseLenient(eventType string, data []byte) error {
+	v, err := newEvent(eventType)
+	if err != nil {
+		return err
+	}
+	var te *json.UnmarshalTypeError
+	if err := json.Unmarshal(data, v); err != nil && !errors.As(err, &te) {
+		return &ValidationError{Event: eventType, Problems: []Problem{{Reason: "body is not a valid " + eventType + " event: " + err.Error()}}}
+	}
+	return v.Validate()
+}
+
+func newEvent(eventType string) (Validator, error) {
 	var v Validator
 	switch eventType {
 	case TypeSegmentUpdated:
@@ -25,12 +56,6 @@ func Parse(eventType string, data []byte) (any, error) {
 		v = &ScheduleCancelled{}
 	default:
 		return nil, fmt.Errorf("events: unknown event type %q; known: %v", eventType, Types)
-	}
-	if err := json.Unmarshal(data, v); err != nil {
-		return nil, &ValidationError{Event: eventType, Problems: []Problem{{Reason: "body is not a valid " + eventType + " event: " + err.Error()}}}
-	}
-	if err := v.Validate(); err != nil {
-		return nil, err
 	}
 	return v, nil
 }

@@ -17,6 +17,7 @@ type ChatInc interface {
 	ledger.ChatInc
 	CreateAudience(ctx context.Context, a chatinc.Audience) (*chatinc.AudienceResult, error)
 	CreateVariableGroup(ctx context.Context, g chatinc.VariableGroup) (*chatinc.VariableGroupResult, error)
+	RetrieveAudiences(ctx context.Context) ([]chatinc.AudienceInfo, error)
 }
 
 // Handlers holds the event handlers and what they share.

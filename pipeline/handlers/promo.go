@@ -23,6 +23,9 @@ func (h *Handlers) Promo(ctx context.Context, eventID string, ev *events.SendPro
 	if ev.IsCron() && h.jobs == nil {
 		return permanent(fmt.Errorf("handlers: send-promo %s: promo %s has a cron schedule but no jobs bucket is configured", eventID, ev.PromoID))
 	}
+	if err := h.checkAudiences(ctx, ev); err != nil {
+		return err
+	}
 	campaignID, err := h.ensureCampaign(ctx, ev)
 	if err != nil {
 		return err

@@ -157,6 +157,7 @@ func TestPromoErrorClasses(t *testing.T) {
 		{"unknown group field", func(p *events.SendPromo) { p.Message = "Hi {customers.shoe_size}" }, pipeline.ClassValidation, "shoe_size"},
 		{"unknown group", func(p *events.SendPromo) { p.Message = "Hi {nobody.first_name}" }, pipeline.ClassValidation, "nobody"},
 		{"missing title", func(p *events.SendPromo) { p.Title = "" }, pipeline.ClassValidation, "title: is required"},
+		{"unknown audience", func(p *events.SendPromo) { p.Audiences = []string{"vip", "vpi"} }, pipeline.ClassTransient, "names audience(s) vpi that Chat Inc does not have (it has: vip); no campaign was created"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -9,11 +9,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 )
@@ -99,14 +101,33 @@ func Validate(name string, data []byte) error {
 	return nil
 }
 
-// violations flattens a validation error tree into "pointer: message" lines.
+// notReasons say in words why a "not" of the schemas failed (the library
+// says only "'not' failed"), by the end of the keyword's schema location.
+var notReasons = map[*regexp.Regexp]string{
+	regexp.MustCompile(`#/properties/schedule/oneOf/\d+$`): "has both at and cron: give at for one run, or cron (with time_zone, until, catch_up) for a schedule, not both",
+}
+
+// violations flattens a validation error tree into "pointer: message"
+// lines, each once.
 func violations(ve *jsonschema.ValidationError) []string {
 	var out []string
+	seen := map[string]bool{}
 	var walk func(*jsonschema.ValidationError)
 	walk = func(e *jsonschema.ValidationError) {
 		if len(e.Causes) == 0 {
 			ptr := "/" + strings.Join(e.InstanceLocation, "/")
-			out = append(out, fmt.Sprintf("%s: %s", ptr, e.ErrorKind.LocalizedString(printer)))
+			msg := e.ErrorKind.LocalizedString(printer)
+			if _, ok := e.ErrorKind.(*kind.Not); ok {
+				for re, why := range notReasons {
+					if re.MatchString(e.SchemaURL) {
+						msg = why
+					}
+				}
+			}
+			if line := fmt.Sprintf("%s: %s", ptr, msg); !seen[line] {
+				seen[line] = true
+				out = append(out, line)
+			}
 			return
 		}
 		for _, c := range e.Causes {
