@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -26,18 +25,30 @@ func benchSandbox(ctx context.Context, cmd *cobra.Command, url, key *string, pro
 	if *url != "" || !process {
 		return func() {}, nil
 	}
+	u, _, stop, err := startChild(ctx, cmd, "sim", "--addr", "127.0.0.1:0", "--api-key", "bench", "--log-level", "error")
+	if err != nil {
+		return nil, err
+	}
+	*url, *key = u, "bench"
+	return stop, nil
+}
+
+// startChild runs this binary with args as a child process until stop, and
+// returns the URL it prints after "serving at " and its process id.
+func startChild(ctx context.Context, cmd *cobra.Command, args ...string) (url string, pid int, stop func(), err error) {
+	what := args[0]
 	exe, err := os.Executable()
 	if err != nil {
-		return nil, fmt.Errorf("cannot find the campaignflow binary to start the sandbox (use --sandbox-process=false): %w", err)
+		return "", 0, nil, fmt.Errorf("cannot find the campaignflow binary to start the %s process (use --sandbox-process=false): %w", what, err)
 	}
-	child := exec.Command(exe, "sim", "--addr", "127.0.0.1:0", "--api-key", "bench", "--log-level", "error")
+	child := exec.Command(exe, args...)
 	child.Stderr = cmd.ErrOrStderr()
 	out, err := child.StdoutPipe()
 	if err != nil {
-		return nil, fmt.Errorf("sandbox process: %w", err)
+		return "", 0, nil, fmt.Errorf("%s process: %w", what, err)
 	}
 	if err := child.Start(); err != nil {
-		return nil, fmt.Errorf("starting the sandbox process %s sim: %w", exe, err)
+		return "", 0, nil, fmt.Errorf("starting the %s process %s: %w", what, exe, err)
 	}
 	stop = func() {
 		_ = child.Process.Signal(os.Interrupt)
@@ -66,13 +77,12 @@ func benchSandbox(ctx context.Context, cmd *cobra.Command, url, key *string, pro
 	case u, ok := <-lines:
 		if !ok {
 			stop()
-			return nil, errors.New("the sandbox process exited without saying where it serves (use --sandbox-process=false)")
+			return "", 0, nil, fmt.Errorf("the %s process exited without saying where it serves", what)
 		}
-		*url, *key = u, "bench"
-		return stop, nil
+		return u, child.Process.Pid, stop, nil
 	case <-time.After(15 * time.Second):
 	case <-ctx.Done():
 	}
 	stop()
-	return nil, errors.New("the sandbox process did not start serving within 15s (use --sandbox-process=false)")
+	return "", 0, nil, fmt.Errorf("the %s process did not start serving within 15s", what)
 }

@@ -30,13 +30,16 @@ target from the issues and PASS or BELOW:
   csv      encoding/csv vs gocsv streaming decode; CSV -> E.164 -> Chat Inc sandbox end to end
   client   raw net/http POSTs vs the chatinc client adding contacts in batches of 1000
   publish  raw nats.go PublishAsync vs sinks.Publisher for result snapshots
+  e2e      segment events through JetStream into the sandbox: plain nats.go pipeline vs the
+           worker at its defaults (and against a throttling sandbox with --rate-limit)
 
 Everything runs locally: an embedded nats-server under a temporary directory and the Chat Inc
 sandbox on loopback. Numbers depend on the machine and its load; run on an idle one.`,
 		Example: `  campaignflow bench ingest --messages 200000
   campaignflow bench csv --rows 1000000
   campaignflow bench client --contacts 200000
-  campaignflow bench publish`,
+  campaignflow bench publish
+  campaignflow bench e2e --rate-limit 200`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
@@ -60,7 +63,7 @@ sandbox on loopback. Numbers depend on the machine and its load; run on an idle 
 		}
 		return verdict(out, results, failBelow)
 	}
-	cmd.AddCommand(newBenchIngestCmd(run), newBenchCSVCmd(run), newBenchClientCmd(run), newBenchPublishCmd(run))
+	cmd.AddCommand(newBenchIngestCmd(run), newBenchCSVCmd(run), newBenchClientCmd(run), newBenchPublishCmd(run), newBenchE2ECmd(run), newBenchNATSCmd())
 	return cmd
 }
 

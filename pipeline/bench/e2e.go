@@ -1,0 +1,425 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/campaignflow/campaignflow/pipeline/config"
+	"github.com/campaignflow/campaignflow/pipeline/telemetry"
+	"github.com/campaignflow/campaignflow/pipeline/worker"
+	"github.com/campaignflow/campaignflow/sources"
+)
+
+// E2E targets: the worker at its defaults reaches this share of the plain
+// pipeline; against a throttling sandbox, this share of its limit after the
+// warm-up, with fewer 429s than E2EMax429Share of the calls.
+const (
+	E2ETarget         = 0.75
+	E2ELimitTarget    = 0.9
+	E2EMax429Share    = 0.02
+	e2eContacts       = 10
+	e2ePlainInFlight  = 32
+	e2eSampleInterval = 250 * time.Millisecond
+)
+
+// E2EOptions configure E2E.
+type E2EOptions struct {
+	Events     int           // segment events stored and drained by each side (default 20,000; with RateLimit 40 s worth)
+	NATSURL    string        // a nats-server with JetStream, fresh (required)
+	NATSPid    int           // its process id, to measure its CPU (0: not measured)
+	ChatIncURL string        // a Chat Inc sandbox (required)
+	APIKey     string        // its API key
+	RateLimit  float64       // the sandbox's --rate-limit (0: none; then the plain pipeline is the anchor)
+	Warmup     time.Duration // with RateLimit: calls/s are counted after this (default 10s)
+	Logger     *slog.Logger  // the worker's logs (default: discard)
+}
+
+// E2E stores Events customer-segment-updated events (10 contacts each, each
+// its own audience) in JetStream and drains them twice into the same Chat
+// Inc sandbox: with a plain nats.go pipeline (pull consume -> POST
+// /v1/create/audience -> ack, 32 in flight), then with the campaignflow
+// worker at its defaults (API key set: the real client path, ledger,
+// validation, ingest reports and telemetry on). It checks that no event was
+// dead-lettered and every audience holds its 10 contacts. With RateLimit the
+// plain pipeline is skipped and the worker's calls per second after the
+// warm-up are compared with the limit.
+func E2E(ctx context.Context, o E2EOptions) (Result, error) {
+	if o.NATSURL == "" || o.ChatIncURL == "" {
+		return Result{}, errors.New("bench: e2e needs a nats-server URL and a Chat Inc URL")
+	}
+	if o.Events <= 0 {
+		o.Events = 20_000
+		if o.RateLimit > 0 {
+			o.Events = int(40 * o.RateLimit)
+		}
+	}
+	if o.Warmup <= 0 {
+		o.Warmup = 10 * time.Second
+	}
+	if o.APIKey == "" {
+		o.APIKey = "bench"
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	nc, err := nats.Connect(o.NATSURL, nats.Name("campaignflow bench e2e"))
+	if err != nil {
+		return Result{}, fmt.Errorf("bench: connecting to %s: %w", o.NATSURL, err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(4096))
+	if err != nil {
+		return Result{}, err
+	}
+	cfg := config.Defaults()
+	topo := sources.DefaultTopologyOptions()
+	topo.AckWait, topo.MaxDeliver, topo.MaxAckPending = cfg.Consumer.AckWait, cfg.Consumer.MaxDeliver, cfg.Consumer.MaxAckPending
+	top, err := sources.EnsureTopology(ctx, js, cfg.Names, topo)
+	if err != nil {
+		return Result{}, err
+	}
+	run := time.Now().UnixNano()
+	audience := func(i int) string { return fmt.Sprintf("e2e-%x-%d", run, i) }
+	if err := fillSegments(ctx, js, cfg.Names, o.Events, audience); err != nil {
+		return Result{}, err
+	}
+	sim := &simAdmin{url: o.ChatIncURL}
+	res := Result{Name: "e2e", Count: o.Events}
+	if o.RateLimit == 0 {
+		plain, err := drainPlain(ctx, js, top, o)
+		if err != nil {
+			return Result{}, err
+		}
+		res.Unit = "events/s"
+		res.Anchor = Figure{Label: fmt.Sprintf("plain nats.go pull consume -> POST /v1/create/audience -> ack, %d in flight", e2ePlainInFlight), Rate: plain.Rate()}
+		res.Metrics = append(res.Metrics, plain.cpuMetrics("plain")...)
+		res.Notes = append(res.Notes, plain.notes...)
+	}
+	before, err := sim.state(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	ours, err := drainWorker(ctx, nc, o, cfg)
+	if err != nil {
+		return Result{}, err
+	}
+	after, err := sim.state(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	dlq, err := top.DLQ.Info(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	lost := 0
+	for i := range o.Events {
+		if after.Audiences[audience(i)] != e2eContacts {
+			lost++
+		}
+	}
+	res.Metrics = append(res.Metrics, ours.cpuMetrics("campaignflow")...)
+	calls := after.Requests["/v1/create/audience"] - before.Requests["/v1/create/audience"]
+	throttled := after.Throttled - before.Throttled
+	share := 0.0
+	if calls > 0 {
+		share = float64(throttled) / float64(calls)
+	}
+	res.Metrics = append(res.Metrics,
+		Metric{Name: "campaignflow elapsed", Value: ours.Elapsed.Seconds(), Unit: "s"},
+		Metric{Name: "campaignflow create-audience requests (429s included)", Value: float64(calls), Unit: ""},
+		Metric{Name: "429 answers", Value: 100 * share, Unit: "% of requests"},
+		Metric{Name: "dead letters", Value: float64(dlq.State.Msgs), Unit: ""},
+		Metric{Name: "audiences without their 10 contacts", Value: float64(lost), Unit: ""})
+	clean := dlq.State.Msgs == 0 && lost == 0
+	workerLabel := "campaignflow worker at its defaults (API key set: chatinc client, ledger, validation, ingest reports, telemetry)"
+	res.Notes = append(res.Notes,
+		"same nats-server (another process), same sandbox, same events: 10 contacts each, each its own audience; each side has its own durable consumer over all of them; the clock stops when the server holds every ack",
+		"CPU per 1k events: this process (getrusage; the nats-server and the sandbox run in other processes) and the nats-server process (/proc/PID/stat), over each side's drain")
+	if o.RateLimit == 0 {
+		res.Project = Figure{Label: workerLabel, Rate: ours.Rate()}
+		res.Target = fmt.Sprintf("project >= %.2f of anchor; no dead letter, no contact lost", E2ETarget)
+		res.Pass = res.Ratio() >= E2ETarget && clean
+		return res, nil
+	}
+	rate, span := ours.rateAfter(o.Warmup)
+	res.Unit = "calls/s"
+	res.Anchor = Figure{Label: fmt.Sprintf("the sandbox's limit (sim --rate-limit %g)", o.RateLimit), Rate: o.RateLimit}
+	res.Project = Figure{Label: fmt.Sprintf("%s, events acked per second after a %s warm-up (%.0f s measured; one call per event)", workerLabel, o.Warmup, span.Seconds()), Rate: rate}
+	res.Target = fmt.Sprintf("project >= %.2f of the limit, 429s < %.0f%% of calls, no dead letter, no contact lost", E2ELimitTarget, 100*E2EMax429Share)
+	res.Pass = rate >= E2ELimitTarget*o.RateLimit && share < E2EMax429Share && clean && span > 0
+	return res, nil
+}
+
+// segmentEvent is the body of one bench event.
+type segmentEvent struct {
+	EventID  string `json:"event_id"`
+	Audience struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+	} `json:"audience"`
+	Contacts []struct {
+		Number string `json:"number"`
+	} `json:"contacts"`
+}
+
+func fillSegments(ctx context.Context, js jetstream.JetStream, names sources.Names, n int, audience func(int) string) error {
+	subject := names.EventSubject("customer-segment-updated")
+	for i := range n {
+		var ev segmentEvent
+		ev.EventID = "ev-" + audience(i)
+		ev.Audience.ID, ev.Audience.Name = audience(i), "bench audience"
+		for j := range e2eContacts {
+			ev.Contacts = append(ev.Contacts, struct {
+				Number string `json:"number"`
+			}{Number: fmt.Sprintf("+2782%03d%04d", j, i%10000)})
+		}
+		body, _ := json.Marshal(ev)
+		if _, err := js.PublishAsync(subject, body, jetstream.WithMsgID(ev.EventID)); err != nil {
+			return fmt.Errorf("bench: publishing event %d of %d: %w", i, n, err)
+		}
+	}
+	select {
+	case <-js.PublishAsyncComplete():
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("bench: waiting for the publish acks of the events: %w", ctx.Err())
+	}
+}
+
+// drain is one side's run: its elapsed time, CPU, and the consumer's ack
+// floor sampled over time.
+type drain struct {
+	Run
+	ownCPU, natsCPU time.Duration
+	natsMeasured    bool
+	samples         []ackSample
+	notes           []string
+}
+
+type ackSample struct {
+	at    time.Duration
+	acked uint64
+}
+
+func (d drain) cpuMetrics(side string) []Metric {
+	per := func(c time.Duration) float64 { return c.Seconds() / float64(d.Count) * 1000 }
+	m := []Metric{{Name: side + " CPU per 1k events, this process", Value: per(d.ownCPU), Unit: "s"}}
+	if d.natsMeasured {
+		m = append(m, Metric{Name: side + " CPU per 1k events, nats-server", Value: per(d.natsCPU), Unit: "s"})
+	}
+	return m
+}
+
+// rateAfter is the acks per second from warmup to the end of the drain.
+func (d drain) rateAfter(warmup time.Duration) (float64, time.Duration) {
+	i := sort.Search(len(d.samples), func(i int) bool { return d.samples[i].at >= warmup })
+	if i >= len(d.samples)-1 {
+		return 0, 0
+	}
+	first, last := d.samples[i], d.samples[len(d.samples)-1]
+	span := last.at - first.at
+	return float64(last.acked-first.acked) / span.Seconds(), span
+}
+
+// measure runs work, sampling cons's ack floor until it reaches n.
+func measure(ctx context.Context, info func(context.Context) (*jetstream.ConsumerInfo, error), n int, natsPid int, start func() error) (drain, error) {
+	var d drain
+	cpu0 := cpuTime()
+	nats0, natsOK := processCPU(natsPid)
+	t0 := time.Now()
+	if err := start(); err != nil {
+		return d, err
+	}
+	tick := time.NewTicker(e2eSampleInterval)
+	defer tick.Stop()
+	for {
+		info, err := info(ctx)
+		if err != nil {
+			return d, fmt.Errorf("bench: consumer info: %w", err)
+		}
+		d.samples = append(d.samples, ackSample{at: time.Since(t0), acked: info.AckFloor.Consumer})
+		if info.AckFloor.Consumer >= uint64(n) && info.NumAckPending == 0 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return d, fmt.Errorf("bench: consumer %s: %d of %d acked when the time ran out: %w", info.Name, info.AckFloor.Consumer, n, ctx.Err())
+		case <-tick.C:
+		}
+	}
+	d.Count, d.Elapsed = n, time.Since(t0)
+	d.ownCPU = cpuTime() - cpu0
+	if nats1, ok := processCPU(natsPid); ok && natsOK {
+		d.natsCPU, d.natsMeasured = nats1-nats0, true
+	}
+	return d, nil
+}
+
+// drainPlain is the anchor: nats.go pull consume, 32 goroutines each
+// decoding an event and POSTing its audience and contacts, then acking.
+func drainPlain(ctx context.Context, js jetstream.JetStream, top *sources.Topology, o E2EOptions) (drain, error) {
+	cfg := top.Consumer.CachedInfo().Config
+	cfg.Durable, cfg.Name, cfg.Description = "bench-plain", "", "campaignflow bench e2e: plain pipeline"
+	cons, err := js.CreateOrUpdateConsumer(ctx, top.Names.EventsStream, cfg)
+	if err != nil {
+		return drain{}, fmt.Errorf("bench: creating the plain pipeline's consumer: %w", err)
+	}
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: e2ePlainInFlight}}
+	defer hc.CloseIdleConnections()
+	url := o.ChatIncURL + "/v1/create/audience"
+	var failed atomic.Int64
+	var wg sync.WaitGroup
+	var it jetstream.MessagesContext
+	d, err := measure(ctx, cons.Info, o.Events, o.NATSPid, func() error {
+		it, err = cons.Messages(jetstream.PullMaxMessages(2 * e2ePlainInFlight))
+		if err != nil {
+			return err
+		}
+		for range e2ePlainInFlight {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				var buf []byte
+				numbers := make([]string, 0, e2eContacts)
+				for {
+					msg, err := it.Next()
+					if err != nil {
+						return
+					}
+					var ev segmentEvent
+					if err := json.Unmarshal(msg.Data(), &ev); err != nil {
+						failed.Add(1)
+						_ = msg.Term()
+						continue
+					}
+					numbers = numbers[:0]
+					for _, c := range ev.Contacts {
+						numbers = append(numbers, c.Number)
+					}
+					buf = encodeBatch(buf[:0], ev.Audience.ID, numbers)
+					if plainPost(ctx, hc, url, o.APIKey, buf) != nil {
+						failed.Add(1)
+						_ = msg.Nak()
+						continue
+					}
+					_ = msg.Ack()
+				}
+			}()
+		}
+		return nil
+	})
+	if it != nil {
+		it.Stop()
+	}
+	wg.Wait()
+	if err != nil {
+		return d, err
+	}
+	if n := failed.Load(); n > 0 {
+		d.notes = append(d.notes, fmt.Sprintf("plain pipeline: %d calls failed and were redelivered", n))
+	}
+	return d, nil
+}
+
+func plainPost(ctx context.Context, hc *http.Client, url, key string, body []byte) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", key)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("bench: %s: %s", url, resp.Status)
+	}
+	return nil
+}
+
+// drainWorker runs the worker at its defaults against the stored events
+// until its consumer holds every ack.
+func drainWorker(ctx context.Context, nc *nats.Conn, o E2EOptions, cfg config.Config) (drain, error) {
+	cfg.NATS.URL = o.NATSURL
+	cfg.ChatInc.URL, cfg.ChatInc.APIKey = o.ChatIncURL, o.APIKey
+	cfg.WorkerID = "bench-e2e"
+	tel, err := telemetry.Setup(ctx, telemetry.WithLogger(o.Logger), telemetry.WithService("campaignflow-bench", "bench"))
+	if err != nil {
+		return drain{}, err
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = tel.Shutdown(sctx)
+	}()
+	w, err := worker.New(&cfg, worker.WithLogger(o.Logger), worker.WithTelemetry(tel))
+	if err != nil {
+		return drain{}, err
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), cfg.Consumer.Grace+10*time.Second)
+		defer cancel()
+		_ = w.Shutdown(sctx)
+	}()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return drain{}, err
+	}
+	var cons jetstream.Consumer
+	info := func(ctx context.Context) (*jetstream.ConsumerInfo, error) {
+		if cons == nil { // the worker creates it when it starts
+			c, err := js.Consumer(ctx, cfg.Names.EventsStream, cfg.Names.EventsConsumer)
+			if err != nil {
+				return nil, err
+			}
+			cons = c
+		}
+		return cons.Info(ctx)
+	}
+	return measure(ctx, info, o.Events, o.NATSPid, func() error { return w.Start(ctx) })
+}
+
+// simAdmin reads the sandbox's /_sim/state.
+type simAdmin struct{ url string }
+
+type simState struct {
+	Audiences map[string]int `json:"audiences"`
+	Requests  map[string]int `json:"requests"`
+	Throttled int            `json:"throttled"`
+}
+
+func (s *simAdmin) state(ctx context.Context) (simState, error) {
+	var st simState
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url+"/_sim/state", nil)
+	if err != nil {
+		return st, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return st, fmt.Errorf("bench: reading the sandbox's state: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return st, fmt.Errorf("bench: %s/_sim/state: %s (is it a campaignflow sandbox?)", s.url, resp.Status)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		return st, fmt.Errorf("bench: decoding the sandbox's state: %w", err)
+	}
+	return st, nil
+}
