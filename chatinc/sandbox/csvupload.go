@@ -31,16 +31,20 @@ type csvUpload struct {
 
 // readUpload streams a multipart body: form values and one "file" part,
 // decoded row by row (the file itself is never held in memory).
-func readUpload(w http.ResponseWriter, r *http.Request, withValues bool) (*csvUpload, error) {
+func readUpload(w http.ResponseWriter, r *http.Request, withValues bool, maxBytes int64) (*csvUpload, error) {
 	ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || ct != "multipart/form-data" {
 		return nil, errValidation("Content-Type must be multipart/form-data with a file part named \"file\"")
 	}
+	if r.ContentLength > maxBytes {
+		return nil, errTooLarge("CSV upload of %d bytes exceeds %d bytes; split the file", r.ContentLength, maxBytes)
+	}
+	// The cap wraps the body before the multipart reader takes it.
+	r.Body = http.MaxBytesReader(w, r.Body, maxBytes)
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return nil, errValidation("multipart: %v", err)
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, MaxCSVUpload)
 	up := &csvUpload{form: map[string]string{}}
 	sawFile := false
 	for {
@@ -74,7 +78,7 @@ func readUpload(w http.ResponseWriter, r *http.Request, withValues bool) (*csvUp
 func uploadReadError(err error) error {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
-		return errTooLarge("CSV upload exceeds %d bytes (100 MiB); split the file", MaxCSVUpload)
+		return errTooLarge("CSV upload exceeds %d bytes; split the file", mbe.Limit)
 	}
 	return errValidation("reading upload: %v", err)
 }
@@ -185,7 +189,7 @@ func sniffDelimiter(line []byte) rune {
 }
 
 func (s *Server) handleAudienceFromFile(w http.ResponseWriter, r *http.Request) error {
-	up, err := readUpload(w, r, false)
+	up, err := readUpload(w, r, false, s.opts.MaxUploadBytes)
 	if err != nil {
 		return err
 	}
@@ -209,7 +213,7 @@ func (s *Server) handleAudienceFromFile(w http.ResponseWriter, r *http.Request) 
 }
 
 func (s *Server) handleVariableGroupFromFile(w http.ResponseWriter, r *http.Request) error {
-	up, err := readUpload(w, r, true)
+	up, err := readUpload(w, r, true, s.opts.MaxUploadBytes)
 	if err != nil {
 		return err
 	}

@@ -50,6 +50,17 @@ func page(t *testing.T, name string) []byte {
 
 func upload(t *testing.T, base, path string, fields map[string]string, csv string) (int, map[string]any) {
 	t.Helper()
+	return uploadBody(t, base, path, fields, csv, false)
+}
+
+// uploadChunked sends the upload without a Content-Length.
+func uploadChunked(t *testing.T, base, path string, fields map[string]string, csv string) (int, map[string]any) {
+	t.Helper()
+	return uploadBody(t, base, path, fields, csv, true)
+}
+
+func uploadBody(t *testing.T, base, path string, fields map[string]string, csv string, chunked bool) (int, map[string]any) {
+	t.Helper()
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
 	fw, _ := mw.CreateFormFile("file", "list.csv")
@@ -58,7 +69,11 @@ func upload(t *testing.T, base, path string, fields map[string]string, csv strin
 		_ = mw.WriteField(k, v)
 	}
 	_ = mw.Close()
-	req, _ := http.NewRequest(http.MethodPost, base+path, &buf)
+	var body io.Reader = &buf
+	if chunked {
+		body = io.MultiReader(&buf) // hides the length: sent chunked
+	}
+	req, _ := http.NewRequest(http.MethodPost, base+path, body)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	req.Header.Set("Authorization", "key")
 	code, m, _ := send(t, req)

@@ -2,6 +2,7 @@ package sandbox_test
 
 import (
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -107,6 +108,24 @@ func TestDeliveryIsDeterministic(t *testing.T) {
 	}
 	if a.Read == c.Read && a.Delivered == c.Delivered {
 		t.Fatalf("another seed gave the same outcome %+v", c)
+	}
+}
+
+// TestUploadCap: an upload over the cap is refused with 413, whether its
+// size is declared or only found while reading (chunked).
+func TestUploadCap(t *testing.T) {
+	_, base := sandboxtest.Start(t, sandbox.Options{MaxUploadBytes: 64 << 10})
+	big := "number\n" + strings.Repeat("+27821234567\n", 10_000)
+	code, m := upload(t, base, "/v1/create/audience/from/file", map[string]string{"id": "a", "name": "a"}, big)
+	if code != http.StatusRequestEntityTooLarge || !strings.Contains(fmt.Sprint(m), "exceeds 65536 bytes") {
+		t.Fatalf("declared size: %d %v", code, m)
+	}
+	code, m = uploadChunked(t, base, "/v1/create/audience/from/file", map[string]string{"id": "b", "name": "b"}, big)
+	if code != http.StatusRequestEntityTooLarge || !strings.Contains(fmt.Sprint(m), "exceeds 65536 bytes") {
+		t.Fatalf("chunked: %d %v", code, m)
+	}
+	if code, _ := upload(t, base, "/v1/create/audience/from/file", map[string]string{"id": "c", "name": "c"}, "number\n+27821234567\n"); code != 200 {
+		t.Fatalf("small upload: %d", code)
 	}
 }
 

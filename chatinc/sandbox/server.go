@@ -61,6 +61,9 @@ type Options struct {
 	Logger *slog.Logger
 	// MaxContactsPerRequest caps contacts or values per request (default 1000).
 	MaxContactsPerRequest int
+	// MaxUploadBytes caps a multipart CSV upload (default MaxCSVUpload);
+	// a larger upload is refused with 413.
+	MaxUploadBytes int64
 	// RateLimit caps API calls per second over all endpoints, a token bucket
 	// with a burst of one second's worth; calls above it get 429 with a
 	// Retry-After (0: no limit). SetRateLimit changes it at run time.
@@ -129,6 +132,9 @@ func New(opts Options) *Server {
 	}
 	if opts.MaxContactsPerRequest <= 0 {
 		opts.MaxContactsPerRequest = DefaultMaxPerRequest
+	}
+	if opts.MaxUploadBytes <= 0 {
+		opts.MaxUploadBytes = MaxCSVUpload
 	}
 	now := opts.Now()
 	s := &Server{

@@ -59,7 +59,7 @@ func Start(addr string, opts Options) (*Running, error) {
 			return nil, err
 		}
 	}
-	hs := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	hs := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
 	r := &Running{Server: s, URL: "http://" + ln.Addr().String(), http: hs, done: make(chan error, 1),
 		stopSaving: make(chan struct{}), saved: make(chan struct{})}
 	if opts.StateFile != "" {
