@@ -49,7 +49,7 @@ func Decode(msg jetstream.Msg, names sources.Names) (*Message, error) {
 func decodeBody(m *Message, data []byte, hdr nats.Header) error {
 	body := bytes.TrimSpace(data)
 	if len(body) == 0 || body[0] != '{' {
-		return fmt.Errorf("%w: body is not a JSON object (subject %s)", ErrDecode, m.Subject)
+		return fmt.Errorf("%w: body is not a JSON object (subject %s)", ErrDecode, ids.Quote(m.Subject))
 	}
 	// The common case: an id in the header and no CloudEvents envelope
 	// (no "specversion" member) needs only a validity scan of the body.
@@ -64,6 +64,7 @@ func decodeBody(m *Message, data []byte, hdr nats.Header) error {
 		return fmt.Errorf("%w: invalid JSON: %v", ErrDecode, err)
 	}
 	ceID := ""
+	var mismatch error // reported once the id is known
 	if len(probe.SpecVersion) > 0 {
 		var ce cloudEvent
 		if err := json.Unmarshal(body, &ce); err != nil {
@@ -77,7 +78,7 @@ func decodeBody(m *Message, data []byte, hdr nats.Header) error {
 			case m.Type == "":
 				m.Type = t
 			case t != m.Type:
-				return Validation(fmt.Errorf("pipeline: CloudEvents type %s disagrees with subject %s: publish each event on %s<its type>",
+				mismatch = Validation(fmt.Errorf("pipeline: CloudEvents type %s disagrees with subject %s: publish each event on %s<its type>",
 					ids.Quote(ce.Type), ids.Quote(m.Subject), strings.TrimSuffix(m.Subject, m.Type)))
 			}
 		}
@@ -104,7 +105,10 @@ func decodeBody(m *Message, data []byte, hdr nats.Header) error {
 	if m.ID == "" {
 		return fmt.Errorf("%w: event has no id: set the Nats-Msg-Id header, event_id in the body, or a CloudEvents id", ErrDecode)
 	}
-	return checkIdentity(m, from)
+	if err := checkIdentity(m, from); err != nil {
+		return err
+	}
+	return mismatch
 }
 
 // checkIdentity refuses an event whose id (from where it was read) breaks the

@@ -18,7 +18,7 @@ import (
 	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m, natstest.LeakOptions()...) }
 
 // startJetStream runs an in-process nats-server with JetStream
 // (sources/natstest) and returns a JetStream context on it.

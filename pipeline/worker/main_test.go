@@ -4,13 +4,13 @@ import (
 	"testing"
 
 	"go.uber.org/goleak"
+
+	"github.com/campaignflow/campaignflow/sources/natstest"
 )
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m,
-		// nats-server keeps a few process-wide goroutines after Shutdown.
-		goleak.IgnoreAnyFunction("github.com/nats-io/nats-server/v2/server.(*Server).startGoRoutine.func1"),
-		goleak.IgnoreTopFunction("github.com/nats-io/nats-server/v2/server.(*stream).internalLoop"),
+	goleak.VerifyTestMain(m, natstest.LeakOptions(
+		// a connection's read loop may still be unwinding when the test ends
 		goleak.IgnoreTopFunction("internal/poll.runtime_pollWait"),
-	)
+	)...)
 }
