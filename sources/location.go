@@ -12,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -68,12 +69,36 @@ func OpenLocation(ctx context.Context, js jetstream.JetStream, loc Location, p L
 	}
 }
 
+// Limits of an object store location: both end up in NATS subjects, and a
+// subject over the server's control line closes the connection.
+const (
+	maxBucketLen    = 64
+	maxObjectKeyLen = 1024
+)
+
+// CheckObjectLocation says whether bucket and key can name an object: a
+// bucket of 1 to 64 letters, digits, _ or -, and a key of 1 to 1024 bytes
+// of UTF-8.
+func CheckObjectLocation(o ObjectStoreLocation) error {
+	switch {
+	case o.Bucket == "" || o.Key == "":
+		return refused("object_store needs bucket and key")
+	case len(o.Bucket) > maxBucketLen || strings.IndexFunc(o.Bucket, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-')
+	}) >= 0:
+		return refused("object_store bucket %.80q must be 1 to %d letters, digits, _ or -", o.Bucket, maxBucketLen)
+	case len(o.Key) > maxObjectKeyLen || !utf8.ValidString(o.Key):
+		return refused("object_store key of %d bytes must be at most %d bytes of UTF-8", len(o.Key), maxObjectKeyLen)
+	}
+	return nil
+}
+
 func openObject(ctx context.Context, js jetstream.JetStream, o ObjectStoreLocation) (io.ReadCloser, error) {
+	if err := CheckObjectLocation(o); err != nil {
+		return nil, err
+	}
 	if js == nil {
 		return nil, refused("object store %s/%s: no NATS connection", o.Bucket, o.Key)
-	}
-	if o.Bucket == "" || o.Key == "" {
-		return nil, refused("object_store needs bucket and key")
 	}
 	os, err := js.ObjectStore(ctx, o.Bucket)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -82,4 +83,27 @@ func TestOpenLocation(t *testing.T) {
 func mustHost(raw string) string {
 	u, _ := url.Parse(raw)
 	return u.Hostname()
+}
+
+// TestObjectLocationCannotKillTheConnection: a bucket or key long enough to
+// overflow the server's control line is refused before anything is sent
+// (nats-server would close the connection for good), and the connection
+// stays up.
+func TestObjectLocationCannotKillTheConnection(t *testing.T) {
+	_, nurl := natstest.RunJetStream(t)
+	nc := natstest.Connect(t, nurl)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := strings.Repeat("b", 10_000)
+	for _, loc := range []sources.ObjectStoreLocation{{Bucket: long, Key: "k"}, {Bucket: "uploads", Key: long}, {Bucket: "a.b", Key: "k"}, {Bucket: "u", Key: "\xff"}} {
+		_, err := sources.OpenLocation(context.Background(), js, sources.Location{ObjectStore: &loc}, sources.LocationPolicy{})
+		if !errors.Is(err, sources.ErrLocationRefused) || len(err.Error()) > 300 {
+			t.Fatalf("bucket of %d bytes, key of %d bytes: %v", len(loc.Bucket), len(loc.Key), err)
+		}
+	}
+	if err := nc.Flush(); err != nil || nc.IsClosed() {
+		t.Fatalf("connection after the refusals: %v (closed %v)", err, nc.IsClosed())
+	}
 }

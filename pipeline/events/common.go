@@ -47,7 +47,7 @@ func (p *problems) variableGroup(path string, g *VariableGroupRef) {
 	seen := map[string]bool{}
 	for i, f := range g.Fields {
 		switch {
-		case !idRE.MatchString(f):
+		case !idRE.MatchString(f) || len(f) > ids.MaxLen:
 			p.add(fieldPath(path+".fields", i), "%s must be letters, digits, _ or -", ids.Quote(f))
 		case f == "number":
 			p.add(fieldPath(path+".fields", i), `"number" is the contact's key, not a field`)

@@ -1,6 +1,12 @@
 package events
 
-import "net/url"
+import (
+	"net/url"
+	"strings"
+
+	"github.com/campaignflow/campaignflow/pipeline/ids"
+	"github.com/campaignflow/campaignflow/sources"
+)
 
 // ObjectStoreRef is a file in a NATS Object Store bucket.
 type ObjectStoreRef struct {
@@ -44,8 +50,9 @@ func (e *AudienceFileUploaded) Validate() error {
 	n := 0
 	if o := e.Source.ObjectStore; o != nil {
 		n++
-		p.required("source.object_store.bucket", o.Bucket)
-		p.required("source.object_store.key", o.Key)
+		if err := sources.CheckObjectLocation(sources.ObjectStoreLocation{Bucket: o.Bucket, Key: o.Key}); err != nil {
+			p.add("source.object_store", "%s", strings.TrimPrefix(err.Error(), "sources: location refused: "))
+		}
 	}
 	if e.Source.File != "" {
 		n++
@@ -53,7 +60,7 @@ func (e *AudienceFileUploaded) Validate() error {
 	if e.Source.URL != "" {
 		n++
 		if u, err := url.Parse(e.Source.URL); err != nil || u.Scheme != "https" || u.Host == "" {
-			p.add("source.url", "%q must be an https URL", e.Source.URL)
+			p.add("source.url", "%s must be an https URL", ids.Quote(e.Source.URL))
 		}
 	}
 	if n != 1 {

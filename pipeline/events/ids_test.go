@@ -23,6 +23,8 @@ func TestIDsFollowTheContract(t *testing.T) {
 		{"non-ASCII audience.id", TypeSegmentUpdated, `{"audience":{"id":"vip\u00e9"},"contacts":[{"number":"1"}]}`, "audience.id: invalid id: non-ASCII"},
 		{"invalid UTF-8 audience.id", TypeSegmentUpdated, "{\"audience\":{\"id\":\"vip\xff\"},\"contacts\":[{\"number\":\"1\"}]}", "audience.id: invalid id"},
 		{"10 KB event_id in body", TypeScheduleCancelled, `{"event_id":"` + strings.Repeat("e", 10_000) + `","promo_id":"p"}`, "event_id: invalid id: 10000 bytes"},
+		{"10 KB object store bucket", TypeAudienceFileUploaded, `{"audience":{"id":"a"},"source":{"object_store":{"bucket":"` + strings.Repeat("b", 10_000) + `","key":"k"}}}`, "source.object_store: object_store bucket"},
+		{"10 KB object store key", TypeAudienceFileUploaded, `{"audience":{"id":"a"},"source":{"object_store":{"bucket":"b","key":"` + strings.Repeat("k", 10_000) + `"}}}`, "key of 10000 bytes"},
 		{"long group id", TypeSegmentUpdated, `{"audience":{"id":"a"},"contacts":[{"number":"1"}],"variable_group":{"id":"` + long + `"}}`, "variable_group.id"},
 	}
 	for _, tt := range tests {
