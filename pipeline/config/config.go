@@ -123,6 +123,9 @@ type Schedule struct {
 type Results struct {
 	PollOffsets []time.Duration `koanf:"poll_offsets" yaml:"poll_offsets"`
 	TimeScale   float64         `koanf:"time_scale" yaml:"time_scale"`
+	// RepairInterval is how often the leader looks for runs without a poll
+	// plan (recorded done by an older version whose plan store failed).
+	RepairInterval time.Duration `koanf:"repair_interval" yaml:"repair_interval"`
 }
 
 // Sinks configures the warehouse file sink (off when Dir is empty).
@@ -160,7 +163,7 @@ func Defaults() Config {
 		DLQ:   DLQ{MaxAge: 14 * 24 * time.Hour},
 		Promo: Promo{ApprovalWait: 10 * time.Minute},
 		Results: Results{PollOffsets: []time.Duration{time.Minute, 10 * time.Minute, time.Hour, 6 * time.Hour, 24 * time.Hour, 72 * time.Hour},
-			TimeScale: 1},
+			TimeScale: 1, RepairInterval: time.Minute},
 		Sinks:    Sinks{Format: "parquet", RollSize: 64 << 20, RollAge: 5 * time.Minute},
 		HTTPAddr: "127.0.0.1:9090",
 		Log:      Log{Level: "info", Format: "auto"},

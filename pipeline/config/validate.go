@@ -113,6 +113,9 @@ func (c *Config) Validate() Problems {
 	}
 	hostPort("http_addr", c.HTTPAddr, "127.0.0.1:9090, or empty for no HTTP server")
 	p = append(p, pollOffsetProblems(c.Results.PollOffsets)...)
+	if c.Results.RepairInterval <= 0 {
+		add("results.repair_interval: %s must be positive (default 1m)", c.Results.RepairInterval)
+	}
 	if c.Results.TimeScale <= 0 {
 		add("results.time_scale: %v must be positive (1 is real time)", c.Results.TimeScale)
 	}

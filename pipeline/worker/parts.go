@@ -152,6 +152,7 @@ func (w *Worker) startHandlers() error {
 	// heartbeat: renewed while a Chat Inc call is in flight, it expires soon
 	// after its holder dies, and the redelivered event reconciles.
 	l := ledger.New(w.top.Ledger, ledger.WithLogger(w.log), ledger.WithOwner(w.cfg.WorkerID))
+	w.ledger = l
 	var reports handlers.ReportPublisher = w.pub
 	observer := w.opts.observer
 	if tel := w.opts.telemetry; tel != nil {

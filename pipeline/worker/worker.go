@@ -22,6 +22,7 @@ import (
 	"github.com/campaignflow/campaignflow/pipeline"
 	"github.com/campaignflow/campaignflow/pipeline/config"
 	"github.com/campaignflow/campaignflow/pipeline/handlers"
+	"github.com/campaignflow/campaignflow/pipeline/ledger"
 	"github.com/campaignflow/campaignflow/pipeline/results"
 	"github.com/campaignflow/campaignflow/pipeline/scheduler"
 	"github.com/campaignflow/campaignflow/sinks"
@@ -42,6 +43,7 @@ type Worker struct {
 	client   *chatinc.Client
 	pub      *sinks.Publisher
 	handlers *handlers.Handlers
+	ledger   *ledger.Ledger
 	runner   *pipeline.Runner
 	consumer *sources.Consumer
 	sched    *scheduler.Scheduler
@@ -126,6 +128,7 @@ func (w *Worker) Start(ctx context.Context) (err error) {
 	w.goRun("consumer", func() error { return w.consumer.Run(runCtx) })
 	w.goRun("scheduler", func() error { return w.sched.Run(runCtx) })
 	w.goRun("poller", func() error { return w.poller.Run(runCtx) })
+	w.goRun("poll plan repair", func() error { return w.repairPlans(runCtx) })
 	if w.files != nil {
 		w.goRun("file sink", func() error { return w.files.Run(runCtx) })
 	}

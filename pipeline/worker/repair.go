@@ -1,0 +1,66 @@
+package worker
+
+import (
+	"context"
+	"time"
+
+	"github.com/campaignflow/campaignflow/pipeline/ledger"
+	"github.com/campaignflow/campaignflow/pipeline/results"
+)
+
+// repairPlans finds, while this replica leads, runs the ledger recorded
+// done without a poll plan (older versions stored the plan after done, and
+// lost it when that store failed) and stores their plans: a first pass as
+// soon as this replica leads after start, then every results.repair_interval.
+func (w *Worker) repairPlans(ctx context.Context) error {
+	first := true
+	wait := time.Second
+	for {
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-t.C:
+		}
+		if !w.elector.Leading(ctx) {
+			if first {
+				continue // look again in a second
+			}
+			wait = w.cfg.Results.RepairInterval
+			continue
+		}
+		w.repairOnce(ctx)
+		first, wait = false, w.cfg.Results.RepairInterval
+	}
+}
+
+// repairOnce is one scan; it returns how many plans it stored.
+func (w *Worker) repairOnce(ctx context.Context) int {
+	runs, err := w.ledger.UnfollowedRuns(ctx)
+	if err != nil && ctx.Err() == nil {
+		w.log.Warn("results: poll plan repair scan failed; retried next interval", "err", err)
+	}
+	stored := 0
+	for _, r := range runs {
+		ok, err := w.poller.Repair(ctx, planOf(r))
+		if err != nil {
+			w.log.Warn("results: could not repair a run's poll plan; retried next interval", "key", r.Key, "err", err)
+			continue
+		}
+		if ok {
+			stored++
+		}
+		if err := w.ledger.MarkFollowedUp(ctx, r); err != nil {
+			w.log.Warn("results: could not mark a repaired run", "key", r.Key, "err", err)
+		}
+	}
+	if stored > 0 {
+		w.log.Warn("results: poll plan repair stored missing plans", "plans", stored, "scanned", len(runs))
+	}
+	return stored
+}
+
+func planOf(r ledger.RunEntry) results.RunInfo {
+	return results.RunInfo{PromoID: r.PromoID, CampaignID: r.Outcome.CampaignID, RunID: r.Outcome.RunID, At: r.At}
+}
