@@ -17,8 +17,8 @@ import (
 // (a poll plan): written by a version before follow-ups, or by an effect
 // without one.
 type RunEntry struct {
-	Key      string
-	PromoID  string    // "" for a campaign's config job
+	Key     string
+	PromoID string // "" for a campaign's config job
 	// At is when the run started, as early as its poll plan may have counted
 	// from: the requested time (a tick, or schedule.at) when the key names
 	// one, else when it was recorded done (an immediate run's plan counts
