@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -33,7 +34,7 @@ var runKeysFilters = []string{"promo.*.run.*", "campaign.*.run.*"}
 
 // UnfollowedRuns lists the done runs whose follow-up is not recorded.
 func (l *Ledger) UnfollowedRuns(ctx context.Context) ([]RunEntry, error) {
-	lister, err := l.kv.ListKeysFiltered(ctx, runKeysFilters...)
+	lister, err := l.kv.ListKeysFiltered(ctx, slices.Clone(runKeysFilters)...) // it rewrites the slice in place
 	if err != nil {
 		if errors.Is(err, jetstream.ErrNoKeysFound) {
 			return nil, nil

