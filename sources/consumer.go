@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -282,6 +283,23 @@ func (c *Consumer) wait(ctx context.Context, d time.Duration) bool {
 }
 
 func (c *Consumer) setErr(s string) { c.lastErr.Store(&s) }
+
+// InFlight names the messages taken and not yet settled (queued or being
+// handled): subject and message id, sorted.
+func (c *Consumer) InFlight() []string {
+	c.mu.Lock()
+	out := make([]string, 0, len(c.live))
+	for m := range c.live {
+		name := m.Subject()
+		if id := m.Headers().Get(jetstream.MsgIDHeader); id != "" {
+			name += " " + id
+		}
+		out = append(out, name)
+	}
+	c.mu.Unlock()
+	slices.Sort(out)
+	return out
+}
 
 // Shutdown stops fetching and waits for in-flight handlers until ctx ends;
 // then it cancels their context, so they nak what is unfinished, and waits

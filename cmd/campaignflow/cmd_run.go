@@ -27,7 +27,8 @@ Chat Inc sandbox on 127.0.0.1:8089: nothing reaches real people.
 
 Configuration: --config FILE (or CAMPAIGNFLOW_CONFIG), then environment, then flags;
 see deploy/config.example.yaml. SIGINT/SIGTERM stop fetching, let in-flight events
-finish within consumer.grace (25s), nak the rest and exit 0.`,
+finish within consumer.grace (25s), nak the rest and exit 0; the log says what is waited for.
+A second signal stops at once: the events in flight are nak'ed (redelivered later) first.`,
 		Example: `  campaignflow run
   campaignflow run --config /etc/campaignflow/config.yaml --http-addr 0.0.0.0:9090
   CAMPAIGNFLOW_NATS_URL=nats://nats:4222 CHATINC_API_KEY=... campaignflow run --sink-dir /warehouse`,
@@ -49,7 +50,8 @@ finish within consumer.grace (25s), nak the rest and exit 0.`,
 					log.Warn("telemetry shutdown", "err", err)
 				}
 			}()
-			w, err := worker.New(cfg, worker.WithLogger(log), worker.WithTelemetry(tel))
+			forceHandled.Store(true) // a second signal naks the events in flight and stops
+			w, err := worker.New(cfg, worker.WithLogger(log), worker.WithTelemetry(tel), worker.WithForceStop(forceFrom(cmd.Context())))
 			if err != nil {
 				return err
 			}

@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
@@ -17,7 +18,13 @@ type options struct {
 	observer         pipeline.RunnerObserver
 	telemetry        *telemetry.Telemetry
 	closedGrace      time.Duration
+	force            context.Context
 }
+
+// WithForceStop ends the shutdown's grace period as soon as force is done
+// (a second Ctrl-C): in-flight events are cancelled and nak'ed at once,
+// for redelivery, instead of being waited for.
+func WithForceStop(force context.Context) Option { return func(o *options) { o.force = force } }
 
 // WithClosedGrace is how long a worker whose NATS connection was closed for
 // good keeps serving (a failing /healthz) before Run returns an error

@@ -3,12 +3,14 @@ package worker_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/campaignflow/campaignflow/chatinc/sandbox"
 	"github.com/campaignflow/campaignflow/pipeline/config"
 	"github.com/campaignflow/campaignflow/pipeline/pipelinetest"
+	"github.com/campaignflow/campaignflow/pipeline/worker"
 )
 
 func withGrace(d time.Duration) envOption {
@@ -71,6 +73,47 @@ func TestShutdownPastGraceNaksAndTheNextWorkerFinishes(t *testing.T) {
 	e.start()
 	e.settled(30 * time.Second)
 	if cs := e.campaignsTitled("Slow two"); len(cs) != 1 || len(cs[0].Runs) != 1 {
+		t.Fatalf("after restart: %+v, want one campaign with one run", cs)
+	}
+	if dl := e.deadLetters(); len(dl) != 0 {
+		t.Fatalf("dead letters: %+v", dl)
+	}
+}
+
+// TestSecondSignalStopsNowAndNaks: with a long grace, the shutdown says
+// which events it waits for; the force context (a second Ctrl-C) ends the
+// wait at once, the event in flight is nak'ed (not acked, not dead-
+// lettered) and the next worker finishes it.
+func TestSecondSignalStopsNowAndNaks(t *testing.T) {
+	force, forceNow := context.WithCancel(context.Background())
+	defer forceNow()
+	e := newEnv(t, withGrace(time.Minute), withFaults(sandbox.PathCreateCampaign+"=latency@1x1:12s"))
+	e.stop()
+	e.wopts = append(e.wopts, worker.WithForceStop(force))
+	e.start()
+	seedAudience(e, "vip", 1)
+	e.publish("send-promo", "slow-3", promo("p-slow-3", "Slow three", nil))
+	waitForRequest(e, sandbox.PathCreateCampaign)
+	stopped := make(chan struct{})
+	go func() { defer close(stopped); e.stop() }()
+	pipelinetest.Eventually(t, 10*time.Second, func() (bool, string) {
+		return strings.Contains(e.logs.String(), "still waiting for the events in flight"), "no 'still waiting' line yet"
+	})
+	forceNow()
+	select {
+	case <-stopped:
+	case <-time.After(15 * time.Second):
+		t.Fatal("the worker did not stop within 15s of the second signal (grace 1m)")
+	}
+	logs := e.logs.String()
+	for _, want := range []string{"in_flight=\"1: chatinc.events.send-promo slow-3\"", "stopping now: cancelling the events in flight"} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("logs lack %q", want)
+		}
+	}
+	e.start()
+	e.settled(40 * time.Second)
+	if cs := e.campaignsTitled("Slow three"); len(cs) != 1 || len(cs[0].Runs) != 1 {
 		t.Fatalf("after restart: %+v, want one campaign with one run", cs)
 	}
 	if dl := e.deadLetters(); len(dl) != 0 {

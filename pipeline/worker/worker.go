@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -163,7 +164,9 @@ func (w *Worker) Run(ctx context.Context) error {
 	var runErr error
 	select {
 	case <-ctx.Done():
-		w.log.Info("shutting down", "grace", w.cfg.Consumer.Grace)
+		w.log.Info("shutting down: fetching stopped; waiting for the events in flight, then the scheduler, poller and sinks",
+			"in_flight", w.inFlightAttr(), "grace", w.cfg.Consumer.Grace.String(),
+			"hint", "signal again (Ctrl-C) to stop now: events in flight are nak'ed and redelivered")
 	case runErr = <-w.errs:
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), w.cfg.Consumer.Grace+10*time.Second)
@@ -171,7 +174,63 @@ func (w *Worker) Run(ctx context.Context) error {
 	if err := w.Shutdown(sctx); err != nil && runErr == nil {
 		runErr = err
 	}
+	w.log.Info("stopped")
 	return runErr
+}
+
+// drainConsumer stops fetching and waits for the events in flight within
+// the grace period, saying every 5s what it waits for; at the end of the
+// grace, or at once when the force context (WithForceStop) is done, the
+// handlers are cancelled and their events nak'ed.
+func (w *Worker) drainConsumer(ctx context.Context) {
+	gctx, cancel := context.WithTimeout(ctx, w.cfg.Consumer.Grace)
+	defer cancel()
+	forced := make(chan struct{})
+	if w.opts.force != nil {
+		stop := context.AfterFunc(w.opts.force, func() {
+			close(forced)
+			w.log.Warn("stopping now: cancelling the events in flight; they are nak'ed and redelivered", "in_flight", w.inFlightAttr())
+			cancel()
+		})
+		defer stop()
+	}
+	done := make(chan error, 1)
+	go func() { done <- w.consumer.Shutdown(gctx) }()
+	tick := time.NewTicker(5 * time.Second)
+	defer tick.Stop()
+	start := time.Now()
+	for {
+		select {
+		case err := <-done:
+			select {
+			case <-forced:
+			default:
+				if err != nil {
+					w.log.Warn("grace period over; unfinished events were nak'ed", "err", err)
+				}
+			}
+			return
+		case <-tick.C:
+			w.log.Info("shutting down: still waiting for the events in flight", "in_flight", w.inFlightAttr(),
+				"waited", time.Since(start).Round(time.Second).String(), "grace", w.cfg.Consumer.Grace.String(),
+				"hint", "signal again (Ctrl-C) to stop now")
+		}
+	}
+}
+
+// inFlightAttr names up to 5 events in flight and counts the rest.
+func (w *Worker) inFlightAttr() string {
+	if w.consumer == nil {
+		return "none"
+	}
+	names := w.consumer.InFlight()
+	switch {
+	case len(names) == 0:
+		return "none"
+	case len(names) > 5:
+		return fmt.Sprintf("%d: %s and %d more", len(names), strings.Join(names[:5], ", "), len(names)-5)
+	}
+	return fmt.Sprintf("%d: %s", len(names), strings.Join(names, ", "))
 }
 
 // Shutdown stops fetching, lets in-flight handlers finish within the grace
@@ -185,12 +244,9 @@ func (w *Worker) Shutdown(ctx context.Context) error {
 	w.closing.Store(true)
 	var errs []error
 	if w.consumer != nil {
-		gctx, cancel := context.WithTimeout(ctx, w.cfg.Consumer.Grace)
-		if err := w.consumer.Shutdown(gctx); err != nil {
-			w.log.Warn("grace period over; unfinished events were nak'ed", "err", err)
-		}
-		cancel()
+		w.drainConsumer(ctx)
 	}
+	w.log.Info("shutting down: stopping the scheduler, result poller and file sink, flushing results, closing NATS")
 	if w.sched != nil {
 		errs = append(errs, w.sched.Shutdown(ctx))
 	}
