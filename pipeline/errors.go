@@ -1,11 +1,8 @@
 package pipeline
 
 import (
-	"context"
 	"errors"
 	"time"
-
-	"github.com/campaignflow/campaignflow/chatinc"
 )
 
 // Class is what a handler's error means for its message.
@@ -57,44 +54,33 @@ func Transient(err error, retryAfter time.Duration) error {
 // ErrDecode is wrapped by errors of undecodable events.
 var ErrDecode = errors.New("pipeline: cannot decode event")
 
-// ClassOf classifies a handler's error: explicit marks win; then Chat Inc's
-// errors (validation is validation, template-not-approved, 429, 5xx,
-// ambiguous and network errors are transient, other 4xx permanent); anything
-// else is transient until the last delivery.
+// Classified reports whether err carries a class mark (Validation,
+// Permanent, Transient) somewhere in its chain.
+func Classified(err error) bool {
+	var c *classified
+	return errors.As(err, &c)
+}
+
+// ClassOf classifies a handler's error: an explicit mark wins (handlers mark
+// what they know, e.g. Chat Inc's errors); an undecodable event is decode;
+// anything else, cancellations included, is transient until the last
+// delivery.
 func ClassOf(err error) Class {
 	var c *classified
 	if errors.As(err, &c) {
 		return c.class
 	}
-	switch {
-	case errors.Is(err, ErrDecode):
+	if errors.Is(err, ErrDecode) {
 		return ClassDecode
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return ClassTransient
-	case errors.Is(err, chatinc.ErrTemplateNotApproved), errors.Is(err, chatinc.ErrUnauthorized):
-		return ClassTransient
-	case chatinc.IsTransient(err):
-		return ClassTransient
-	case errors.Is(err, chatinc.ErrValidation):
-		return ClassValidation
-	case errors.Is(err, chatinc.ErrNotFound), errors.Is(err, chatinc.ErrTooLarge):
-		return ClassPermanent
-	}
-	var ae *chatinc.APIError
-	if errors.As(err, &ae) && ae.StatusCode >= 400 && ae.StatusCode < 500 {
-		return ClassPermanent
 	}
 	return ClassTransient
 }
 
-// RetryAfterOf is the least wait an error asks for (0 if none).
+// RetryAfterOf is the least wait a transient error asks for (0 if none).
 func RetryAfterOf(err error) time.Duration {
 	var c *classified
 	if errors.As(err, &c) && c.retryAfter > 0 {
 		return c.retryAfter
-	}
-	if d, ok := chatinc.RetryAfter(err); ok {
-		return d
 	}
 	return 0
 }

@@ -15,7 +15,6 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/campaignflow/campaignflow/chatinc"
 	"github.com/campaignflow/campaignflow/pipeline"
 	"github.com/campaignflow/campaignflow/pipeline/pipelinetest"
 	"github.com/campaignflow/campaignflow/sources"
@@ -87,7 +86,7 @@ func TestRunnerOutcomes(t *testing.T) {
 			return nil
 		case "flaky":
 			if calls[m.ID] == 1 {
-				return &chatinc.APIError{Endpoint: "/v1/create/audience", StatusCode: 503}
+				return errors.New("chatinc: /v1/create/audience: 503")
 			}
 			return nil
 		case "invalid":
@@ -220,13 +219,7 @@ func TestClassOf(t *testing.T) {
 	}{
 		{pipeline.Validation(errors.New("x")), pipeline.ClassValidation},
 		{pipeline.Permanent(errors.New("x")), pipeline.ClassPermanent},
-		{&chatinc.ValidationError{Field: "f", Rule: "r"}, pipeline.ClassValidation},
-		{&chatinc.APIError{StatusCode: 400}, pipeline.ClassValidation},
-		{&chatinc.APIError{StatusCode: 404}, pipeline.ClassPermanent},
-		{&chatinc.APIError{StatusCode: 409, Code: "template_not_approved"}, pipeline.ClassTransient},
-		{&chatinc.APIError{StatusCode: 429}, pipeline.ClassTransient},
-		{&chatinc.APIError{StatusCode: 502}, pipeline.ClassTransient},
-		{&chatinc.AmbiguousError{Endpoint: "/v1/run/campaign", Err: errors.New("EOF")}, pipeline.ClassTransient},
+		{fmt.Errorf("outer: %w", pipeline.Permanent(pipeline.Transient(errors.New("x"), 0))), pipeline.ClassPermanent},
 		{context.DeadlineExceeded, pipeline.ClassTransient},
 		{fmt.Errorf("wrapped: %w", pipeline.ErrDecode), pipeline.ClassDecode},
 		{errors.New("unknown"), pipeline.ClassTransient},
@@ -236,7 +229,7 @@ func TestClassOf(t *testing.T) {
 			t.Errorf("ClassOf(%v) = %v, want %v", tc.err, got, tc.want)
 		}
 	}
-	if d := pipeline.RetryAfterOf(&chatinc.APIError{StatusCode: 429, RetryAfter: 3 * time.Second}); d != 3*time.Second {
+	if d := pipeline.RetryAfterOf(fmt.Errorf("w: %w", pipeline.Transient(errors.New("429"), 3*time.Second))); d != 3*time.Second {
 		t.Errorf("RetryAfterOf = %v", d)
 	}
 }

@@ -13,17 +13,23 @@ import (
 func validation(err error) error { return pipeline.Validation(err) }
 func permanent(err error) error  { return pipeline.Permanent(err) }
 
-// classify marks errors pipeline.ClassOf cannot know: invalid events and
-// refused file locations are validation errors; a busy ledger claim and
-// transient Chat Inc errors are transient with their wait. The rest is
-// classified by pipeline.ClassOf (Chat Inc 400 -> validation, other 4xx ->
-// permanent, else transient).
+// classify marks an error with what it means for its message (the runner
+// acts on the mark, pipeline.ClassOf): invalid events and refused file
+// locations are validation errors; a busy ledger claim is transient; Chat
+// Inc's errors: validation (400) is validation, template-not-approved,
+// unauthorized, 429, 5xx, ambiguous and network errors are transient (with
+// their Retry-After), not found, too large and other 4xx are permanent.
+// An error already marked keeps its mark; anything else stays unmarked,
+// which the runner treats as transient.
 func classify(err error) error {
 	var ve *events.ValidationError
 	var busy *ledger.BusyError
+	var ae *chatinc.APIError
 	switch {
 	case err == nil:
 		return nil
+	case pipeline.Classified(err):
+		return err
 	case errors.As(err, &ve), errors.Is(err, sources.ErrLocationRefused):
 		return pipeline.Validation(err)
 	case errors.As(err, &busy):
@@ -31,9 +37,15 @@ func classify(err error) error {
 		// backoff (1s, 2s, ...), which outlasts an expired claim of a
 		// crashed holder well within MaxDeliver.
 		return pipeline.Transient(err, 0)
-	case chatinc.IsTransient(err):
+	case chatinc.IsTransient(err), errors.Is(err, chatinc.ErrTemplateNotApproved), errors.Is(err, chatinc.ErrUnauthorized):
+		// An operator can fix a key or wait for an approval without losing events.
 		d, _ := chatinc.RetryAfter(err)
 		return pipeline.Transient(err, d)
+	case errors.Is(err, chatinc.ErrValidation):
+		return pipeline.Validation(err)
+	case errors.Is(err, chatinc.ErrNotFound), errors.Is(err, chatinc.ErrTooLarge),
+		errors.As(err, &ae) && ae.StatusCode >= 400 && ae.StatusCode < 500:
+		return pipeline.Permanent(err)
 	}
 	return err
 }

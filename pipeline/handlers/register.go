@@ -14,6 +14,7 @@ func (h *Handlers) Register(r *pipeline.Router) {
 	}
 }
 
+// handleMessage runs Handle and marks its error for the runner.
 func (h *Handlers) handleMessage(ctx context.Context, m *pipeline.Message) error {
-	return h.Handle(ctx, m.Type, m.ID, m.Data)
+	return classify(h.Handle(ctx, m.Type, m.ID, m.Data))
 }
