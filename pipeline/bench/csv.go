@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"github.com/campaignflow/campaignflow/pipeline/e164"
 	"io"
 	"os"
 	"path/filepath"
@@ -299,7 +300,7 @@ func csvEndToEnd(ctx context.Context, t *chatIncTarget, path string, rows int) (
 }
 
 // DecodeAndMap reads the file with sources.CSVReader and maps every number
-// to E.164 with the handlers' NumberMapper (region ZA), without Chat Inc:
+// to E.164 with the handlers' e164.Mapper (region ZA), without Chat Inc:
 // the local share of the end-to-end path.
 func DecodeAndMap(path string) (Run, error) {
 	f, err := os.Open(path)
@@ -312,7 +313,7 @@ func DecodeAndMap(path string) (Run, error) {
 	if err != nil {
 		return Run{}, err
 	}
-	m := handlers.NumberMapper{DefaultRegion: "ZA"}
+	m := e164.Mapper{DefaultRegion: "ZA"}
 	n := 0
 	for {
 		rec, _, err := rows.Next()

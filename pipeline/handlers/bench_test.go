@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"fmt"
+	"github.com/campaignflow/campaignflow/pipeline/e164"
 	"io"
 	"strings"
 	"testing"
@@ -21,7 +22,7 @@ func benchCSV(rows int) string {
 // rows (no network); reports rows/s.
 func BenchmarkCSVRowsAndE164(b *testing.B) {
 	data := benchCSV(100_000)
-	m := NumberMapper{DefaultRegion: "ZA"}
+	m := e164.Mapper{DefaultRegion: "ZA"}
 	b.ReportAllocs()
 	b.ResetTimer()
 	rows := 0

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"github.com/campaignflow/campaignflow/pipeline/e164"
 	"runtime"
 	"sync"
 )
@@ -53,7 +54,7 @@ func (c *fileChunk) add(rowNum int, rec []string, rowErr error) {
 }
 
 // mapNumbers maps the number column of every well-formed row.
-func (c *fileChunk) mapNumbers(m NumberMapper, col int) {
+func (c *fileChunk) mapNumbers(m e164.Mapper, col int) {
 	for i, rec := range c.recs {
 		n, err := "", c.rowErrs[i]
 		if err == nil {
@@ -83,7 +84,7 @@ type fileStages struct {
 // startFileStages starts the mappers and the assembler; assemble consumes
 // the chunks in file order until order is closed. The caller must call
 // stop (deferred) on every path.
-func startFileStages(ctx context.Context, m NumberMapper, col int, assemble func(ctx context.Context, order <-chan *fileChunk, free chan<- *fileChunk) error) *fileStages {
+func startFileStages(ctx context.Context, m e164.Mapper, col int, assemble func(ctx context.Context, order <-chan *fileChunk, free chan<- *fileChunk) error) *fileStages {
 	ctx, cancel := context.WithCancelCause(ctx)
 	p := &fileStages{ctx: ctx, cancel: cancel, free: make(chan *fileChunk, fileChunksInFlight),
 		work: make(chan *fileChunk, fileChunksInFlight), order: make(chan *fileChunk, fileChunksInFlight),

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"github.com/campaignflow/campaignflow/pipeline/e164"
 	"log/slog"
 	"sync/atomic"
 	"time"
@@ -29,7 +30,7 @@ type Handlers struct {
 	opener   Opener
 	csv      CSVReaderFunc
 	observer RunObserver
-	numbers  NumberMapper
+	numbers  e164.Mapper
 	defaults FieldDefaults
 	batch    int
 	approval ApprovalPolicy
@@ -53,7 +54,7 @@ func New(client ChatInc, l *ledger.Ledger, reports ReportPublisher, opts ...Opti
 		return nil, errors.New("handlers: New needs a Chat Inc client, a ledger and a report publisher")
 	}
 	h := &Handlers{client: client, ledger: l, reports: reports, csv: NewCSVRows, batch: 1000,
-		numbers: NumberMapper{DefaultRegion: "ZA"}, approval: DefaultApprovalPolicy(),
+		numbers: e164.Mapper{DefaultRegion: "ZA"}, approval: DefaultApprovalPolicy(),
 		now: time.Now, sleep: sleepCtx, log: slog.New(slog.DiscardHandler), coalesce: true}
 	for _, o := range opts {
 		o(h)

@@ -1,4 +1,4 @@
-package handlers
+package e164
 
 import (
 	"fmt"
@@ -8,14 +8,14 @@ import (
 	"github.com/nyaruka/phonenumbers"
 )
 
-// NumberMapper turns phone numbers in any common notation into E.164,
+// Mapper turns phone numbers in any common notation into E.164,
 // reading numbers without a country code as numbers of DefaultRegion.
-type NumberMapper struct {
+type Mapper struct {
 	DefaultRegion string // ISO 3166 region like "ZA"
 }
 
 // E164 returns n as E.164 (+27821234567) or an error saying why not.
-func (m NumberMapper) E164(n string) (string, error) {
+func (m Mapper) E164(n string) (string, error) {
 	n = strings.TrimSpace(n)
 	if n == "" {
 		return "", fmt.Errorf("number is empty")

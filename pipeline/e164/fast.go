@@ -1,4 +1,4 @@
-package handlers
+package e164
 
 import (
 	"strconv"

@@ -1,14 +1,14 @@
-package handlers
+package e164
 
 import (
 	"fmt"
 	"testing"
 )
 
-// BenchmarkE164 measures NumberMapper.E164 alone on national ZA mobile
+// BenchmarkE164 measures Mapper.E164 alone on national ZA mobile
 // numbers, the common CSV shape; reports numbers/s.
 func BenchmarkE164(b *testing.B) {
-	m := NumberMapper{DefaultRegion: "ZA"}
+	m := Mapper{DefaultRegion: "ZA"}
 	in := make([]string, 1024)
 	for i := range in {
 		in[i] = fmt.Sprintf("082 %03d %04d", i%1000, i*7%10000)

@@ -1,4 +1,4 @@
-package handlers
+package e164
 
 import (
 	"strings"
@@ -24,18 +24,9 @@ func TestE164(t *testing.T) {
 		{"ZA", "008100A7800000000000", ""}, // libphonenumber's +81 0078..., 17 digits: not E.164
 	}
 	for _, tt := range tests {
-		got, err := NumberMapper{DefaultRegion: tt.region}.E164(tt.in)
+		got, err := Mapper{DefaultRegion: tt.region}.E164(tt.in)
 		if got != tt.want || (tt.want == "") != (err != nil) {
 			t.Errorf("E164(%q, %s) = %q, %v; want %q", tt.in, tt.region, got, err, tt.want)
-		}
-	}
-}
-
-func TestMaskValue(t *testing.T) {
-	tests := []struct{ in, want string }{{"+27821234567", "*********567"}, {"12", "12"}, {"", ""}}
-	for _, tt := range tests {
-		if got := maskValue(tt.in); got != tt.want {
-			t.Errorf("maskValue(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }
@@ -45,7 +36,7 @@ func FuzzE164(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
-		got, err := NumberMapper{DefaultRegion: "ZA"}.E164(in)
+		got, err := Mapper{DefaultRegion: "ZA"}.E164(in)
 		if err == nil && (!strings.HasPrefix(got, "+") || len(got) < 8 || len(got) > 16) {
 			t.Fatalf("E164(%q) = %q is not E.164", in, got)
 		}

@@ -1,4 +1,4 @@
-package handlers
+package e164
 
 import (
 	"math/rand/v2"
@@ -26,7 +26,7 @@ func fastE164ForRegion(in, region string) (string, bool) {
 // TestFastE164AgreesWithPhonenumbers checks, per region, numbers that are
 // valid, too short, too long or in no allocated range: the fast path
 // accepts exactly the expected valid ones with libphonenumber's E.164, and
-// NumberMapper.E164 gives libphonenumber's verdict for all of them.
+// Mapper.E164 gives libphonenumber's verdict for all of them.
 func TestFastE164AgreesWithPhonenumbers(t *testing.T) {
 	tests := []struct {
 		region, in, want string // want "" = not a valid number
@@ -93,7 +93,7 @@ func TestFastE164AgreesWithPhonenumbers(t *testing.T) {
 			if fast, ok := fastE164ForRegion(tt.in, tt.region); ok && fast != tt.want {
 				t.Errorf("fastE164 = %q, want %q", fast, tt.want)
 			}
-			got, err := NumberMapper{DefaultRegion: tt.region}.E164(tt.in)
+			got, err := Mapper{DefaultRegion: tt.region}.E164(tt.in)
 			if got != tt.want || (err == nil) != (tt.want != "") {
 				t.Errorf("E164 = %q, %v; want %q", got, err, tt.want)
 			}
