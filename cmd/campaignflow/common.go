@@ -26,7 +26,7 @@ func loggerFrom(cmd *cobra.Command) *slog.Logger {
 		_ = level.UnmarshalText([]byte(s))
 	}
 	format, _ := cmd.Flags().GetString("log-format")
-	opts := &slog.HandlerOptions{Level: level}
+	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: durationsAsText}
 	if format == "text" || (format == "auto" && term.IsTerminal(int(os.Stderr.Fd()))) {
 		return slog.New(slog.NewTextHandler(os.Stderr, opts))
 	}

@@ -23,8 +23,13 @@ func (h *Handlers) Promo(ctx context.Context, eventID string, ev *events.SendPro
 	if ev.IsCron() && h.jobs == nil {
 		return permanent(fmt.Errorf("handlers: send-promo %s: promo %s has a cron schedule but no jobs bucket is configured", eventID, ev.PromoID))
 	}
-	if err := h.checkAudiences(ctx, ev); err != nil {
+	contacts, err := h.checkAudiences(ctx, ev)
+	if err != nil {
 		return err
+	}
+	if contacts == 0 {
+		h.log.WarnContext(ctx, "handlers: promo reaches 0 contacts: its audiences are empty; it runs, but sends nothing",
+			"promo_id", ev.PromoID, "audiences", ev.Audiences)
 	}
 	campaignID, err := h.ensureCampaign(ctx, ev)
 	if err != nil {

@@ -18,18 +18,24 @@ const allAudiences = "all"
 // orphan campaign behind. A missing one is transient (an event creating
 // it may still be on its way: events of different types are not ordered)
 // and the message says what exists; after max_deliver it is dead-lettered.
-func (h *Handlers) checkAudiences(ctx context.Context, ev *events.SendPromo) error {
+// It returns how many contacts the audiences hold together (-1 for "all":
+// unknown).
+func (h *Handlers) checkAudiences(ctx context.Context, ev *events.SendPromo) (int, error) {
 	want := slices.DeleteFunc(slices.Clone(ev.Audiences), func(id string) bool { return id == allAudiences })
-	if len(want) == 0 {
-		return nil
+	if len(want) < len(ev.Audiences) || len(want) == 0 {
+		return -1, nil
 	}
 	have, err := h.client.RetrieveAudiences(ctx)
 	if err != nil {
-		return classify(fmt.Errorf("handlers: send-promo: promo %s: list audiences: %w", ev.PromoID, err))
+		return 0, classify(fmt.Errorf("handlers: send-promo: promo %s: list audiences: %w", ev.PromoID, err))
 	}
 	known := make([]string, 0, len(have))
+	size := 0
 	for _, a := range have {
 		known = append(known, a.ID)
+		if slices.Contains(want, a.ID) {
+			size += a.Size
+		}
 	}
 	var missing []string
 	for _, id := range want {
@@ -38,14 +44,14 @@ func (h *Handlers) checkAudiences(ctx context.Context, ev *events.SendPromo) err
 		}
 	}
 	if len(missing) == 0 {
-		return nil
+		return size, nil
 	}
 	slices.Sort(known)
 	shown := known
 	if len(shown) > 10 {
 		shown = append(slices.Clone(shown[:10]), fmt.Sprintf("... %d more", len(known)-10))
 	}
-	return pipeline.Transient(fmt.Errorf("handlers: send-promo: promo %s names audience(s) %s that Chat Inc does not have (it has: %s); no campaign was created; "+
+	return 0, pipeline.Transient(fmt.Errorf("handlers: send-promo: promo %s names audience(s) %s that Chat Inc does not have (it has: %s); no campaign was created; "+
 		"retrying in case the event that creates it is still on its way, else fix audiences and replay",
 		ev.PromoID, strings.Join(missing, ", "), strings.Join(shown, ", ")), 0)
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/campaignflow/campaignflow/pipeline"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/campaignflow/campaignflow/chatinc"
 	"github.com/campaignflow/campaignflow/chatinc/sandbox"
 	"github.com/campaignflow/campaignflow/pipeline/events"
+	"github.com/campaignflow/campaignflow/pipeline/pipelinetest"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -212,5 +214,31 @@ func TestPromoCampaignGoneNamesTheLedgerCommand(t *testing.T) {
 	err := e.h.Promo(ctx, "promo-2", promo("bf"))
 	if c := pipeline.ClassOf(err); c != pipeline.ClassPermanent || !strings.Contains(fmt.Sprint(err), "campaignflow ledger forget promo.bf.campaign --yes") {
 		t.Fatalf("class %s, error %v; want permanent naming `campaignflow ledger forget promo.bf.campaign --yes`", c, err)
+	}
+}
+
+// TestPromoToEmptyAudiencesWarns: a promo whose audiences hold no contact
+// runs (it is what was asked) but says so.
+func TestPromoToEmptyAudiencesWarns(t *testing.T) {
+	var buf pipelinetest.SyncBuffer
+	e := newEnv(t, sandbox.Options{}, WithLogger(slog.New(slog.NewTextHandler(&buf, nil))))
+	e.seedAudience(t)
+	ctx := context.Background()
+	if err := e.h.Promo(ctx, "promo-full", promo("full")); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), "0 contacts") {
+		t.Fatalf("warned for an audience with contacts:\n%s", buf.String())
+	}
+	if _, err := e.h.client.CreateAudience(ctx, chatinc.Audience{ID: "nobody", Name: "nobody"}); err != nil {
+		t.Fatal(err)
+	}
+	p := promo("empty")
+	p.Audiences = []string{"nobody"}
+	if err := e.h.Promo(ctx, "promo-empty", p); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "promo reaches 0 contacts") || !strings.Contains(buf.String(), "promo_id=empty") {
+		t.Fatalf("no warning for a promo to empty audiences:\n%s", buf.String())
 	}
 }
