@@ -102,19 +102,23 @@ func writeSchedules(w io.Writer, st []scheduler.JobStatus) {
 		return
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSOURCE\tCRON\tTIME ZONE\tNEXT RUN\tLAST RUN\tLAST OUTCOME")
+	fmt.Fprintln(tw, "ID\tSOURCE\tCRON\tTIME ZONE\tNEXT RUN (UTC)\tNEXT RUN (ZONE)\tUNTIL\tLAST RUN\tLAST OUTCOME")
 	for _, s := range st {
 		source := "config"
 		if s.Kind == scheduler.KindPromo {
 			source = "event"
 		}
 		if s.Problem != "" {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t-\t-\tunusable: %s\n", s.ID, source, orDash(s.Cron), orDash(s.TimeZone), oneLine(s.Problem, 80))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t-\t-\t-\t-\tunusable: %s\n", s.ID, source, orDash(s.Cron), orDash(s.TimeZone), oneLine(s.Problem, 80))
 			continue
 		}
-		next := "ended"
+		next, nextZone, until := "ended", "ended", "-"
 		if !s.Next.IsZero() {
-			next = s.Next.Format(time.RFC3339)
+			next = s.Next.UTC().Format(time.RFC3339)
+			nextZone = s.Next.Format(time.RFC3339)
+		}
+		if !s.Until.IsZero() {
+			until = s.Until.Format(time.RFC3339)
 		}
 		last, outcome := "-", "never ran"
 		if !s.LastRun.IsZero() {
@@ -123,7 +127,7 @@ func writeSchedules(w io.Writer, st []scheduler.JobStatus) {
 		if s.LastOutcome != "" {
 			outcome = oneLine(s.LastOutcome, 80)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, source, s.Cron, s.TimeZone, next, last, outcome)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, source, s.Cron, s.TimeZone, next, nextZone, until, last, outcome)
 	}
 	_ = tw.Flush()
 }

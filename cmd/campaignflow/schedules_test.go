@@ -21,7 +21,7 @@ func (e *opsEnv) storeCronPromo(t *testing.T, promoID, cron, tz string) {
 	t.Helper()
 	promo := `{"event_id":"e-` + promoID + `","promo_id":"` + promoID + `","title":"` + promoID + `","message":"hi",
 	  "audiences":["all"],"schedule":{"cron":"` + cron + `","time_zone":"` + tz + `"}}`
-	b, err := json.Marshal(handlers.PromoJob{Promo: json.RawMessage(promo), Cron: cron, TimeZone: tz, CreatedAt: time.Now()})
+	b, err := json.Marshal(handlers.PromoJob{Promo: json.RawMessage(promo), Cron: cron, TimeZone: tz, Until: "2099-12-31T23:00:00+02:00", CreatedAt: time.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +49,8 @@ func TestSchedulesListAndCancel(t *testing.T) {
 	if r.code() != 0 {
 		t.Fatalf("list: %v %s", r.err, r.stderr)
 	}
-	for _, want := range []string{"promo.bf-2026", "0 9 * * FRI", "Africa/Johannesburg", "promo.daily", "weekly-digest", "config", "never ran"} {
+	for _, want := range []string{"promo.bf-2026", "0 9 * * FRI", "Africa/Johannesburg", "promo.daily", "weekly-digest", "config", "never ran",
+		"T07:00:00Z", "T09:00:00+02:00", "2099-12-31T23:00:00+02:00", "NEXT RUN (ZONE)", "UNTIL"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("schedules list lacks %q:\n%s", want, r.stdout)
 		}

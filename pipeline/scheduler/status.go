@@ -20,7 +20,8 @@ type JobStatus struct {
 	Cron        string    `json:"cron"`
 	TimeZone    string    `json:"time_zone"`
 	CatchUp     string    `json:"catch_up"`
-	Next        time.Time `json:"next"`               // zero when the job has ended
+	Next        time.Time `json:"next"`               // zero when the job has ended; in the job's time zone
+	Until       time.Time `json:"until,omitzero"`     // the job's end (zero: none)
 	LastRun     time.Time `json:"last_run,omitempty"` // scheduled time of the latest finished tick
 	LastOutcome string    `json:"last_outcome"`       // "ok run <runId>", "error: ...", or "" (never ran)
 	Problem     string    `json:"problem,omitempty"`  // a stored schedule that cannot be used
@@ -79,9 +80,9 @@ func List(ctx context.Context, jobs, leases jetstream.KeyValue, config []ConfigJ
 }
 
 func status(ctx context.Context, leases jetstream.KeyValue, spec jobSpec, now time.Time) (JobStatus, error) {
-	st := JobStatus{ID: spec.ID, Kind: spec.Kind, Cron: spec.CronExpr, TimeZone: spec.cron.loc.String(), CatchUp: spec.CatchUp}
+	st := JobStatus{ID: spec.ID, Kind: spec.Kind, Cron: spec.CronExpr, TimeZone: spec.cron.loc.String(), CatchUp: spec.CatchUp, Until: spec.Until}
 	if n := spec.cron.next(now); !n.IsZero() && !spec.ended(n) {
-		st.Next = n
+		st.Next = n.In(spec.cron.loc)
 	}
 	o, ok, err := readOutcome(ctx, leases, spec.ID)
 	if err != nil {
