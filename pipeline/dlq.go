@@ -114,6 +114,12 @@ func (d *DLQ) get(ctx context.Context, s jetstream.Stream, seq uint64) (*DeadLet
 // message id, waits for the stream's ack, and only then deletes the dead
 // letter. It returns the new sequence in the events stream.
 func (d *DLQ) Replay(ctx context.Context, seq uint64) (uint64, error) {
+	return d.ReplayWith(ctx, seq, nil)
+}
+
+// ReplayWith is Replay with body instead of the dead letter's own (nil:
+// its own), for a dead letter whose body had to be fixed.
+func (d *DLQ) ReplayWith(ctx context.Context, seq uint64, body []byte) (uint64, error) {
 	s, err := d.stream(ctx)
 	if err != nil {
 		return 0, err
@@ -126,7 +132,9 @@ func (d *DLQ) Replay(ctx context.Context, seq uint64) (uint64, error) {
 		return 0, fmt.Errorf("pipeline: dead letter %d has no %s header; cannot tell where to replay it", seq, HeaderOriginalSubject)
 	}
 	data := dl.Data
-	if dl.BodyOmitted != "" {
+	if body != nil {
+		data = body
+	} else if dl.BodyOmitted != "" {
 		if data, err = d.originalBody(ctx, dl); err != nil {
 			return 0, err
 		}

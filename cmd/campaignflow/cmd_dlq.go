@@ -116,8 +116,9 @@ func writeDeadLetters(w io.Writer, dls []pipeline.DeadLetter, typ string) {
 }
 
 func newDLQShowCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "show SEQ",
+	var bodyOnly bool
+	cmd := &cobra.Command{
+		Use:   "show SEQ [--body]",
 		Short: "Show one dead letter: its headers and its payload, pretty-printed",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -133,11 +134,17 @@ func newDLQShowCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
+				if bodyOnly {
+					_, err := cmd.OutOrStdout().Write(append(bytes.TrimSpace(dl.Data), '\n'))
+					return err
+				}
 				writeDeadLetter(cmd.OutOrStdout(), dl)
 				return nil
 			})
 		},
 	}
+	cmd.Flags().BoolVar(&bodyOnly, "body", false, "print only the body, as stored (to correct it and replay it with --file)")
+	return cmd
 }
 
 // writeDeadLetter prints a dead letter's headers (sorted) and payload.
@@ -167,14 +174,28 @@ func writeDeadLetter(w io.Writer, dl *pipeline.DeadLetter) {
 
 func newDLQReplayCmd() *cobra.Command {
 	var (
-		all bool
-		typ string
+		all, force      bool
+		typ, data, file string
 	)
 	cmd := &cobra.Command{
-		Use:   "replay (SEQ | --all) [--type T]",
+		Use:   "replay (SEQ [--data JSON | --file F] | --all [--type T]) [--force]",
 		Short: "Re-publish dead letters to their original subject (fresh Nats-Msg-Id); remove each once acked",
+		Long: `replay re-publishes dead letters to their original subject with a fresh Nats-Msg-Id and removes
+each from the DLQ once the events stream acked it.
+
+A dead letter of class validation or decode whose body still fails the event's checks is not
+replayed (it would only come back): fix the publisher, or replay it with a corrected body with
+--data JSON or --file F (- for stdin; checked the same way). --force replays it as it is.`,
+		Example: `  campaignflow dlq replay 12
+  campaignflow dlq show 12 --body > fixed.json   # correct fixed.json, then:
+  campaignflow dlq replay 12 --file fixed.json
+  campaignflow dlq replay --all --type send-promo`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			switch {
+			case all && (data != "" || file != ""):
+				return fmt.Errorf("dlq replay: --data and --file replace the body of one dead letter; give its SEQ, not --all")
+			case data != "" && file != "":
+				return fmt.Errorf("dlq replay: give --data or --file, not both")
 			case all && len(args) > 0:
 				return fmt.Errorf("dlq replay: give SEQ or --all, not both")
 			case !all && len(args) != 1:
@@ -206,20 +227,45 @@ func newDLQReplayCmd() *cobra.Command {
 					}
 					seqs = []uint64{seq}
 				}
+				body, err := replayBody(cmd, data, file)
+				if err != nil {
+					return err
+				}
+				replayed, skipped := 0, 0
 				for i, seq := range seqs {
 					dl, err := d.Show(ctx, seq)
 					if err != nil {
 						return replayStopped(err, i, len(seqs))
 					}
-					newSeq, err := d.Replay(ctx, seq)
+					if why := stillInvalid(dl, body); why != "" && !force {
+						if !all {
+							return exitError{code: 1, msg: fmt.Sprintf("campaignflow: dlq replay: dead letter %d (%s %s) would fail again: %s\n"+
+								"  fix it: `campaignflow dlq show %d --body > fixed.json`, correct the file, then `campaignflow dlq replay %d --file fixed.json` (or --force to replay it as it is)",
+								seq, orDash(dl.Type), orDash(dl.EventID), why, seq, seq)}
+						}
+						fmt.Fprintf(out, "skipped dead letter %d (%s %s): it would fail again: %s; replay it with --file F or --data JSON\n",
+							seq, orDash(dl.Type), orDash(dl.EventID), oneLine(why, 200))
+						skipped++
+						continue
+					}
+					newSeq, err := d.ReplayWith(ctx, seq, body)
 					if err != nil {
 						return replayStopped(err, i, len(seqs))
 					}
-					fmt.Fprintf(out, "replayed dead letter %d (%s %s) to %s: stream %s seq %d; removed from the DLQ\n",
-						seq, orDash(dl.Type), orDash(dl.EventID), dl.OriginalSubject, bus.names.EventsStream, newSeq)
+					replayed++
+					edited := ""
+					if body != nil {
+						edited = " with the given body"
+					}
+					fmt.Fprintf(out, "replayed dead letter %d (%s %s)%s to %s: stream %s seq %d; removed from the DLQ\n",
+						seq, orDash(dl.Type), orDash(dl.EventID), edited, dl.OriginalSubject, bus.names.EventsStream, newSeq)
 				}
 				if all {
-					fmt.Fprintf(out, "%d dead letter(s) replayed\n", len(seqs))
+					fmt.Fprintf(out, "%d dead letter(s) replayed", replayed)
+					if skipped > 0 {
+						fmt.Fprintf(out, ", %d skipped (they would fail again)", skipped)
+					}
+					fmt.Fprintln(out)
 				}
 				return nil
 			})
@@ -227,7 +273,46 @@ func newDLQReplayCmd() *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&all, "all", false, "replay every dead letter (of --type, if given)")
 	cmd.Flags().StringVar(&typ, "type", "", "with --all: only dead letters of this event type")
+	cmd.Flags().StringVar(&data, "data", "", "replay with this JSON body instead of the dead letter's (a corrected event)")
+	cmd.Flags().StringVar(&file, "file", "", "replay with the body in this file (- for stdin) instead of the dead letter's")
+	cmd.Flags().BoolVar(&force, "force", false, "replay even a body that fails the event's checks")
 	return cmd
+}
+
+// replayBody is the body given with --data or --file (nil: none).
+func replayBody(cmd *cobra.Command, data, file string) ([]byte, error) {
+	switch {
+	case data != "":
+		return []byte(data), nil
+	case file != "":
+		b, err := readValidateInput(cmd.InOrStdin(), file)
+		if err != nil {
+			return nil, fmt.Errorf("dlq replay: --file %s: %w", file, err)
+		}
+		return b, nil
+	}
+	return nil, nil
+}
+
+// stillInvalid says why a dead letter's body (or the replacement body)
+// would be dead-lettered again by the worker's own checks ("" if it would
+// not, or cannot be told: a body that was left out of the dead letter).
+// A body given explicitly is always checked; the dead letter's own only
+// when it failed validation or decode.
+func stillInvalid(dl *pipeline.DeadLetter, body []byte) string {
+	if body == nil {
+		if dl.Class != "validation" && dl.Class != "decode" || dl.BodyOmitted != "" {
+			return ""
+		}
+		body = dl.Data
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return "the body is empty"
+	}
+	if p := publishProblems(dl.Type, bytes.TrimSpace(body)); len(p) > 0 {
+		return strings.Join(p, "; ")
+	}
+	return ""
 }
 
 func replayStopped(err error, done, total int) error {

@@ -66,7 +66,7 @@ func TestDLQListShowReplayPurge(t *testing.T) {
 
 	// Replay one: back on its original subject with a fresh id and the
 	// original headers (trace context) but not the Campaignflow-* ones.
-	r = execOps(t, "", append([]string{"dlq", "replay", "1"}, nurl...)...)
+	r = execOps(t, "", append([]string{"dlq", "replay", "1", "--force"}, nurl...)...) // its body is still invalid
 	if r.code() != 0 {
 		t.Fatalf("replay 1: %v", r.err)
 	}
@@ -117,5 +117,45 @@ func TestDLQReplayArguments(t *testing.T) {
 		if r := execOps(t, "", append(args, "--nats-url", env.url)...); r.err == nil {
 			t.Errorf("%v: no error", args)
 		}
+	}
+}
+
+// TestDLQReplayOfAnUnfixedValidationFailure: replaying a body that still
+// fails the event's checks is refused, saying why and how to replay a
+// corrected body; --data replays the corrected one; --all skips it.
+func TestDLQReplayOfAnUnfixedValidationFailure(t *testing.T) {
+	env := newOpsEnv(t)
+	bad := `{"event_id":"promo-9","promo_id":"p9","message":"hi","audiences":["vip"]}`
+	env.deadLetter(t, "send-promo", "promo-9", "validation", "send-promo: title: is required", bad)
+	env.deadLetter(t, "send-promo", "promo-8", "validation", "send-promo: title: is required", bad)
+	nurl := []string{"--nats-url", env.url}
+
+	r := execOps(t, "", append([]string{"dlq", "replay", "1"}, nurl...)...)
+	if r.code() != 1 || !strings.Contains(r.err.Error(), "would fail again") || !strings.Contains(r.err.Error(), "title") ||
+		!strings.Contains(r.err.Error(), "campaignflow dlq replay 1 --file fixed.json") {
+		t.Fatalf("replay of an unfixed body: exit %d, %v", r.code(), r.err)
+	}
+	if n := env.streamMsgs(t, env.topo.Events); n != 0 {
+		t.Fatalf("an unfixed body was replayed (%d events)", n)
+	}
+	r = execOps(t, "", append([]string{"dlq", "show", "1", "--body"}, nurl...)...)
+	if strings.TrimSpace(r.stdout) != bad {
+		t.Fatalf("show --body = %q", r.stdout)
+	}
+	if r = execOps(t, "", append([]string{"dlq", "replay", "1", "--data", `{"event_id":"promo-9"}`}, nurl...)...); r.code() != 1 {
+		t.Fatalf("a corrected body that is still invalid was replayed: %v", r.err)
+	}
+	fixed := `{"event_id":"promo-9","promo_id":"p9","title":"Nine","message":"hi","audiences":["vip"]}`
+	r = execOps(t, "", append([]string{"dlq", "replay", "1", "--data", fixed}, nurl...)...)
+	if r.code() != 0 || !strings.Contains(r.stdout, "with the given body") {
+		t.Fatalf("replay --data: %v %q", r.err, r.stdout)
+	}
+	msg, err := env.topo.Events.GetMsg(context.Background(), 1)
+	if err != nil || string(msg.Data) != fixed {
+		t.Fatalf("replayed %q (%v), want the corrected body", msg.Data, err)
+	}
+	r = execOps(t, "", append([]string{"dlq", "replay", "--all"}, nurl...)...)
+	if r.code() != 0 || !strings.Contains(r.stdout, "0 dead letter(s) replayed, 1 skipped") {
+		t.Fatalf("replay --all: %v %q", r.err, r.stdout)
 	}
 }
