@@ -3,5 +3,5 @@
 // the one place that turns a handler's result into Ack, NakWithDelay or a
 // dead letter plus Term, so handlers never touch acks. Subpackages hold the
 // event types, the handlers, the idempotency ledger, the scheduler, result
-// polling, configuration, telemetry, the id rules (ids), E.164 numbers (e164) and JSON Schemas.
+// polling, configuration, telemetry, the id rules (ids), E.164 numbers (e164), the cron rule (cronspec) and JSON Schemas.
 package pipeline

@@ -9,6 +9,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/campaignflow/campaignflow/pipeline/scheduler"
 	"github.com/campaignflow/campaignflow/sources"
 )
 
@@ -108,16 +109,9 @@ type Promo struct {
 	ApprovalWait time.Duration `koanf:"approval_wait" yaml:"approval_wait"`
 }
 
-// Schedule is a configured cron job that runs a promo or a campaign.
-type Schedule struct {
-	Name       string   `koanf:"name" yaml:"name"`
-	PromoID    string   `koanf:"promo_id" yaml:"promo_id"`
-	CampaignID string   `koanf:"campaign_id" yaml:"campaign_id"`
-	Audiences  []string `koanf:"audiences" yaml:"audiences"`
-	Cron       string   `koanf:"cron" yaml:"cron"`
-	TimeZone   string   `koanf:"time_zone" yaml:"time_zone"`
-	CatchUp    string   `koanf:"catch_up" yaml:"catch_up"`
-}
+// Schedule is a configured cron job that runs a promo or a campaign: the
+// scheduler's own type, so the config file is checked by its rules.
+type Schedule = scheduler.ConfigJob
 
 // Results tunes result polling.
 type Results struct {

@@ -8,13 +8,9 @@ import (
 	"time"
 
 	"github.com/nyaruka/phonenumbers"
-	"github.com/robfig/cron/v3"
 
 	"github.com/campaignflow/campaignflow/chatinc/sandbox"
 )
-
-// CronParser accepts five fields, or six with seconds first, and descriptors.
-var CronParser = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 
 // Validate lists every problem of a decoded configuration; each names the
 // key, the bad value and what to write instead.
@@ -125,28 +121,16 @@ func (c *Config) Validate() Problems {
 	seen := map[string]bool{}
 	for i, s := range c.Schedules {
 		where := fmt.Sprintf("schedules[%d]", i)
-		if s.Name == "" {
-			add("%s.name: required", where)
-		} else if seen[s.Name] {
+		if s.Name != "" && seen[s.Name] {
 			add("%s.name: %q is used twice", where, s.Name)
 		}
 		seen[s.Name] = true
-		if (s.PromoID == "") == (s.CampaignID == "") {
-			add("%s: set exactly one of promo_id or campaign_id", where)
-		}
-		if s.CampaignID != "" && len(s.Audiences) == 0 {
-			add("%s.audiences: required to run campaign %q", where, s.CampaignID)
-		}
-		if _, err := CronParser.Parse(s.Cron); err != nil {
-			add("%s.cron: %q: %v", where, s.Cron, err)
-		}
-		if s.TimeZone != "" {
-			if _, err := time.LoadLocation(s.TimeZone); err != nil {
-				add("%s.time_zone: %q is not a known time zone (e.g. Africa/Johannesburg)", where, s.TimeZone)
+		for _, pr := range s.Problems(time.Now()) {
+			if pr.Field == "" {
+				add("%s: %s", where, pr.Reason)
+			} else {
+				add("%s.%s: %s", where, pr.Field, pr.Reason)
 			}
-		}
-		if s.CatchUp != "" && s.CatchUp != "once" && s.CatchUp != "skip" {
-			add("%s.catch_up: %q must be once or skip", where, s.CatchUp)
 		}
 	}
 	return p

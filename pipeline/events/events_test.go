@@ -107,15 +107,18 @@ func TestParseUnknownType(t *testing.T) {
 	}
 }
 
-func TestParseCronFields(t *testing.T) {
+// TestPromoCronIsTheSchedulersRule: a promo's cron validates exactly when
+// the scheduler can register it (TZ= prefixes included, which it refuses).
+func TestPromoCronIsTheSchedulersRule(t *testing.T) {
 	tests := []struct {
 		expr string
 		ok   bool
-	}{{"0 9 * * FRI", true}, {"0 0 9 * * FRI", true}, {"@daily", true}, {"* * *", false}, {"0 0 0 9 * * FRI", false}, {"0 25 * * *", false}}
+	}{{"0 9 * * FRI", true}, {"0 0 9 * * FRI", true}, {"@daily", true}, {"* * *", false}, {"0 0 0 9 * * FRI", false},
+		{"0 25 * * *", false}, {"CRON_TZ=UTC 0 9 * * FRI", false}, {"TZ=Africa/Johannesburg 0 9 * * *", false}}
 	for _, tt := range tests {
-		_, err := ParseCron(tt.expr)
+		_, err := Parse(TypeSendPromo, []byte(`{"promo_id":"p","title":"t","message":"m","audiences":["all"],"schedule":{"cron":"`+tt.expr+`"}}`))
 		if (err == nil) != tt.ok {
-			t.Errorf("ParseCron(%q) err=%v, want ok=%v", tt.expr, err, tt.ok)
+			t.Errorf("cron %q: err=%v, want ok=%v", tt.expr, err, tt.ok)
 		}
 	}
 }

@@ -1,11 +1,10 @@
 package events
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
-	"github.com/robfig/cron/v3"
+	"github.com/campaignflow/campaignflow/pipeline/cronspec"
 )
 
 // Catch-up policies of a cron schedule: after downtime run the missed tick
@@ -39,26 +38,6 @@ func parseTime(v string) time.Time {
 	return t
 }
 
-var (
-	cron5 = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
-	cron6 = cron.NewParser(cron.Second | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
-)
-
-// ParseCron parses a 5-field cron expression, or a 6-field one whose first
-// field is seconds, as gocron v2 does; descriptors like @daily are accepted.
-func ParseCron(expr string) (cron.Schedule, error) {
-	n := len(strings.Fields(expr))
-	switch {
-	case strings.HasPrefix(strings.TrimSpace(expr), "@"):
-		return cron5.Parse(expr)
-	case n == 5:
-		return cron5.Parse(expr)
-	case n == 6:
-		return cron6.Parse(expr)
-	}
-	return nil, fmt.Errorf("events: cron %q has %d fields; want 5 (minute hour day month weekday) or 6 (with seconds first)", expr, n)
-}
-
 func (p *problems) schedule(path string, s *Schedule) {
 	if s == nil {
 		return
@@ -72,14 +51,17 @@ func (p *problems) schedule(path string, s *Schedule) {
 	if s.At != "" && s.AtTime().IsZero() {
 		p.add(path+".at", "%q must be an RFC 3339 time like 2026-11-27T09:00:00+02:00", s.At)
 	}
-	if s.Cron != "" {
-		if _, err := ParseCron(s.Cron); err != nil {
-			p.add(path+".cron", "%q is not a valid cron expression: %v", s.Cron, err)
+	zone := s.TimeZone
+	if zone != "" {
+		if _, err := time.LoadLocation(zone); err != nil {
+			p.add(path+".time_zone", "%q is not an IANA time zone like Africa/Johannesburg", zone)
+			zone = ""
 		}
 	}
-	if s.TimeZone != "" {
-		if _, err := time.LoadLocation(s.TimeZone); err != nil {
-			p.add(path+".time_zone", "%q is not an IANA time zone like Africa/Johannesburg", s.TimeZone)
+	if s.Cron != "" {
+		// The scheduler's own rule (cronspec): what validates here runs there.
+		if _, err := cronspec.Parse(s.Cron, zone, time.Now()); err != nil {
+			p.add(path+".cron", "%s", strings.TrimPrefix(err.Error(), "cronspec: "))
 		}
 	}
 	if s.Until != "" && s.UntilTime().IsZero() {

@@ -3,6 +3,10 @@ package scheduler
 import (
 	"fmt"
 	"regexp"
+	"strings"
+	"time"
+
+	"github.com/campaignflow/campaignflow/pipeline/cronspec"
 )
 
 // Catch-up policies for ticks missed while no replica was leader.
@@ -40,6 +44,44 @@ func validCatchUp(s string) (string, error) {
 func (c ConfigJob) Validate() error {
 	_, err := c.spec()
 	return err
+}
+
+// Problem is one problem of a config job: the field ("" for the whole job)
+// and what is wrong.
+type Problem struct{ Field, Reason string }
+
+// Problems lists every problem of the job (the config file's validation
+// prints them all). The cron is checked with the parser the scheduler
+// registers jobs with (cronspec).
+func (c ConfigJob) Problems(now time.Time) []Problem {
+	var out []Problem
+	add := func(field, format string, args ...any) {
+		out = append(out, Problem{Field: field, Reason: fmt.Sprintf(format, args...)})
+	}
+	switch {
+	case c.Name == "":
+		add("name", "required")
+	case !idPattern.MatchString(c.Name):
+		add("name", "%q must be letters, digits, _ or - (it is used in NATS KV keys)", c.Name)
+	}
+	if (c.PromoID == "") == (c.CampaignID == "") {
+		add("", "set exactly one of promo_id or campaign_id")
+	}
+	if c.CampaignID != "" && len(c.Audiences) == 0 {
+		add("audiences", "required to run campaign %q (or [\"all\"])", c.CampaignID)
+	}
+	zone := c.TimeZone
+	if _, err := time.LoadLocation(zone); err != nil {
+		add("time_zone", "%q is not a known time zone (e.g. Africa/Johannesburg)", zone)
+		zone = ""
+	}
+	if _, err := cronspec.Parse(c.Cron, zone, now); err != nil {
+		add("cron", "%s", strings.TrimPrefix(strings.TrimPrefix(err.Error(), "cronspec: "), "cron "))
+	}
+	if _, err := validCatchUp(c.CatchUp); err != nil {
+		add("catch_up", "%q must be once or skip", c.CatchUp)
+	}
+	return out
 }
 
 // spec validates c and converts it to the scheduler's job form.

@@ -1,4 +1,4 @@
-package scheduler
+package cronspec
 
 import (
 	"testing"
@@ -24,22 +24,22 @@ func TestCronPrevIsLatestFireTimeAtOrBefore(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			at, _ := time.Parse(time.RFC3339Nano, tc.at)
 			want, _ := time.Parse(time.RFC3339, tc.want)
-			c, err := parseCron(tc.expr, tc.tz, at)
+			c, err := Parse(tc.expr, tc.tz, at)
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, ok := c.prev(at)
+			got, ok := c.Prev(at)
 			if !ok || !got.Equal(want) {
 				t.Fatalf("prev(%s) = %s, %v; want %s", at, got, ok, want)
 			}
-			if n := c.next(got); !n.After(at) {
+			if n := c.Next(got); !n.After(at) {
 				t.Fatalf("next(prev) = %s is not after %s: prev is not the latest", n, at)
 			}
 		})
 	}
 }
 
-func TestParseCronRejects(t *testing.T) {
+func TestParseRejects(t *testing.T) {
 	now := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 	tests := []struct{ name, expr, tz string }{
 		{"empty", "", ""},
@@ -51,28 +51,28 @@ func TestParseCronRejects(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := parseCron(tc.expr, tc.tz, now); err == nil {
-				t.Fatalf("parseCron(%q, %q) accepted", tc.expr, tc.tz)
+			if _, err := Parse(tc.expr, tc.tz, now); err == nil {
+				t.Fatalf("Parse(%q, %q) accepted", tc.expr, tc.tz)
 			}
 		})
 	}
 }
 
-func FuzzParseCron(f *testing.F) {
+func FuzzParse(f *testing.F) {
 	for _, s := range []string{"* * * * * *", "0 9 * * FRI", "*/5 * * * *", "0 0 0 1 1 *", "@hourly", "", "a b c"} {
 		f.Add(s)
 	}
 	now := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, expr string) {
-		c, err := parseCron(expr, "", now)
+		c, err := Parse(expr, "", now)
 		if err != nil {
 			return
 		}
-		if p, ok := c.prev(now); ok {
+		if p, ok := c.Prev(now); ok {
 			if p.After(now) {
 				t.Fatalf("prev %s after %s", p, now)
 			}
-			if n := c.next(p); !n.IsZero() && !n.After(p) {
+			if n := c.Next(p); !n.IsZero() && !n.After(p) {
 				t.Fatalf("next(%s) = %s not after", p, n)
 			}
 		}
