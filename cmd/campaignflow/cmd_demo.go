@@ -196,6 +196,11 @@ func runDemo(ctx context.Context, out io.Writer, o demoOptions) error {
 	}
 	_ = tw.Flush()
 	fmt.Fprintf(out, "\ncampaign %s (%q), run %s\n", first.CampaignID, first.Title, first.RunID)
+	// The last poll's contact rows follow its snapshot: wait until the
+	// results stream is quiet and the file sink has acked (written) it all.
+	if err := waitForSink(ctx, js, names.ResultsStream, "campaignflow-files-"+cfg.WorkerID); err != nil {
+		return err
+	}
 	files, err := waitForFiles(ctx, cfg.Sinks.Dir)
 	if err != nil {
 		return err
@@ -250,6 +255,43 @@ func writeDemoCSV(path string, n int) (int, error) {
 		fmt.Fprintf(&b, "+27 83 %03d %04d;Customer%d;%s\n", i/10000, i%10000, i, tiers[i%3])
 	}
 	return bad, os.WriteFile(path, []byte(b.String()), 0o600)
+}
+
+// waitForSink waits until the file sink's consumer has acked everything
+// in the results stream and the stream stopped growing (two checks in a
+// row, 300ms apart).
+func waitForSink(ctx context.Context, js jetstream.JetStream, stream, durable string) error {
+	tick := time.NewTicker(300 * time.Millisecond)
+	defer tick.Stop()
+	var lastSeen uint64
+	for {
+		s, err := js.Stream(ctx, stream)
+		if err != nil {
+			return fmt.Errorf("demo: results stream: %w", err)
+		}
+		si, err := s.Info(ctx)
+		if err != nil {
+			return fmt.Errorf("demo: results stream: %w", err)
+		}
+		c, err := js.Consumer(ctx, stream, durable)
+		if err != nil {
+			return fmt.Errorf("demo: file sink consumer %s: %w", durable, err)
+		}
+		ci, err := c.Info(ctx)
+		if err != nil {
+			return fmt.Errorf("demo: file sink consumer %s: %w", durable, err)
+		}
+		last := si.State.LastSeq
+		if ci.NumPending == 0 && ci.NumAckPending == 0 && ci.AckFloor.Stream >= last && last == lastSeen {
+			return nil
+		}
+		lastSeen = last
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("demo: the file sink did not write every result in time (acked up to %d of %d): %w", ci.AckFloor.Stream, last, ctx.Err())
+		case <-tick.C:
+		}
+	}
 }
 
 func waitForFiles(ctx context.Context, dir string) ([]string, error) {

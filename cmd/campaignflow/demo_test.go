@@ -4,11 +4,15 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/parquet-go/parquet-go"
+
 	"github.com/campaignflow/campaignflow/pipeline/pipelinetest"
+	"github.com/campaignflow/campaignflow/sinks"
 )
 
 // TestDemoCompletesAndItsOutputHoldsNoPhoneNumber runs the demo (embedded
@@ -44,6 +48,53 @@ func TestDemoCompletesAndItsOutputHoldsNoPhoneNumber(t *testing.T) {
 	for _, n := range numbers {
 		if strings.Contains(all, n) {
 			t.Errorf("the number %s appears in the demo's output or logs", n)
+		}
+	}
+}
+
+// TestDemoFilesHoldTheLastPoll: the files the demo lists (kept with
+// --keep) hold every poll it printed, the last one included.
+func TestDemoFilesHoldTheLastPoll(t *testing.T) {
+	var out pipelinetest.SyncBuffer
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Second)
+	defer cancel()
+	const polls = 3
+	err := runDemo(ctx, &out, demoOptions{contacts: 20, polls: polls, keep: true, log: slog.New(slog.DiscardHandler)})
+	text := out.String()
+	_, kept, ok := strings.Cut(text, "\nkept ")
+	kept, _, _ = strings.Cut(kept, "\n")
+	if ok && strings.Contains(kept, "campaignflow-demo-") {
+		t.Cleanup(func() { _ = os.RemoveAll(kept) })
+	}
+	if err != nil || !ok {
+		t.Fatalf("demo: %v\n%s", err, text)
+	}
+	var listed []string
+	for _, line := range strings.Split(text, "\n") {
+		if l := strings.TrimSpace(line); strings.HasSuffix(l, ".parquet") && strings.Contains(l, "campaign_snapshots") {
+			listed = append(listed, l)
+		}
+	}
+	seen := map[int]bool{}
+	for _, f := range listed {
+		fh, err := os.Open(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := parquet.NewGenericReader[sinks.CampaignSnapshot](fh)
+		rows := make([]sinks.CampaignSnapshot, r.NumRows())
+		if n, err := r.Read(rows); n != len(rows) && err != nil {
+			t.Fatalf("%s: read %d rows: %v", f, n, err)
+		}
+		_ = r.Close()
+		_ = fh.Close()
+		for _, s := range rows {
+			seen[s.Poll] = true
+		}
+	}
+	for p := 1; p <= polls; p++ {
+		if !seen[p] {
+			t.Errorf("poll %d is in no listed campaign_snapshots file (polls seen %v, files %v)\n%s", p, seen, listed, text)
 		}
 	}
 }
