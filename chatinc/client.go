@@ -69,7 +69,7 @@ func New(baseURL, apiKey string, opts ...Option) (*Client, error) {
 	c.flowCfg = c.flowCfg.withDefaults()
 	c.flows = [2]*flow{newFlow(ClassCalls, c.flowCfg, c.now, c.sleep), newFlow(ClassUploads, c.flowCfg, c.now, c.sleep)}
 	if c.hc == nil {
-		c.hc = &http.Client{}
+		c.hc = &http.Client{Transport: NewTransport()}
 	} else {
 		cp := *c.hc
 		c.hc = &cp
@@ -79,6 +79,24 @@ func New(baseURL, apiKey string, opts ...Option) (*Client, error) {
 	}
 	c.hc.CheckRedirect = c.checkRedirect
 	return c, nil
+}
+
+// Connections to Chat Inc of the client's own transport: at most
+// MaxConnsPerHost open (more concurrent calls wait for one), all of them
+// kept when idle (net/http's default keeps 2, so concurrent calls would
+// open and close a connection each).
+const (
+	MaxConnsPerHost     = 64
+	MaxIdleConnsPerHost = MaxConnsPerHost
+)
+
+// NewTransport is the transport a Client uses when given none: net/http's
+// default transport with MaxConnsPerHost connections, kept when idle. Wrap it
+// (e.g. with otelhttp) and pass it to WithTransport.
+func NewTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxConnsPerHost, t.MaxIdleConns, t.MaxIdleConnsPerHost = MaxConnsPerHost, MaxIdleConnsPerHost, MaxIdleConnsPerHost
+	return t
 }
 
 // checkRedirect refuses redirects to another host, so the API key in
@@ -93,6 +111,10 @@ func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
 	req.Header.Set("Authorization", string(c.key))
 	return nil
 }
+
+// CloseIdleConnections closes the client's idle connections to Chat Inc
+// (e.g. when the worker stops).
+func (c *Client) CloseIdleConnections() { c.hc.CloseIdleConnections() }
 
 // BaseURL is the API base URL the client talks to.
 func (c *Client) BaseURL() string { return c.base.String() }

@@ -179,39 +179,47 @@ type ticket struct {
 }
 
 // acquire waits for any Retry-After pause of the class that lasts beyond
-// waitedUntil (the caller's own retry wait), then for a token.
+// waitedUntil (the caller's own retry wait), then for a token. A token
+// further away than a tick is not reserved: the caller looks again after
+// the tick, so a rate raised meanwhile (or a pause) applies to it at once.
 func (f *flow) acquire(ctx context.Context, waitedUntil time.Time) (ticket, error) {
-	if err := f.waitPause(ctx, waitedUntil); err != nil {
-		return ticket{}, err
-	}
-	f.mu.Lock()
-	now := f.now()
-	f.tickLocked(now)
-	var res *rate.Reservation
-	var d time.Duration
-	if f.lim != nil {
-		res = f.lim.ReserveN(now, 1)
-		if d = res.DelayFrom(now); d > 0 {
-			f.waited = true
+	for {
+		if err := f.waitPause(ctx, waitedUntil); err != nil {
+			return ticket{}, err
 		}
-	}
-	f.mu.Unlock()
-	if d > 0 {
-		if err := f.sleep(ctx, d); err != nil {
-			f.mu.Lock()
-			res.CancelAt(f.now())
+		f.mu.Lock()
+		now := f.now()
+		f.tickLocked(now)
+		var d time.Duration
+		if f.lim != nil {
+			r := f.lim.ReserveN(now, 1)
+			if d = r.DelayFrom(now); d > flowTick {
+				r.CancelAt(now)
+			}
+			if d > 0 {
+				f.waited = true
+			}
+		}
+		if d == 0 {
+			f.inflight++
 			f.mu.Unlock()
+			return ticket{f: f, sent: now}, nil
+		}
+		f.mu.Unlock()
+		if err := f.sleep(ctx, min(d, flowTick)); err != nil {
 			return ticket{}, err
 		}
-		if err := f.waitPause(ctx, waitedUntil); err != nil { // a 429 came while we waited
-			return ticket{}, err
+		if d <= flowTick { // the token is ours
+			if err := f.waitPause(ctx, waitedUntil); err != nil { // a 429 came while we waited
+				return ticket{}, err
+			}
+			f.mu.Lock()
+			f.inflight++
+			t := ticket{f: f, sent: f.now()}
+			f.mu.Unlock()
+			return t, nil
 		}
 	}
-	f.mu.Lock()
-	f.inflight++
-	t := ticket{f: f, sent: f.now()}
-	f.mu.Unlock()
-	return t, nil
 }
 
 func (f *flow) waitPause(ctx context.Context, waitedUntil time.Time) error {

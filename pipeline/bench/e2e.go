@@ -33,6 +33,7 @@ const (
 	e2eContacts       = 10
 	e2ePlainInFlight  = 32
 	e2eSampleInterval = 250 * time.Millisecond
+	e2ePollInterval   = 10 * time.Millisecond
 )
 
 // E2EOptions configure E2E.
@@ -45,6 +46,9 @@ type E2EOptions struct {
 	RateLimit  float64       // the sandbox's --rate-limit (0: none; then the plain pipeline is the anchor)
 	Warmup     time.Duration // with RateLimit: calls/s are counted after this (default 10s)
 	Logger     *slog.Logger  // the worker's logs (default: discard)
+	// Tune changes the worker's config before it starts (experiments; the
+	// CLI runs the defaults).
+	Tune func(*config.Config)
 }
 
 // E2E stores Events customer-segment-updated events (10 contacts each, each
@@ -243,15 +247,19 @@ func measure(ctx context.Context, info func(context.Context) (*jetstream.Consume
 	if err := start(); err != nil {
 		return d, err
 	}
-	tick := time.NewTicker(e2eSampleInterval)
+	tick := time.NewTicker(e2ePollInterval)
 	defer tick.Stop()
 	for {
 		info, err := info(ctx)
 		if err != nil {
 			return d, fmt.Errorf("bench: consumer info: %w", err)
 		}
-		d.samples = append(d.samples, ackSample{at: time.Since(t0), acked: info.AckFloor.Consumer})
-		if info.AckFloor.Consumer >= uint64(n) && info.NumAckPending == 0 {
+		done := info.AckFloor.Consumer >= uint64(n) && info.NumAckPending == 0
+		at := time.Since(t0)
+		if k := len(d.samples); done || k == 0 || at-d.samples[k-1].at >= e2eSampleInterval {
+			d.samples = append(d.samples, ackSample{at: at, acked: info.AckFloor.Consumer})
+		}
+		if done {
 			break
 		}
 		select {
@@ -359,6 +367,9 @@ func drainWorker(ctx context.Context, nc *nats.Conn, o E2EOptions, cfg config.Co
 	cfg.NATS.URL = o.NATSURL
 	cfg.ChatInc.URL, cfg.ChatInc.APIKey = o.ChatIncURL, o.APIKey
 	cfg.WorkerID = "bench-e2e"
+	if o.Tune != nil {
+		o.Tune(&cfg)
+	}
 	tel, err := telemetry.Setup(ctx, telemetry.WithLogger(o.Logger), telemetry.WithService("campaignflow-bench", "bench"))
 	if err != nil {
 		return drain{}, err

@@ -150,7 +150,7 @@ func Defaults() Config {
 		ChatInc:  ChatInc{FlowControl: "adaptive", RateLimit: 0, RateBurst: 40, RetryMaxElapsed: time.Minute, RetryMaxAttempts: 6, BatchSize: 1000, Timeout: 30 * time.Second},
 		Sandbox:  Sandbox{Addr: "127.0.0.1:8089", ApproveAfter: 2 * time.Second, TimeScale: 1, Seed: 1},
 		Names:    sources.DefaultNames(),
-		Consumer: Consumer{AckWait: 30 * time.Second, MaxDeliver: 10, MaxAckPending: 256, Concurrency: 16, Grace: 25 * time.Second},
+		Consumer: Consumer{AckWait: 30 * time.Second, MaxDeliver: 10, MaxAckPending: 256, Concurrency: 0, Grace: 25 * time.Second},
 		Mapping:  Mapping{DefaultRegion: "ZA"},
 		CSV: CSV{MaxFieldBytes: sources.DefaultCSVLimits().MaxFieldBytes, MaxRowBytes: sources.DefaultCSVLimits().MaxRowBytes,
 			MaxColumns: sources.DefaultCSVLimits().MaxColumns},
@@ -163,6 +163,17 @@ func Defaults() Config {
 		Log:      Log{Level: "info", Format: "auto"},
 		WorkerID: host,
 	}
+}
+
+// Handlers is how many events this replica handles at once:
+// consumer.concurrency, or when it is 0 (the default) max_ack_pending, the
+// most the server hands out unacknowledged anyway. Memory stays bounded by
+// it: one event each, and a file import streams in batches.
+func (c Consumer) Handlers() int {
+	if c.Concurrency > 0 {
+		return c.Concurrency
+	}
+	return max(c.MaxAckPending, 1)
 }
 
 // SandboxMode reports whether the built-in sandbox stands in for Chat Inc.

@@ -77,7 +77,7 @@ func (c *Config) Validate() Problems {
 		add("consumer.ack_wait: %s must be at least 1s", c.Consumer.AckWait)
 	}
 	atLeast("consumer.max_ack_pending", int64(c.Consumer.MaxAckPending), 1)
-	atLeast("consumer.concurrency", int64(c.Consumer.Concurrency), 1)
+	atLeast("consumer.concurrency", int64(c.Consumer.Concurrency), 0)
 	positive("consumer.grace", c.Consumer.Grace, "25s")
 	if r := c.Mapping.DefaultRegion; r != "" && phonenumbers.GetCountryCodeForRegion(r) == 0 {
 		hint := "an ISO 3166 region phone numbers are read in, e.g. ZA, US, GB"

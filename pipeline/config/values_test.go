@@ -117,7 +117,7 @@ func TestValidateRanges(t *testing.T) {
 		{"region US", func(c *config.Config) { c.Mapping.DefaultRegion = "US" }, ""},
 		{"no region", func(c *config.Config) { c.Mapping.DefaultRegion = "" }, ""},
 		{"grace 0", func(c *config.Config) { c.Consumer.Grace = 0 }, "consumer.grace: 0s must be positive (write e.g. 25s)"},
-		{"concurrency 0", func(c *config.Config) { c.Consumer.Concurrency = 0 }, "consumer.concurrency: 0 must be at least 1"},
+		{"concurrency below 0", func(c *config.Config) { c.Consumer.Concurrency = -1 }, "consumer.concurrency: -1 must be at least 0"},
 		{"max ack pending 0", func(c *config.Config) { c.Consumer.MaxAckPending = 0 }, "consumer.max_ack_pending: 0 must be at least 1"},
 		{"roll size 0", func(c *config.Config) { c.Sinks.RollSize = 0 }, "sinks.roll_size: 0 must be at least 1"},
 		{"roll age negative", func(c *config.Config) { c.Sinks.RollAge = -time.Second }, "sinks.roll_age: -1s must be positive"},

@@ -58,6 +58,7 @@ type countingTransport struct {
 }
 
 func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = inMemoryBody(r)
 	start := time.Now()
 	finish := c.calls.track(r)
 	resp, err := c.base.RoundTrip(r)
@@ -71,4 +72,22 @@ func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	c.inst.chatincRequests.Add(ctx, 1, attrs)
 	c.inst.chatincDuration.Record(ctx, time.Since(start).Seconds(), attrs)
 	return resp, err
+}
+
+// inMemoryBody hands net/http the request's own in-memory body again
+// (GetBody) instead of otelhttp's wrapper around it: net/http writes a
+// known in-memory body together with the headers, one write instead of two
+// (a flush of the headers, then the body) for every Chat Inc call.
+func inMemoryBody(r *http.Request) *http.Request {
+	if r.GetBody == nil || r.ContentLength <= 0 || r.Body == nil || r.Body == http.NoBody {
+		return r
+	}
+	b, err := r.GetBody()
+	if err != nil {
+		return r
+	}
+	_ = r.Body.Close() // the wrapper, unread: the transport owns and closes the body it is given
+	r2 := *r
+	r2.Body = b
+	return &r2
 }

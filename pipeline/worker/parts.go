@@ -93,7 +93,7 @@ func (w *Worker) startChatInc() error {
 		chatinc.WithRetry(w.cfg.ChatInc.RetryMaxElapsed, uint(w.cfg.ChatInc.RetryMaxAttempts)),
 		chatinc.WithBatchSize(w.cfg.ChatInc.BatchSize), chatinc.WithTimeout(w.cfg.ChatInc.Timeout), chatinc.WithLogger(w.log)}
 	if tel := w.opts.telemetry; tel != nil {
-		copts = append(copts, chatinc.WithTransport(tel.Transport(nil)), chatinc.WithRetryObserver(tel.ObserveRetry))
+		copts = append(copts, chatinc.WithTransport(tel.Transport(chatinc.NewTransport())), chatinc.WithRetryObserver(tel.ObserveRetry))
 	}
 	c, err := chatinc.New(base, key, copts...)
 	if err != nil {

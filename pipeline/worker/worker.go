@@ -124,7 +124,7 @@ func (w *Worker) Start(ctx context.Context) (err error) {
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	w.cancel = cancel
 	w.consumer = sources.NewConsumer(w.js, w.cfg.Names.EventsStream, w.cfg.Names.EventsConsumer, w.runner.Process,
-		sources.WithConcurrency(w.cfg.Consumer.Concurrency), sources.WithAckWait(w.cfg.Consumer.AckWait),
+		sources.WithConcurrency(w.cfg.Consumer.Handlers()), sources.WithAckWait(w.cfg.Consumer.AckWait),
 		sources.WithConsumerLogger(w.log), sources.WithConn(w.nc))
 	w.goRun("consumer", func() error { return w.consumer.Run(runCtx) })
 	w.goRun("scheduler", func() error { return w.sched.Run(runCtx) })
@@ -277,6 +277,9 @@ func (w *Worker) Shutdown(ctx context.Context) error {
 			t.Stop()
 		}
 		w.nc.Close()
+	}
+	if w.client != nil {
+		w.client.CloseIdleConnections()
 	}
 	if w.sim != nil {
 		errs = append(errs, w.sim.Close(ctx))
