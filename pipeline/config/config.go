@@ -9,7 +9,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/campaignflow/campaignflow/pipeline/scheduler"
 	"github.com/campaignflow/campaignflow/sources"
 )
 
@@ -108,10 +107,6 @@ type DLQ struct {
 type Promo struct {
 	ApprovalWait time.Duration `koanf:"approval_wait" yaml:"approval_wait"`
 }
-
-// Schedule is a configured cron job that runs a promo or a campaign: the
-// scheduler's own type, so the config file is checked by its rules.
-type Schedule = scheduler.ConfigJob
 
 // Results tunes result polling.
 type Results struct {

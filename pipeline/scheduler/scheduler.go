@@ -69,7 +69,7 @@ func New(js jetstream.JetStream, buckets Buckets, runner PromoRunner, opts ...Op
 		stop: make(chan struct{}), done: make(chan struct{}), ready: make(chan struct{}), elector: o.elector}
 	seen := map[string]bool{}
 	for _, c := range o.jobs {
-		spec, err := c.spec()
+		spec, err := configSpec(c)
 		if err != nil {
 			return nil, err
 		}

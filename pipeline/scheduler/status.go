@@ -34,7 +34,7 @@ func List(ctx context.Context, jobs, leases jetstream.KeyValue, config []ConfigJ
 	var specs []jobSpec
 	var out []JobStatus
 	for _, c := range config {
-		spec, err := c.spec()
+		spec, err := configSpec(c)
 		if err == nil {
 			err = spec.compile(now)
 		}
