@@ -1,6 +1,7 @@
 package results
 
 import (
+	"bytes"
 	"context"
 	"log/slog"
 	"strings"
@@ -9,8 +10,6 @@ import (
 
 	"github.com/jonboulle/clockwork"
 	"github.com/nats-io/nats.go/jetstream"
-
-	"github.com/campaignflow/campaignflow/pipeline/pipelinetest"
 )
 
 // TestUnavailableStreamKeepsPollPending: while the results stream is
@@ -56,7 +55,7 @@ func TestGoneRunIsDroppedWithOneLine(t *testing.T) {
 	fc := clockwork.NewFakeClockAt(t0)
 	e := newEnv(t, 5, fc)
 	ctx := context.Background()
-	var buf pipelinetest.SyncBuffer
+	var buf bytes.Buffer // RunDue logs on this goroutine
 	p, err := NewPoller(e.js, jobsBucket, e.client, streamPublisher{e.js}, WithClock(fc), WithOffsets(testOffsets...),
 		WithLogger(slog.New(slog.NewTextHandler(&buf, nil))))
 	if err != nil {
