@@ -10,6 +10,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/campaignflow/campaignflow/pipeline/bench"
 	"github.com/campaignflow/campaignflow/pipeline/schemas"
 	"github.com/campaignflow/campaignflow/sinks"
 	"github.com/campaignflow/campaignflow/sources"
@@ -82,7 +83,7 @@ func TestSnapshotPublishedTwiceIsStoredOnce(t *testing.T) {
 // Publisher (ids, JSON, bounded pending) on the same server, same run.
 func BenchmarkPublishAsync(b *testing.B) {
 	js, _ := results(b)
-	raw, ours, err := sinks.BenchPublish(context.Background(), js, 100_000)
+	raw, ours, err := bench.PublishBoth(context.Background(), js, 100_000)
 	if err != nil {
 		b.Fatal(err)
 	}

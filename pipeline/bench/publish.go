@@ -3,8 +3,6 @@ package bench
 import (
 	"context"
 	"fmt"
-
-	"github.com/campaignflow/campaignflow/sinks"
 )
 
 // PublishTarget is issue 5's target for result snapshots.
@@ -16,7 +14,7 @@ type PublishOptions struct {
 	Dir      string // nats-server store (default: a temporary directory)
 }
 
-// Publish runs sinks.BenchPublish on an embedded nats-server: raw nats.go
+// Publish runs PublishBoth on an embedded nats-server: raw nats.go
 // PublishAsync to the results stream, then sinks.Publisher (snapshot JSON,
 // ids, bounded pending) the same number of times.
 func Publish(ctx context.Context, o PublishOptions) (Result, error) {
@@ -29,7 +27,7 @@ func Publish(ctx context.Context, o PublishOptions) (Result, error) {
 	}
 	defer bus.Close()
 	mem := StartMemorySampler(0)
-	raw, ours, err := sinks.BenchPublish(ctx, bus.JS, o.Messages)
+	raw, ours, err := PublishBoth(ctx, bus.JS, o.Messages)
 	peaks := mem.Stop()
 	if err != nil {
 		return Result{}, fmt.Errorf("bench: publish: %w", err)
@@ -46,7 +44,7 @@ func Publish(ctx context.Context, o PublishOptions) (Result, error) {
 		Project: Figure{Label: "sinks.Publisher.PublishSnapshot (JSON, ids, bounded pending)", Rate: ours},
 		Target:  fmt.Sprintf("project >= %s msg/s", human(PublishTarget)),
 		Metrics: peaks.Metrics(),
-		Notes:   []string{"sinks.BenchPublish (shared with sinks' BenchmarkPublishAsync); embedded nats-server, file storage; the stream is checked to hold every message"},
+		Notes:   []string{"bench.PublishBoth (shared with sinks' BenchmarkPublishAsync); embedded nats-server, file storage; the stream is checked to hold every message"},
 	}
 	res.Pass = ours >= PublishTarget
 	return res, nil

@@ -1,4 +1,4 @@
-package sinks
+package bench
 
 import (
 	"context"
@@ -7,13 +7,14 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/campaignflow/campaignflow/sinks"
 	"github.com/campaignflow/campaignflow/sources"
 )
 
-// BenchPublish publishes n result messages twice to the results stream:
+// PublishBoth publishes n result messages twice to the results stream:
 // first with raw nats.go PublishAsync, then with a Publisher's Batch (snapshot
 // records, ids, bounded pending). It returns both rates in msg/s.
-func BenchPublish(ctx context.Context, js jetstream.JetStream, n int) (raw, ours float64, err error) {
+func PublishBoth(ctx context.Context, js jetstream.JetStream, n int) (raw, ours float64, err error) {
 	names := sources.DefaultNames()
 	payload := []byte(`{"schema":"campaign_snapshot.v1","campaign_id":"bench","run_id":"r","poll":1,"sent":980,"delivered":950,"read":610}`)
 	start := time.Now()
@@ -29,9 +30,9 @@ func BenchPublish(ctx context.Context, js jetstream.JetStream, n int) (raw, ours
 	}
 	raw = float64(n) / time.Since(start).Seconds()
 
-	p := NewPublisher(js, names).Batch()
+	p := sinks.NewPublisher(js, names).Batch()
 	start = time.Now()
-	s := CampaignSnapshot{CampaignID: "bench", RunID: "r", Title: "bench", TakenAt: start, Sent: 980, Delivered: 950, Read: 610}
+	s := sinks.CampaignSnapshot{CampaignID: "bench", RunID: "r", Title: "bench", TakenAt: start, Sent: 980, Delivered: 950, Read: 610}
 	s.Rates()
 	for i := range n {
 		s.Poll = i
