@@ -67,8 +67,8 @@ type RunnerOption func(*Runner)
 // WithMaxDeliver must match the consumer's MaxDeliver (default 10).
 func WithMaxDeliver(n int) RunnerOption { return func(r *Runner) { r.maxDeliver = uint64(n) } }
 
-// WithRunnerLogger logs dead letters and settle failures.
-func WithRunnerLogger(l *slog.Logger) RunnerOption { return func(r *Runner) { r.log = l } }
+// WithLogger logs dead letters and settle failures.
+func WithLogger(l *slog.Logger) RunnerOption { return func(r *Runner) { r.log = l } }
 
 // WithObserver reports outcomes.
 func WithObserver(o RunnerObserver) RunnerOption { return func(r *Runner) { r.obs = o } }

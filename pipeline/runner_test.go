@@ -287,7 +287,7 @@ func TestRunnerLogsNaks(t *testing.T) {
 		return errors.New("sources: file \"x.csv\": not reachable")
 	}
 	r := pipeline.NewRunner(b.js, b.top.Names, h, pipeline.WithMaxDeliver(3), pipeline.WithNakBackoff(time.Millisecond, time.Millisecond),
-		pipeline.WithRunnerLogger(log), pipeline.WithClock(clock), pipeline.WithNakLogInterval(time.Minute))
+		pipeline.WithLogger(log), pipeline.WithClock(clock), pipeline.WithNakLogInterval(time.Minute))
 	b.publish(t, "audience-file-uploaded", "quiet", `{}`)
 	r.Process(ctx, b.next(t)) // nak 1: logged
 	advance(10 * time.Second)

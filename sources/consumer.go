@@ -52,8 +52,8 @@ func WithConcurrency(n int) ConsumerOption { return func(c *Consumer) { c.concur
 // third of it (default: read from the consumer).
 func WithAckWait(d time.Duration) ConsumerOption { return func(c *Consumer) { c.ackWait = d } }
 
-// WithConsumerLogger logs reconnects and errors.
-func WithConsumerLogger(l *slog.Logger) ConsumerOption { return func(c *Consumer) { c.log = l } }
+// WithLogger logs reconnects and errors.
+func WithLogger(l *slog.Logger) ConsumerOption { return func(c *Consumer) { c.log = l } }
 
 // WithConn lets Ready report the NATS connection's state.
 func WithConn(nc *nats.Conn) ConsumerOption { return func(c *Consumer) { c.nc = nc } }

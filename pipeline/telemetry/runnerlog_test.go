@@ -36,7 +36,7 @@ func TestRunnerLogLinesCarryTheEventsTraceID(t *testing.T) {
 	h := pipeline.Chain(func(context.Context, *pipeline.Message) error {
 		return pipeline.Validation(errors.New("send-promo: title is required"))
 	}, tel.Middleware())
-	r := pipeline.NewRunner(js, top.Names, h, pipeline.WithRunnerLogger(log))
+	r := pipeline.NewRunner(js, top.Names, h, pipeline.WithLogger(log))
 
 	hdr := nats.Header{}
 	hdr.Set(jetstream.MsgIDHeader, "promo-no-title")

@@ -177,7 +177,7 @@ func (w *Worker) startHandlers() error {
 	r.Use(w.opts.middleware...)
 	h.Register(r)
 	w.runner = pipeline.NewRunner(w.js, w.cfg.Names, r.Handler(), pipeline.WithMaxDeliver(w.cfg.Consumer.MaxDeliver),
-		pipeline.WithRunnerLogger(w.log), pipeline.WithObserver(observer))
+		pipeline.WithLogger(w.log), pipeline.WithObserver(observer))
 	return nil
 }
 
