@@ -63,6 +63,7 @@ const (
 	DefaultFlowBackoff = 0.9
 	DefaultFlowRecover = 10 * time.Second
 	flowTick           = 50 * time.Millisecond
+	flowRecheck        = 250 * time.Millisecond // a caller whose token is further away looks again after this
 	flowMaxRate        = 1e7
 	flowBuckets        = 60 // × flowTick: the 3s window success rates are measured over
 )
@@ -180,8 +181,8 @@ type ticket struct {
 
 // acquire waits for any Retry-After pause of the class that lasts beyond
 // waitedUntil (the caller's own retry wait), then for a token. A token
-// further away than a tick is not reserved: the caller looks again after
-// the tick, so a rate raised meanwhile (or a pause) applies to it at once.
+// further away than flowRecheck is not reserved: the caller looks again
+// after that, so a rate raised meanwhile (or a pause) applies to it soon.
 func (f *flow) acquire(ctx context.Context, waitedUntil time.Time) (ticket, error) {
 	for {
 		if err := f.waitPause(ctx, waitedUntil); err != nil {
@@ -193,7 +194,7 @@ func (f *flow) acquire(ctx context.Context, waitedUntil time.Time) (ticket, erro
 		var d time.Duration
 		if f.lim != nil {
 			r := f.lim.ReserveN(now, 1)
-			if d = r.DelayFrom(now); d > flowTick {
+			if d = r.DelayFrom(now); d > flowRecheck {
 				r.CancelAt(now)
 			}
 			if d > 0 {
@@ -206,10 +207,10 @@ func (f *flow) acquire(ctx context.Context, waitedUntil time.Time) (ticket, erro
 			return ticket{f: f, sent: now}, nil
 		}
 		f.mu.Unlock()
-		if err := f.sleep(ctx, min(d, flowTick)); err != nil {
+		if err := f.sleep(ctx, min(d, flowRecheck)); err != nil {
 			return ticket{}, err
 		}
-		if d <= flowTick { // the token is ours
+		if d <= flowRecheck { // the token is ours
 			if err := f.waitPause(ctx, waitedUntil); err != nil { // a 429 came while we waited
 				return ticket{}, err
 			}
@@ -225,7 +226,9 @@ func (f *flow) acquire(ctx context.Context, waitedUntil time.Time) (ticket, erro
 func (f *flow) waitPause(ctx context.Context, waitedUntil time.Time) error {
 	f.mu.Lock()
 	pause := f.pausedUntil.Sub(f.now())
-	covered := !f.pausedUntil.After(waitedUntil)
+	// The caller's own retry wait covers a pause that ends (within the jitter
+	// of when each side read the clock) by the end of it.
+	covered := !f.pausedUntil.After(waitedUntil.Add(flowTick))
 	f.mu.Unlock()
 	if pause > 0 && !covered {
 		return f.sleep(ctx, pause)

@@ -53,7 +53,7 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 		writeJSON(w, http.StatusOK, map[string]any{"status": "success", "per_second": s.RateLimit()})
 	})
 	mux.HandleFunc("GET /_sim/rate-limit", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]any{"per_second": s.RateLimit(), "throttled": s.Throttled()})
+		writeJSON(w, http.StatusOK, map[string]any{"per_second": s.RateLimit(), "throttled": s.Throttled(), "admitted": s.Admitted()})
 	})
 	mux.HandleFunc("DELETE /_sim/faults", func(w http.ResponseWriter, _ *http.Request) {
 		s.SetFaults(nil)

@@ -20,6 +20,7 @@ type throttle struct {
 	perSecond float64
 	lim       *rate.Limiter
 	throttled int
+	admitted  int
 }
 
 // set replaces the limit (0: none), starting with a full bucket.
@@ -40,11 +41,13 @@ func (t *throttle) admit(now time.Time) (bool, time.Duration) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.lim == nil {
+		t.admitted++
 		return true, 0
 	}
 	r := t.lim.ReserveN(now, 1)
 	d := r.DelayFrom(now)
 	if d == 0 {
+		t.admitted++
 		return true, 0
 	}
 	r.CancelAt(now)
@@ -64,6 +67,12 @@ func (t *throttle) count() int {
 	return t.throttled
 }
 
+func (t *throttle) passed() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.admitted
+}
+
 // SetRateLimit changes the account-wide limit of API calls per second at run
 // time (0: no limit), as POST /_sim/rate-limit does.
 func (s *Server) SetRateLimit(perSecond float64) {
@@ -76,6 +85,10 @@ func (s *Server) RateLimit() float64 { return s.throttle.limit() }
 // Throttled counts the calls answered 429 by the rate limit (not by
 // injected faults).
 func (s *Server) Throttled() int { return s.throttle.count() }
+
+// Admitted counts the API calls the rate limit let through (all of them
+// when there is no limit).
+func (s *Server) Admitted() int { return s.throttle.passed() }
 
 // admitRate answers 429 when the rate limit has no token for this call.
 func (s *Server) admitRate(w http.ResponseWriter) bool {

@@ -46,8 +46,8 @@ func TestRateLimit(t *testing.T) {
 	if code, _ := list(); code != 429 {
 		t.Fatalf("second call after 500ms: %d, want 429", code)
 	}
-	if sb.Throttled() != 2 || sb.State().Throttled != 2 {
-		t.Fatalf("throttled = %d (state %d), want 2", sb.Throttled(), sb.State().Throttled)
+	if sb.Throttled() != 2 || sb.State().Throttled != 2 || sb.Admitted() != 3 {
+		t.Fatalf("throttled = %d (state %d), admitted %d; want 2 and 3", sb.Throttled(), sb.State().Throttled, sb.Admitted())
 	}
 
 	if code, m, raw := post(t, base, "/_sim/rate-limit", "", []byte(`{"per_second": 0}`)); code != 200 || m["per_second"] != 0.0 {

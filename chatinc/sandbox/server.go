@@ -19,7 +19,7 @@
 //	POST   /_sim/faults           replace the fault list (JSON array of Fault)
 //	DELETE /_sim/faults           clear the fault list
 //	POST   /_sim/rate-limit       {"per_second": N} sets the rate limit (0: none)
-//	GET    /_sim/rate-limit       the rate limit and how many calls it refused
+//	GET    /_sim/rate-limit       the rate limit, the calls it refused and let through
 //
 // Nothing it does reaches a real phone.
 package sandbox
