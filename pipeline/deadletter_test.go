@@ -3,8 +3,10 @@ package pipeline_test
 import (
 	"context"
 	"errors"
+	"github.com/campaignflow/campaignflow/pipeline/pipelinetest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/campaignflow/campaignflow/pipeline"
 )
@@ -78,8 +80,8 @@ func TestOverDeliveredMessageIsDeadLettered(t *testing.T) {
 	if err != nil || len(dls) != 1 || dls[0].Class != "exhausted" || dls[0].Attempts != 4 || !strings.Contains(dls[0].Error, "delivered 4 times") {
 		t.Fatalf("dead letters %+v, %v", dls, err)
 	}
-	eventually(t, "nothing pending after the dead letter", func() bool {
+	pipelinetest.Eventually(t, 10*time.Second, func() (bool, string) {
 		info, err := b.top.Consumer.Info(ctx)
-		return err == nil && info.NumAckPending == 0 && info.NumPending == 0
+		return err == nil && info.NumAckPending == 0 && info.NumPending == 0, "nothing pending after the dead letter"
 	})
 }

@@ -122,9 +122,9 @@ func TestRunnerOutcomes(t *testing.T) {
 		t.Fatalf("outcomes\n got %v\nwant %v", got, want)
 	}
 	// Nothing left, nothing redelivered.
-	eventually(t, "consumer drained", func() bool {
+	pipelinetest.Eventually(t, 10*time.Second, func() (bool, string) {
 		info, _ := b.top.Consumer.Info(ctx)
-		return info.NumPending == 0 && info.NumAckPending == 0
+		return info.NumPending == 0 && info.NumAckPending == 0, "consumer drained"
 	})
 	dlq := pipeline.NewDLQ(b.js, b.top.Names)
 	dls, err := dlq.List(ctx, "")
@@ -253,22 +253,6 @@ func TestRouterAndRecover(t *testing.T) {
 	err = h(context.Background(), &pipeline.Message{Type: "boom", ID: "e2"})
 	if pipeline.ClassOf(err) != pipeline.ClassPermanent || !strings.Contains(err.Error(), "kaboom") {
 		t.Fatalf("panic: %v", err)
-	}
-}
-
-// eventually waits for cond, checking every 10ms, for up to 10s.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.NewTimer(10 * time.Second)
-	defer deadline.Stop()
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		select {
-		case <-deadline.C:
-			t.Fatalf("timed out waiting for %s", what)
-		case <-tick.C:
-		}
 	}
 }
 

@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
+	"github.com/campaignflow/campaignflow/pipeline/pipelinetest"
 	"slices"
 	"sync"
 	"testing"
@@ -123,10 +123,10 @@ func TestGroupCommit(t *testing.T) {
 	f := &blockingFlush{release: make(chan struct{})}
 	c := newCoalescer(true, 100, time.Minute, f.flush)
 	first := addAll(c, "aud", "first")
-	eventuallyTrue(t, func() bool { return f.count() == 1 }) // out at once, no timer
+	pipelinetest.Eventually(t, 10*time.Second, func() (bool, string) { return f.count() == 1, fmt.Sprintf("%d calls", f.count()) }) // out at once, no timer
 	rest := addAll(c, "aud", "a", "b", "c", "d")
 	other := addAll(c, "other", "x")
-	eventuallyTrue(t, func() bool { return c.waiting("aud") == 4 && f.count() == 2 }) // "other" went out at once too
+	pipelinetest.Eventually(t, 10*time.Second, func() (bool, string) { return c.waiting("aud") == 4 && f.count() == 2, fmt.Sprintf("%d waiting, %d calls", c.waiting("aud"), f.count()) }) // "other" went out at once too
 	close(f.release)
 	for item, err := range first() {
 		if err != nil {
@@ -160,9 +160,9 @@ func TestGroupCommitSplitsAtTheBatchSize(t *testing.T) {
 	f := &blockingFlush{release: make(chan struct{})}
 	c := newCoalescer(true, 2, time.Minute, f.flush)
 	first := addAll(c, "aud", "first")
-	eventuallyTrue(t, func() bool { return f.count() == 1 })
+	pipelinetest.Eventually(t, 10*time.Second, func() (bool, string) { return f.count() == 1, fmt.Sprintf("%d calls", f.count()) })
 	rest := addAll(c, "aud", "a", "b", "c")
-	eventuallyTrue(t, func() bool { return c.waiting("aud") == 3 })
+	pipelinetest.Eventually(t, 10*time.Second, func() (bool, string) { return c.waiting("aud") == 3, fmt.Sprintf("%d waiting", c.waiting("aud")) })
 	close(f.release)
 	first()
 	rest()
@@ -178,9 +178,9 @@ func TestCoalescedRefusalFallsBackPerEvent(t *testing.T) {
 	f := &blockingFlush{release: make(chan struct{}), refuse: "bad"}
 	c := newCoalescer(true, 100, time.Minute, f.flush)
 	first := addAll(c, "aud", "first")
-	eventuallyTrue(t, func() bool { return f.count() == 1 })
+	pipelinetest.Eventually(t, 10*time.Second, func() (bool, string) { return f.count() == 1, fmt.Sprintf("%d calls", f.count()) })
 	rest := addAll(c, "aud", "good-1", "bad", "good-2")
-	eventuallyTrue(t, func() bool { return c.waiting("aud") == 3 })
+	pipelinetest.Eventually(t, 10*time.Second, func() (bool, string) { return c.waiting("aud") == 3, fmt.Sprintf("%d waiting", c.waiting("aud")) })
 	close(f.release)
 	first()
 	results := rest()
@@ -189,17 +189,6 @@ func TestCoalescedRefusalFallsBackPerEvent(t *testing.T) {
 	}
 	if len(f.calls) != 5 || len(f.calls[1]) != 3 {
 		t.Fatalf("calls %v: want [first], the merged call, then one per event", f.calls)
-	}
-}
-
-func eventuallyTrue(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met in 10s")
-		}
-		runtime.Gosched()
 	}
 }
 

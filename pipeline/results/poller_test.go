@@ -2,6 +2,7 @@ package results
 
 import (
 	"context"
+	"github.com/campaignflow/campaignflow/pipeline/pipelinetest"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -183,25 +184,22 @@ func TestRunPollsOnlyWhileLeader(t *testing.T) {
 
 	advanceTo(fc, e.run, time.Minute)
 	want := asked.Load() + 3
-	eventually(t, "3 leadership checks with the poll due", func() bool { return asked.Load() >= want }, func() { fc.Advance(time.Second) })
+	pipelinetest.Eventually(t, 10*time.Second, func() (bool, string) { // moving the fake clock on each check
+		if asked.Load() >= want {
+			return true, ""
+		}
+		fc.Advance(time.Second)
+		return false, "3 leadership checks with the poll due"
+	})
 	if n := len(e.snapshots(t)); n != 0 {
 		t.Fatalf("a follower published %d snapshots", n)
 	}
 	leader.Store(true)
-	eventually(t, "the leader to poll", func() bool { return len(e.snapshots(t)) == 1 }, func() { fc.Advance(time.Second) })
-}
-
-// eventually calls step every 20ms until cond holds (10s deadline).
-func eventually(t *testing.T, what string, cond func() bool, step func()) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
+	pipelinetest.Eventually(t, 10*time.Second, func() (bool, string) {
+		if len(e.snapshots(t)) == 1 {
+			return true, ""
 		}
-		step()
-		<-tick.C
-	}
+		fc.Advance(time.Second)
+		return false, "the leader to poll"
+	})
 }
