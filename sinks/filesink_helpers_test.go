@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/campaignflow/campaignflow/pipeline/pipelinetest"
 	"io"
 	"io/fs"
 	"os"
@@ -121,18 +122,10 @@ func (b *bus) consumerInfo(t testing.TB, durable string) *jetstream.ConsumerInfo
 	return c.CachedInfo()
 }
 
-// waitFor polls cond until it holds or 20s pass.
+// waitFor is pipelinetest.Eventually with 20s for a plain condition.
 func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		<-tick.C
-	}
+	pipelinetest.Eventually(t, 20*time.Second, func() (bool, string) { return cond(), what })
 }
 
 // waitAllAcked waits until the sink's consumer has acked the whole stream.

@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"context"
+	"github.com/campaignflow/campaignflow/pipeline/pipelinetest"
 	"testing"
 	"time"
 
@@ -57,16 +58,8 @@ func makeBuckets(tb testing.TB, js jetstream.JetStream) (jobs, leases jetstream.
 	return jobs, leases
 }
 
-// waitFor polls cond until it holds or the deadline passes.
+// waitFor is pipelinetest.Eventually for a plain condition.
 func waitFor(tb testing.TB, d time.Duration, what string, cond func() bool) {
 	tb.Helper()
-	deadline := time.Now().Add(d)
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			tb.Fatalf("timed out after %s waiting for %s", d, what)
-		}
-		<-tick.C
-	}
+	pipelinetest.Eventually(tb, d, func() (bool, string) { return cond(), what })
 }
