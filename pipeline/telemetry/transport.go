@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	noopmetric "go.opentelemetry.io/otel/metric/noop"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Transport wraps base (nil: http.DefaultTransport) for the Chat Inc client
@@ -24,7 +25,7 @@ func (t *Telemetry) Transport(base http.RoundTripper) http.RoundTripper {
 		base = http.DefaultTransport
 	}
 	counted := &countingTransport{base: base, inst: t.inst, calls: t.calls}
-	return otelhttp.NewTransport(counted,
+	traced := otelhttp.NewTransport(counted,
 		otelhttp.WithTracerProvider(t.tp),
 		otelhttp.WithPropagators(t.prop),
 		// Our own request metrics carry the endpoint; otelhttp's would not.
@@ -32,6 +33,22 @@ func (t *Telemetry) Transport(base http.RoundTripper) http.RoundTripper {
 		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {
 			return "chatinc " + r.Method + " " + Endpoint(r)
 		}))
+	return &spanTransport{traced: traced, counted: counted}
+}
+
+// spanTransport skips otelhttp inside a span that does not record (an
+// event's or a tick's whose trace is not sampled): its child would not
+// record either, so such calls are only counted and timed. Calls in a
+// recording span, or outside any span, get their client span.
+type spanTransport struct {
+	traced, counted http.RoundTripper
+}
+
+func (s *spanTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if sp := trace.SpanFromContext(r.Context()); sp.SpanContext().IsValid() && !sp.IsRecording() {
+		return s.counted.RoundTrip(r)
+	}
+	return s.traced.RoundTrip(r)
 }
 
 // Endpoint is the Chat Inc endpoint of r (its /v1/... path), or "other".
