@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -294,6 +295,24 @@ func waitForSink(ctx context.Context, js jetstream.JetStream, stream, durable st
 	}
 }
 
+// partLess orders part files by directory, then by their sequence number
+// (part-demo-9 before part-demo-10).
+func partLess(a, b string) bool {
+	da, db := filepath.Dir(a), filepath.Dir(b)
+	if da != db {
+		return da < db
+	}
+	seq := func(p string) int {
+		base := strings.TrimSuffix(filepath.Base(p), filepath.Ext(p))
+		n, _ := strconv.Atoi(base[strings.LastIndexByte(base, '-')+1:])
+		return n
+	}
+	if sa, sb := seq(a), seq(b); sa != sb {
+		return sa < sb
+	}
+	return a < b
+}
+
 func waitForFiles(ctx context.Context, dir string) ([]string, error) {
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
@@ -311,7 +330,7 @@ func waitForFiles(ctx context.Context, dir string) ([]string, error) {
 			tables[strings.Split(rel, string(filepath.Separator))[0]] = true
 		}
 		if len(tables) >= 3 {
-			sort.Strings(files)
+			sort.Slice(files, func(i, j int) bool { return partLess(files[i], files[j]) })
 			return files, nil
 		}
 		select {

@@ -101,6 +101,9 @@ func (h *Handlers) run(ctx context.Context, ev *events.SendPromo, campaignID str
 	}
 	if info.RunID == "" { // recorded done before: its plan was stored then
 		info = RunInfo{PromoID: ev.PromoID, CampaignID: campaignID, RunID: out.RunID, Title: ev.Title, At: out.At}
+		h.log.InfoContext(ctx, "handlers: promo already ran for this time; nothing sent again (ledger key "+key+")",
+			"promo_id", ev.PromoID, "campaign_id", campaignID, "run_id", out.RunID, "at", out.At)
+		return info, nil
 	}
 	h.log.InfoContext(ctx, "handlers: promo run", "promo_id", ev.PromoID, "campaign_id", campaignID, "run_id", out.RunID, "at", out.At)
 	return info, nil

@@ -242,3 +242,20 @@ func TestPromoToEmptyAudiencesWarns(t *testing.T) {
 		t.Fatalf("no warning for a promo to empty audiences:\n%s", buf.String())
 	}
 }
+
+// TestPromoAgainSaysItAlreadyRan: a promo published again for a time that
+// already ran says that nothing was sent again (not "promo run").
+func TestPromoAgainSaysItAlreadyRan(t *testing.T) {
+	var buf pipelinetest.SyncBuffer
+	e := newEnv(t, sandbox.Options{}, WithLogger(slog.New(slog.NewTextHandler(&buf, nil))))
+	e.seedAudience(t)
+	ctx := context.Background()
+	for _, id := range []string{"promo-a", "promo-b"} {
+		if err := e.h.Promo(ctx, id, promo("again")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, m := strings.Count(buf.String(), "msg=\"handlers: promo run\""), strings.Count(buf.String(), "promo already ran for this time; nothing sent again"); n != 1 || m != 1 {
+		t.Fatalf("%d 'promo run' and %d 'already ran' lines, want 1 and 1:\n%s", n, m, buf.String())
+	}
+}

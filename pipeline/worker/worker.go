@@ -164,9 +164,11 @@ func (w *Worker) Run(ctx context.Context) error {
 	var runErr error
 	select {
 	case <-ctx.Done():
-		w.log.Info("shutting down: fetching stopped; waiting for the events in flight, then the scheduler, poller and sinks",
-			"in_flight", w.inFlightAttr(), "grace", w.cfg.Consumer.Grace.String(),
-			"hint", "signal again (Ctrl-C) to stop now: events in flight are nak'ed and redelivered")
+		attrs := []any{"in_flight", w.inFlightAttr(), "grace", w.cfg.Consumer.Grace.String()}
+		if w.consumer != nil && len(w.consumer.InFlight()) > 0 {
+			attrs = append(attrs, "hint", "signal again (Ctrl-C) to stop now: events in flight are nak'ed and redelivered")
+		}
+		w.log.Info("shutting down: fetching stopped; waiting for the events in flight, then the scheduler, poller and sinks", attrs...)
 	case runErr = <-w.errs:
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), w.cfg.Consumer.Grace+10*time.Second)
