@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +16,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/spf13/cobra"
 
+	"github.com/campaignflow/campaignflow/pipeline"
 	"github.com/campaignflow/campaignflow/pipeline/events"
 	"github.com/campaignflow/campaignflow/pipeline/schemas"
 )
@@ -133,17 +133,15 @@ func readEventBody(stdin io.Reader, file, data string) ([]byte, error) {
 // violations and the worker's own checks (events.Parse). A CloudEvents
 // structured envelope is checked by its data.
 func publishProblems(typ string, body []byte) []string {
-	var probe map[string]json.RawMessage
-	if err := json.Unmarshal(body, &probe); err != nil {
-		return []string{"not a JSON object: " + err.Error()}
-	}
-	if _, ok := probe["specversion"]; ok {
-		data := bytes.TrimSpace(probe["data"])
-		if len(data) == 0 || data[0] != '{' {
-			return []string{"/data: a CloudEvents envelope must carry the event as a JSON object in data"}
+	env, err := pipeline.ParseEnvelope(body)
+	if err != nil {
+		if isCloudEvent(body) {
+			return []string{"/data: a CloudEvents envelope must carry the event as a JSON object in data (" +
+				strings.TrimPrefix(err.Error(), pipeline.ErrDecode.Error()+": ") + ")"}
 		}
-		body = data
+		return []string{"not a JSON object: " + strings.TrimPrefix(err.Error(), pipeline.ErrDecode.Error()+": ")}
 	}
+	body = env.Data
 	// The schema is the contract; the worker's own checks (e.g. a
 	// forbidden button mix) come after it passes, so no problem is listed
 	// twice in two wordings.
@@ -206,25 +204,12 @@ func workerProblems(typ string, body []byte, schemaProblems []string, bestEffort
 // event_id, or for a CloudEvents envelope the data's event_id, else the
 // envelope's id.
 func bodyEventID(body []byte) string {
-	var probe struct {
-		EventID     string `json:"event_id"`
-		ID          string `json:"id"`
-		SpecVersion string `json:"specversion"`
+	env, err := pipeline.ParseEnvelope(body)
+	if err != nil {
+		return ""
 	}
-	_ = json.Unmarshal(body, &probe)
-	if probe.SpecVersion == "" {
-		return probe.EventID
-	}
-	var ce struct {
-		Data struct {
-			EventID string `json:"event_id"`
-		} `json:"data"`
-	}
-	_ = json.Unmarshal(body, &ce)
-	if ce.Data.EventID != "" {
-		return ce.Data.EventID
-	}
-	return probe.ID
+	id, _ := env.BodyID()
+	return id
 }
 
 // generatedEventID is a fresh id for an event that has none.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/campaignflow/campaignflow/pipeline"
 	"github.com/campaignflow/campaignflow/pipeline/config"
 	"github.com/campaignflow/campaignflow/pipeline/events"
 )
@@ -184,15 +185,19 @@ func eventPointerProblems(typ string, body []byte) []string {
 // isCloudEventWithData reports whether body is a CloudEvents envelope whose
 // data is a JSON object (the event publishProblems checks).
 func isCloudEventWithData(body []byte) bool {
+	env, err := pipeline.ParseEnvelope(body)
+	return err == nil && env.CloudEvent
+}
+
+// isCloudEvent reports whether body is a JSON object with a specversion
+// member (whatever else is wrong with it).
+func isCloudEvent(body []byte) bool {
 	var probe map[string]json.RawMessage
 	if json.Unmarshal(body, &probe) != nil {
 		return false
 	}
-	if _, ok := probe["specversion"]; !ok {
-		return false
-	}
-	data := bytes.TrimSpace(probe["data"])
-	return len(data) > 0 && data[0] == '{'
+	_, ok := probe["specversion"]
+	return ok
 }
 
 var (

@@ -1,0 +1,104 @@
+package pipeline
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/campaignflow/campaignflow/pipeline/ids"
+)
+
+// Envelope is an event body as it was published: a plain JSON object, or a
+// CloudEvents 1.0 structured JSON envelope whose data holds the event. It is
+// read the same way by the worker (Decode), `campaignflow publish` and
+// `campaignflow validate event`.
+type Envelope struct {
+	// CloudEvent is set for a CloudEvents envelope; ID and Type are then its
+	// id and its type without prefix ("com.example.send-promo" is
+	// "send-promo").
+	CloudEvent bool
+	ID, Type   string
+	// Data is the event itself: the envelope's data, or the whole body.
+	Data []byte
+	// EventID is the event's own event_id ("" when absent or not a string).
+	EventID string
+}
+
+// BodyID is the id the body gives an event (without a Nats-Msg-Id header):
+// its event_id, else the CloudEvents id; from says which.
+func (e Envelope) BodyID() (id, from string) {
+	if e.EventID != "" {
+		return e.EventID, "event_id"
+	}
+	return e.ID, "CloudEvents id"
+}
+
+// specVersionKey marks a CloudEvents structured envelope.
+var specVersionKey = []byte(`"specversion"`)
+
+// envelopeProbe is what is read of a body: only the members that matter (a
+// map of every member would cost an allocation per member).
+type envelopeProbe struct {
+	SpecVersion json.RawMessage `json:"specversion"`
+	EventID     json.RawMessage `json:"event_id"`
+}
+
+// cloudEvent is a CloudEvents 1.0 structured JSON envelope.
+type cloudEvent struct {
+	SpecVersion string          `json:"specversion"`
+	ID          string          `json:"id"`
+	Type        string          `json:"type"`
+	Data        json.RawMessage `json:"data"`
+}
+
+// ParseEnvelope reads an event body. A body that is not a JSON object, a
+// CloudEvents envelope of another spec version or without a JSON object in
+// data is an error wrapping ErrDecode.
+func ParseEnvelope(data []byte) (Envelope, error) {
+	body := bytes.TrimSpace(data)
+	if len(body) == 0 || body[0] != '{' {
+		return Envelope{}, fmt.Errorf("%w: body is not a JSON object", ErrDecode)
+	}
+	var probe envelopeProbe
+	if err := json.Unmarshal(body, &probe); err != nil {
+		return Envelope{}, fmt.Errorf("%w: invalid JSON: %v", ErrDecode, err)
+	}
+	if len(probe.SpecVersion) == 0 {
+		return Envelope{Data: body, EventID: stringOf(probe.EventID)}, nil
+	}
+	var ce cloudEvent
+	if err := json.Unmarshal(body, &ce); err != nil {
+		return Envelope{}, fmt.Errorf("%w: CloudEvents envelope: %v", ErrDecode, err)
+	}
+	if !strings.HasPrefix(ce.SpecVersion, "1.") {
+		return Envelope{}, fmt.Errorf("%w: CloudEvents specversion %s is not 1.x", ErrDecode, ids.Quote(ce.SpecVersion))
+	}
+	inner := bytes.TrimSpace(ce.Data)
+	if len(inner) == 0 || inner[0] != '{' {
+		return Envelope{}, fmt.Errorf("%w: CloudEvents envelope %s has no JSON object in data", ErrDecode, ids.Quote(ce.ID))
+	}
+	env := Envelope{CloudEvent: true, ID: ce.ID, Type: ceType(ce.Type), Data: inner}
+	var p envelopeProbe
+	_ = json.Unmarshal(inner, &p)
+	env.EventID = stringOf(p.EventID)
+	return env, nil
+}
+
+func stringOf(raw json.RawMessage) string {
+	var s string
+	if len(raw) > 0 && json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	return ""
+}
+
+// ceType strips a reverse-DNS or subject-like prefix from a CloudEvents
+// type: "com.example.send-promo" and "chatinc.events.send-promo" are
+// "send-promo".
+func ceType(t string) string {
+	if i := strings.LastIndexByte(t, '.'); i >= 0 {
+		return t[i+1:]
+	}
+	return t
+}
