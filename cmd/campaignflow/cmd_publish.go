@@ -27,6 +27,7 @@ func newPublishCmd() *cobra.Command {
 	var (
 		file, data, id string
 		timeout        time.Duration
+		check          bool
 	)
 	cmd := &cobra.Command{
 		Use:   "publish TYPE (--file F | --data JSON)",
@@ -37,6 +38,11 @@ Nats-Msg-Id header: --id, else the body's event_id, else the CloudEvents id, els
 The stream drops a message whose id it saw within its duplicate window (2m); publish says so.
 
 An invalid event is not published: every problem is listed and the exit code is 1.
+
+A send-promo is also looked up in the Chat Inc the worker uses (the API with CHATINC_API_KEY,
+else the embedded sandbox at sandbox.addr), when it answers within 3s: a {group.field} placeholder
+or an audience that Chat Inc does not have is a warning (an event on its way may still create it;
+otherwise the worker dead-letters the promo). --check=false skips the look-up.
 TYPE is one of: ` + strings.Join(events.Types, ", ") + `.
 
 NATS is --nats-url, else $CAMPAIGNFLOW_NATS_URL, else nats.url of --config, else
@@ -76,6 +82,9 @@ NATS is --nats-url, else $CAMPAIGNFLOW_NATS_URL, else nats.url of --config, else
 			defer bus.Close()
 			ctx, cancel := commandContext(cmd, timeout)
 			defer cancel()
+			if check {
+				warnPromoRefs(ctx, cmd.ErrOrStderr(), bus.cfg, typ, body)
+			}
 			subject := bus.names.EventSubject(typ)
 			ack, err := bus.js.PublishMsg(ctx, &nats.Msg{Subject: subject, Data: body,
 				Header: nats.Header{jetstream.MsgIDHeader: []string{msgID}}})
@@ -97,6 +106,7 @@ NATS is --nats-url, else $CAMPAIGNFLOW_NATS_URL, else nats.url of --config, else
 	f.StringVarP(&data, "data", "d", "", "the event body as JSON")
 	f.StringVar(&id, "id", "", "Nats-Msg-Id (default: the body's event_id, else the CloudEvents id, else generated)")
 	f.DurationVar(&timeout, "timeout", 10*time.Second, "give up waiting for the stream's ack after this long")
+	f.BoolVar(&check, "check", true, "look a send-promo's audiences and {group.field} placeholders up in Chat Inc and warn about missing ones")
 	addNATSFlags(f)
 	cmd.MarkFlagsMutuallyExclusive("file", "data")
 	cmd.MarkFlagsOneRequired("file", "data")

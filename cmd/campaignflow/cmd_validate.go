@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/campaignflow/campaignflow/chatinc"
 	"github.com/campaignflow/campaignflow/pipeline"
 	"github.com/campaignflow/campaignflow/pipeline/config"
 	"github.com/campaignflow/campaignflow/pipeline/events"
@@ -106,17 +107,23 @@ func loadErrorProblems(err error) config.Problems {
 }
 
 func newValidateEventCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "event TYPE FILE",
+	var chatincURL string
+	cmd := &cobra.Command{
+		Use:   "event TYPE FILE [--chatinc-url URL]",
 		Short: "Check an event body against its JSON Schema and the worker's rules",
 		Long: `event checks FILE (- for stdin), a plain event body or a CloudEvents 1.0 structured envelope,
 against the embedded JSON Schema of TYPE and then the checks the worker applies before acting
 (button mix, message rules, cron and time zone of a schedule, ids). Every problem is listed
 with its JSON pointer and the exit code is 1; a valid event prints "ok: TYPE FILE".
-TYPE is one of: ` + strings.Join(events.Types, ", ") + `.`,
+TYPE is one of: ` + strings.Join(events.Types, ", ") + `.
+
+With --chatinc-url (a Chat Inc, or a sandbox such as the one of campaignflow run at
+http://127.0.0.1:8089; the key is CHATINC_API_KEY), a send-promo's {group.field} placeholders
+and audiences are looked up there too: one it does not have is a problem.`,
 		Example: `  campaignflow validate event send-promo deploy/events/send-promo.json
   campaignflow validate event schedule-cancelled cancel.json
-  cat segment.json | campaignflow validate event customer-segment-updated -`,
+  cat segment.json | campaignflow validate event customer-segment-updated -
+  campaignflow validate event send-promo promo.json --chatinc-url http://127.0.0.1:8089`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			typ, file := args[0], args[1]
@@ -128,13 +135,48 @@ TYPE is one of: ` + strings.Join(events.Types, ", ") + `.`,
 			if err != nil {
 				return printProblems(cmd.ErrOrStderr(), "the "+typ+" event "+file, []string{err.Error()})
 			}
-			if p := eventPointerProblems(typ, body); len(p) > 0 {
+			p := eventPointerProblems(typ, body)
+			if chatincURL != "" {
+				refs, err := chatIncRefProblems(cmd, chatincURL, typ, body)
+				if err != nil {
+					p = append(p, "/: not checked against Chat Inc at "+chatincURL+": "+err.Error())
+				}
+				for _, r := range refs {
+					p = append(p, pointerProblems(cloudEventBase(body), r)...)
+				}
+			}
+			if len(p) > 0 {
 				return printProblems(cmd.ErrOrStderr(), "the "+typ+" event "+file, p)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "ok: %s %s\n", typ, file)
 			return nil
 		},
 	}
+	cmd.Flags().StringVar(&chatincURL, "chatinc-url", "", "also look a send-promo's audiences and {group.field} placeholders up in this Chat Inc")
+	return cmd
+}
+
+// chatIncRefProblems looks a send-promo's references up in the Chat Inc at
+// url (key: CHATINC_API_KEY, else any: a sandbox).
+func chatIncRefProblems(cmd *cobra.Command, url, typ string, body []byte) ([]string, error) {
+	key := os.Getenv("CHATINC_API_KEY")
+	if key == "" {
+		key = "sandbox"
+	}
+	c, err := chatinc.New(url, key, chatinc.WithRetry(promoRefsTimeout, 1), chatinc.WithTimeout(promoRefsTimeout))
+	if err != nil {
+		return nil, err
+	}
+	return promoRefProblems(cmd.Context(), c, typ, bytes.TrimSpace(body))
+}
+
+// cloudEventBase is the pointer of the event inside body: /data for a
+// CloudEvents envelope, else the root.
+func cloudEventBase(body []byte) string {
+	if isCloudEventWithData(body) {
+		return "/data"
+	}
+	return ""
 }
 
 // printProblems lists problems under a heading and returns exit code 1.

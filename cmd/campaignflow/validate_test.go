@@ -1,10 +1,14 @@
 package main
 
 import (
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/campaignflow/campaignflow/chatinc/sandbox"
+	"github.com/campaignflow/campaignflow/chatinc/sandbox/sandboxtest"
 )
 
 // writeValidateFile writes text to a file in a temporary directory.
@@ -261,5 +265,52 @@ func TestValidateEventListsEveryProblem(t *testing.T) {
 	}
 	if strings.Contains(out, "'not' failed") {
 		t.Errorf("output still says 'not' failed:\n%s", out)
+	}
+}
+
+// TestPromoReferencesCheckedAgainstChatInc: validate event --chatinc-url
+// lists unknown groups, fields and audiences as problems; publish warns
+// about them (an event on its way may still create them) and publishes.
+func TestPromoReferencesCheckedAgainstChatInc(t *testing.T) {
+	_, url := sandboxtest.Start(t, sandbox.Options{})
+	post := func(path, body string) {
+		req, _ := http.NewRequest(http.MethodPost, url+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "k")
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: %d", path, resp.StatusCode)
+		}
+	}
+	post("/v1/create/audience", `{"id":"vip","name":"vip","contacts":[{"number":"+27821234567"}]}`)
+	post("/v1/create/variable/group", `{"id":"customers","name":"customers","fields":["first_name"],"values":[{"number":"+27821234567","first_name":"T"}]}`)
+	t.Setenv("CHATINC_API_KEY", "")
+	bad := `{"event_id":"p1","promo_id":"p1","title":"t","message":"Hi {customers.first_name} {customers.shoe_size} {nobody.x}","audiences":["vip","vpi"]}`
+	r := execOps(t, bad, "validate", "event", "send-promo", "-", "--chatinc-url", url)
+	out := r.stdout + r.stderr
+	for _, want := range []string{"3 problem(s)", `/message: {customers.shoe_size}: variable group "customers" has no field "shoe_size" (it has: first_name)`,
+		`/message: {nobody.x}: Chat Inc has no variable group "nobody"`, `/audiences/1: Chat Inc has no audience "vpi" (it has: vip)`} {
+		if r.code() != 1 || !strings.Contains(out, want) {
+			t.Errorf("exit %d, output lacks %q:\n%s", r.code(), want, out)
+		}
+	}
+	good := `{"event_id":"p2","promo_id":"p2","title":"t","message":"Hi {customers.first_name}","audiences":["vip","all"]}`
+	if r := execOps(t, good, "validate", "event", "send-promo", "-", "--chatinc-url", url); r.code() != 0 {
+		t.Fatalf("a promo Chat Inc can serve: exit %d %s", r.code(), r.stderr)
+	}
+
+	env := newOpsEnv(t)
+	t.Setenv("CHATINC_API_KEY", "k")
+	t.Setenv("CHATINC_URL", url)
+	r = execOps(t, "", "publish", "send-promo", "--data", bad, "--nats-url", env.url)
+	if r.code() != 0 || !strings.Contains(r.stderr, `warning: audiences[1]: Chat Inc has no audience "vpi"`) || !strings.Contains(r.stdout, "published send-promo") {
+		t.Fatalf("publish: exit %d\n%s%s", r.code(), r.stdout, r.stderr)
+	}
+	if r = execOps(t, "", "publish", "send-promo", "--data", bad, "--id", "p1-again", "--check=false", "--nats-url", env.url); strings.Contains(r.stderr, "warning") {
+		t.Fatalf("--check=false still checked: %s", r.stderr)
 	}
 }
