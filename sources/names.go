@@ -5,6 +5,7 @@
 package sources
 
 import (
+	"github.com/campaignflow/campaignflow/pipeline/jobs"
 	"strings"
 
 	"github.com/campaignflow/campaignflow/pipeline/ids"
@@ -32,7 +33,7 @@ func DefaultNames() Names {
 		ResultsStream:  "CHATINC_RESULTS",
 		DLQStream:      "CHATINC_DLQ",
 		LedgerBucket:   "campaignflow_ledger",
-		JobsBucket:     "campaignflow_jobs",
+		JobsBucket:     jobs.Bucket,
 		LeasesBucket:   "campaignflow_leases",
 	}
 }

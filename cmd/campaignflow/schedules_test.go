@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/campaignflow/campaignflow/pipeline/jobs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,7 +13,6 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/campaignflow/campaignflow/pipeline/handlers"
 	"github.com/campaignflow/campaignflow/pipeline/scheduler"
 )
 
@@ -21,11 +21,11 @@ func (e *opsEnv) storeCronPromo(t *testing.T, promoID, cron, tz string) {
 	t.Helper()
 	promo := `{"event_id":"e-` + promoID + `","promo_id":"` + promoID + `","title":"` + promoID + `","message":"hi",
 	  "audiences":["all"],"schedule":{"cron":"` + cron + `","time_zone":"` + tz + `"}}`
-	b, err := json.Marshal(handlers.PromoJob{Promo: json.RawMessage(promo), Cron: cron, TimeZone: tz, Until: "2099-12-31T23:00:00+02:00", CreatedAt: time.Now()})
+	b, err := json.Marshal(jobs.Promo{Promo: json.RawMessage(promo), Cron: cron, TimeZone: tz, Until: jobs.Time{Time: time.Date(2099, 12, 31, 23, 0, 0, 0, time.FixedZone("", 2*3600))}, CreatedAt: jobs.Time{Time: time.Now()}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.topo.Jobs.Put(context.Background(), handlers.PromoJobKey(promoID), b); err != nil {
+	if _, err := e.topo.Jobs.Put(context.Background(), jobs.PromoKey(promoID), b); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -74,7 +74,7 @@ func TestSchedulesListAndCancel(t *testing.T) {
 	if r.code() != 0 {
 		t.Fatalf("cancel: %v", r.err)
 	}
-	if _, err := env.topo.Jobs.Get(context.Background(), handlers.PromoJobKey("bf-2026")); !errors.Is(err, jetstream.ErrKeyNotFound) {
+	if _, err := env.topo.Jobs.Get(context.Background(), jobs.PromoKey("bf-2026")); !errors.Is(err, jetstream.ErrKeyNotFound) {
 		t.Errorf("after cancel the job is still stored (err %v)", err)
 	}
 	r = execOps(t, "", "schedules", "list", "--nats-url", env.url)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/campaignflow/campaignflow/pipeline/jobs"
 
 	"github.com/campaignflow/campaignflow/pipeline/events"
 	"github.com/nats-io/nats.go/jetstream"
@@ -18,7 +19,7 @@ func (h *Handlers) Cancel(ctx context.Context, eventID string, ev *events.Schedu
 	if h.jobs == nil {
 		return permanent(errors.New("handlers: schedule-cancelled: no jobs bucket configured (WithJobs)"))
 	}
-	key := PromoJobKey(ev.PromoID)
+	key := jobs.PromoKey(ev.PromoID)
 	if err := h.jobs.Delete(ctx, key); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
 		return classify(fmt.Errorf("handlers: schedule-cancelled %s: delete %s: %w", eventID, key, err))
 	}

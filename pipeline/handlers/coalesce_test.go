@@ -126,7 +126,9 @@ func TestGroupCommit(t *testing.T) {
 	pipelinetest.Eventually(t, 10*time.Second, func() (bool, string) { return f.count() == 1, fmt.Sprintf("%d calls", f.count()) }) // out at once, no timer
 	rest := addAll(c, "aud", "a", "b", "c", "d")
 	other := addAll(c, "other", "x")
-	pipelinetest.Eventually(t, 10*time.Second, func() (bool, string) { return c.waiting("aud") == 4 && f.count() == 2, fmt.Sprintf("%d waiting, %d calls", c.waiting("aud"), f.count()) }) // "other" went out at once too
+	pipelinetest.Eventually(t, 10*time.Second, func() (bool, string) {
+		return c.waiting("aud") == 4 && f.count() == 2, fmt.Sprintf("%d waiting, %d calls", c.waiting("aud"), f.count())
+	}) // "other" went out at once too
 	close(f.release)
 	for item, err := range first() {
 		if err != nil {

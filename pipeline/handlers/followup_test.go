@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/campaignflow/campaignflow/pipeline/jobs"
 	"sync"
 	"testing"
 	"time"
@@ -48,7 +49,7 @@ func TestTickPlanStoredBeforeDone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.h.storeJob(ctx, "plan", PromoJob{Promo: raw, CampaignID: campaignID, Cron: "* * * * * *", CreatedAt: e.sb.Now()}); err != nil {
+	if err := e.h.storeJob(ctx, "plan", jobs.Promo{Promo: raw, CampaignID: campaignID, Cron: "* * * * * *", CreatedAt: jobs.Time{Time: e.sb.Now()}}); err != nil {
 		t.Fatal(err)
 	}
 	tick := e.sb.Now().Truncate(time.Second).Add(time.Second)

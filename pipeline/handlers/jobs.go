@@ -5,36 +5,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/campaignflow/campaignflow/pipeline/ids"
+	"github.com/campaignflow/campaignflow/pipeline/jobs"
 )
 
-// JobsBucket is the default KV bucket of persisted schedules.
-const JobsBucket = "campaignflow_jobs"
-
-// PromoJobKey is the jobs-bucket key of a cron promo.
-func PromoJobKey(promoID string) string { return "promo." + ids.Token(promoID) }
-
-// PromoJob is the JSON value stored under promo.<promoId> for the
-// scheduler.
-type PromoJob struct {
-	Promo      json.RawMessage `json:"promo"` // the send-promo event body
-	CampaignID string          `json:"campaign_id,omitempty"`
-	Cron       string          `json:"cron"`
-	TimeZone   string          `json:"time_zone,omitempty"`
-	Until      string          `json:"until,omitempty"`
-	CatchUp    string          `json:"catch_up,omitempty"`
-	CreatedAt  time.Time       `json:"created_at"`
-}
-
 // storeJob writes the promo's job, keeping created_at of an earlier write.
-func (h *Handlers) storeJob(ctx context.Context, promoID string, job PromoJob) error {
-	key := PromoJobKey(promoID)
+func (h *Handlers) storeJob(ctx context.Context, promoID string, job jobs.Promo) error {
+	key := jobs.PromoKey(promoID)
 	if old, err := h.jobs.Get(ctx, key); err == nil {
-		var prev PromoJob
+		var prev jobs.Promo
 		if json.Unmarshal(old.Value(), &prev) == nil && !prev.CreatedAt.IsZero() {
 			job.CreatedAt = prev.CreatedAt
 		}
@@ -52,17 +33,17 @@ func (h *Handlers) storeJob(ctx context.Context, promoID string, job PromoJob) e
 }
 
 // loadJob reads a stored cron promo.
-func (h *Handlers) loadJob(ctx context.Context, promoID string) (PromoJob, error) {
+func (h *Handlers) loadJob(ctx context.Context, promoID string) (jobs.Promo, error) {
 	if h.jobs == nil {
-		return PromoJob{}, errors.New("handlers: no jobs bucket configured (WithJobs)")
+		return jobs.Promo{}, errors.New("handlers: no jobs bucket configured (WithJobs)")
 	}
-	e, err := h.jobs.Get(ctx, PromoJobKey(promoID))
+	e, err := h.jobs.Get(ctx, jobs.PromoKey(promoID))
 	if err != nil {
-		return PromoJob{}, fmt.Errorf("handlers: schedule %s: %w", PromoJobKey(promoID), err)
+		return jobs.Promo{}, fmt.Errorf("handlers: schedule %s: %w", jobs.PromoKey(promoID), err)
 	}
-	var job PromoJob
+	var job jobs.Promo
 	if err := json.Unmarshal(e.Value(), &job); err != nil {
-		return PromoJob{}, fmt.Errorf("handlers: schedule %s holds invalid JSON: %w", PromoJobKey(promoID), err)
+		return jobs.Promo{}, fmt.Errorf("handlers: schedule %s holds invalid JSON: %w", jobs.PromoKey(promoID), err)
 	}
 	return job, nil
 }

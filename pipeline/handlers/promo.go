@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/campaignflow/campaignflow/pipeline/jobs"
 	"time"
 
 	"github.com/campaignflow/campaignflow/chatinc"
@@ -115,8 +116,8 @@ func (h *Handlers) storeCron(ctx context.Context, ev *events.SendPromo, campaign
 		return permanent(fmt.Errorf("handlers: send-promo: encode promo %s: %w", ev.PromoID, err))
 	}
 	s := ev.Schedule
-	job := PromoJob{Promo: body, CampaignID: campaignID, Cron: s.Cron, TimeZone: s.TimeZone, Until: s.Until,
-		CatchUp: s.CatchUp, CreatedAt: h.now().UTC()}
+	job := jobs.Promo{Promo: body, CampaignID: campaignID, Cron: s.Cron, TimeZone: s.TimeZone, Until: jobs.Time{Time: s.UntilTime()},
+		CatchUp: s.CatchUp, CreatedAt: jobs.Time{Time: h.now().UTC()}}
 	if err := h.storeJob(ctx, ev.PromoID, job); err != nil {
 		return classify(err)
 	}

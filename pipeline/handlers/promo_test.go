@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/campaignflow/campaignflow/pipeline"
+	"github.com/campaignflow/campaignflow/pipeline/jobs"
 	"log/slog"
 	"strings"
 	"testing"
@@ -107,7 +108,7 @@ func TestPromoCronStoresJobAndRunsEachTickOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var job PromoJob
+	var job jobs.Promo
 	if err := json.Unmarshal(entry.Value(), &job); err != nil {
 		t.Fatal(err)
 	}

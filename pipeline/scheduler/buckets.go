@@ -1,6 +1,10 @@
 package scheduler
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/campaignflow/campaignflow/pipeline/jobs"
+)
 
 // Buckets names the KV buckets the scheduler uses (sources.Names has them).
 type Buckets struct {
@@ -9,7 +13,7 @@ type Buckets struct {
 }
 
 // DefaultBuckets are the contract's default names.
-var DefaultBuckets = Buckets{Jobs: "campaignflow_jobs", Leases: "campaignflow_leases"}
+var DefaultBuckets = Buckets{Jobs: jobs.Bucket, Leases: "campaignflow_leases"}
 
 func (b Buckets) validate() error {
 	if b.Jobs == "" || b.Leases == "" {
