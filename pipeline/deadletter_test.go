@@ -3,12 +3,12 @@ package pipeline_test
 import (
 	"context"
 	"errors"
-	"github.com/campaignflow/campaignflow/pipeline/pipelinetest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/campaignflow/campaignflow/pipeline"
+	"github.com/campaignflow/campaignflow/pipeline/pipelinetest"
 )
 
 // TestDeadLetterAlwaysFits: a 1 MB error is cut to 4 KB, and an event whose

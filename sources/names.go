@@ -5,10 +5,10 @@
 package sources
 
 import (
-	"github.com/campaignflow/campaignflow/pipeline/jobs"
 	"strings"
 
 	"github.com/campaignflow/campaignflow/pipeline/ids"
+	"github.com/campaignflow/campaignflow/pipeline/jobs"
 )
 
 // Names are the NATS resources campaignflow uses; DefaultNames is the

@@ -6,12 +6,12 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
-	"github.com/campaignflow/campaignflow/pipeline/e164"
 	"io"
 	"os"
 	"path/filepath"
 	"time"
 
+	"github.com/campaignflow/campaignflow/pipeline/e164"
 	"github.com/campaignflow/campaignflow/pipeline/events"
 	"github.com/campaignflow/campaignflow/pipeline/handlers"
 	"github.com/campaignflow/campaignflow/sources"

@@ -3,10 +3,11 @@ package handlers
 import (
 	"errors"
 	"fmt"
-	"github.com/campaignflow/campaignflow/pipeline/e164"
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/campaignflow/campaignflow/pipeline/e164"
 )
 
 func benchCSV(rows int) string {

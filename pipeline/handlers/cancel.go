@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/campaignflow/campaignflow/pipeline/jobs"
+
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/campaignflow/campaignflow/pipeline/events"
-	"github.com/nats-io/nats.go/jetstream"
+	"github.com/campaignflow/campaignflow/pipeline/jobs"
 )
 
 // Cancel handles schedule-cancelled: the promo's stored cron schedule is

@@ -2,9 +2,10 @@ package handlers
 
 import (
 	"context"
-	"github.com/campaignflow/campaignflow/pipeline/e164"
 	"runtime"
 	"sync"
+
+	"github.com/campaignflow/campaignflow/pipeline/e164"
 )
 
 // A file import runs in four stages so that reading, E.164 mapping (the

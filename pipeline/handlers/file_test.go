@@ -3,16 +3,17 @@ package handlers
 import (
 	"context"
 	"fmt"
-	"github.com/campaignflow/campaignflow/pipeline"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/campaignflow/campaignflow/chatinc/sandbox"
+	"github.com/campaignflow/campaignflow/pipeline"
 	"github.com/campaignflow/campaignflow/pipeline/events"
 	"github.com/campaignflow/campaignflow/sources"
-	"github.com/nats-io/nats.go/jetstream"
 )
 
 // dirOpener is the sources location policy allowing one directory.

@@ -4,12 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"github.com/campaignflow/campaignflow/pipeline/jobs"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/campaignflow/campaignflow/chatinc/sandbox"
+	"github.com/campaignflow/campaignflow/pipeline/jobs"
 	"github.com/campaignflow/campaignflow/pipeline/ledger"
 )
 

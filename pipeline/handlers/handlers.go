@@ -3,14 +3,15 @@ package handlers
 import (
 	"context"
 	"errors"
-	"github.com/campaignflow/campaignflow/pipeline/e164"
 	"log/slog"
 	"sync/atomic"
 	"time"
 
-	"github.com/campaignflow/campaignflow/chatinc"
-	"github.com/campaignflow/campaignflow/pipeline/ledger"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/campaignflow/campaignflow/chatinc"
+	"github.com/campaignflow/campaignflow/pipeline/e164"
+	"github.com/campaignflow/campaignflow/pipeline/ledger"
 )
 
 // ChatInc is what the handlers need of the Chat Inc client (*chatinc.Client).

@@ -5,18 +5,19 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/campaignflow/campaignflow/pipeline"
-	"github.com/campaignflow/campaignflow/pipeline/jobs"
 	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/campaignflow/campaignflow/chatinc"
 	"github.com/campaignflow/campaignflow/chatinc/sandbox"
+	"github.com/campaignflow/campaignflow/pipeline"
 	"github.com/campaignflow/campaignflow/pipeline/events"
+	"github.com/campaignflow/campaignflow/pipeline/jobs"
 	"github.com/campaignflow/campaignflow/pipeline/pipelinetest"
-	"github.com/nats-io/nats.go/jetstream"
 )
 
 func (e *env) seedAudience(t *testing.T) {

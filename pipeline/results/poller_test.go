@@ -2,7 +2,6 @@ package results
 
 import (
 	"context"
-	"github.com/campaignflow/campaignflow/pipeline/pipelinetest"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -11,6 +10,7 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"github.com/campaignflow/campaignflow/chatinc"
+	"github.com/campaignflow/campaignflow/pipeline/pipelinetest"
 )
 
 var testOffsets = []time.Duration{time.Minute, 10 * time.Minute, time.Hour, 6 * time.Hour}

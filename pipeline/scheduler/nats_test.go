@@ -2,13 +2,14 @@ package scheduler
 
 import (
 	"context"
-	"github.com/campaignflow/campaignflow/pipeline/pipelinetest"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/campaignflow/campaignflow/pipeline/pipelinetest"
 )
 
 // runJetStream starts an in-process nats-server with JetStream for one test.
