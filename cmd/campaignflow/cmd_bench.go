@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
+	"runtime/pprof"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -16,8 +18,9 @@ func init() { commands = append(commands, newBenchCmd) }
 
 func newBenchCmd() *cobra.Command {
 	var (
-		timeout   time.Duration
-		failBelow bool
+		timeout    time.Duration
+		failBelow  bool
+		cpuProfile string
 	)
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -45,6 +48,7 @@ sandbox on loopback. Numbers depend on the machine and its load; run on an idle 
 	}
 	cmd.PersistentFlags().DurationVar(&timeout, "timeout", 10*time.Minute, "give up after this long")
 	cmd.PersistentFlags().BoolVar(&failBelow, "fail-below", false, "exit 1 when a result is below its target")
+	cmd.PersistentFlags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of this process to FILE (go tool pprof FILE)")
 	run := func(cmd *cobra.Command, measure func(ctx context.Context) ([]bench.Result, error)) error {
 		ctx := cmd.Context()
 		if ctx == nil {
@@ -54,6 +58,17 @@ sandbox on loopback. Numbers depend on the machine and its load; run on an idle 
 		defer cancel()
 		out := cmd.OutOrStdout()
 		fmt.Fprintf(out, "campaignflow bench %s: %s, %d CPUs, GOMAXPROCS %d\n\n", cmd.Name(), runtime.Version(), runtime.NumCPU(), runtime.GOMAXPROCS(0))
+		if cpuProfile != "" {
+			f, err := os.Create(cpuProfile)
+			if err != nil {
+				return fmt.Errorf("bench: --cpuprofile: %w", err)
+			}
+			defer f.Close()
+			if err := pprof.StartCPUProfile(f); err != nil {
+				return fmt.Errorf("bench: --cpuprofile: %w", err)
+			}
+			defer pprof.StopCPUProfile()
+		}
 		results, err := measure(ctx)
 		if err != nil {
 			return fmt.Errorf("bench %s: %w", cmd.Name(), err)

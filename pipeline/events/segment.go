@@ -1,5 +1,7 @@
 package events
 
+import "strings"
+
 // SegmentUpdated is customer-segment-updated: contacts to merge into an
 // audience and, when VariableGroup is given, the attributes named in its
 // Fields become that group's values for each number.
@@ -20,7 +22,9 @@ func (e *SegmentUpdated) Validate() error {
 		p.add("contacts", "at least one contact is required")
 	}
 	for i, c := range e.Contacts {
-		p.required(fieldPath("contacts", i)+".number", c.Number)
+		if strings.TrimSpace(c.Number) == "" { // the path is built only for a problem
+			p.add(fieldPath("contacts", i)+".number", "is required")
+		}
 	}
 	p.variableGroup("variable_group", e.VariableGroup)
 	return p.err()

@@ -35,6 +35,7 @@ var durationBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
 var latenessBuckets = []float64{0.01, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600}
 
 type instruments struct {
+	eventTypes      eventTypeSet // the event_type values used, bounded
 	events          metric.Int64Counter
 	deadLetters     metric.Int64Counter
 	handleDuration  metric.Float64Histogram

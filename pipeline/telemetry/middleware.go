@@ -6,7 +6,6 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
-	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/campaignflow/campaignflow/pipeline"
@@ -53,8 +52,7 @@ func (t *Telemetry) Middleware() pipeline.Middleware {
 					span.SetStatus(codes.Error, result)
 				}
 				span.SetAttributes(attribute.String("campaignflow.result", result))
-				t.inst.handleDuration.Record(ctx, time.Since(start).Seconds(), metric.WithAttributes(
-					attribute.String("event_type", labelValue(m.Type)), attribute.String("result", result)))
+				t.inst.handleDuration.Record(ctx, time.Since(start).Seconds(), labels("event_type", t.inst.eventTypes.label(m.Type), "result", result))
 				span.End()
 			}()
 			return next(ctx, m)

@@ -4,9 +4,6 @@ import (
 	"context"
 	"time"
 
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/metric"
-
 	"github.com/campaignflow/campaignflow/pipeline"
 )
 
@@ -17,10 +14,10 @@ func (t *Telemetry) RunnerObserver() pipeline.RunnerObserver { return runnerObse
 type runnerObserver struct{ t *Telemetry }
 
 func (o runnerObserver) OnOutcome(ctx context.Context, eventType string, outcome pipeline.Outcome, class pipeline.Class, _ time.Duration) {
-	typ := attribute.String("event_type", labelValue(eventType))
-	o.t.inst.events.Add(ctx, 1, metric.WithAttributes(typ, attribute.String("outcome", string(outcome))))
+	typ := o.t.inst.eventTypes.label(eventType)
+	o.t.inst.events.Add(ctx, 1, labels("event_type", typ, "outcome", string(outcome)))
 	if outcome == pipeline.OutcomeDeadLetter {
-		o.t.inst.deadLetters.Add(ctx, 1, metric.WithAttributes(typ, attribute.String("class", class.String())))
+		o.t.inst.deadLetters.Add(ctx, 1, labels("event_type", typ, "class", class.String()))
 	}
 }
 

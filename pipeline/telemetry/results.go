@@ -5,7 +5,6 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
-	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/campaignflow/campaignflow/sinks"
@@ -92,9 +91,9 @@ type countedReports struct {
 func (c countedReports) PublishIngestReport(ctx context.Context, r sinks.IngestReport) error {
 	err := c.ReportPublisher.PublishIngestReport(ctx, r)
 	if err == nil {
-		typ := attribute.String("event_type", labelValue(r.EventType))
-		c.inst.csvRows.Add(ctx, r.RowsAccepted, metric.WithAttributes(typ, attribute.String("result", "accepted")))
-		c.inst.csvRows.Add(ctx, r.RowsRejected, metric.WithAttributes(typ, attribute.String("result", "rejected")))
+		typ := c.inst.eventTypes.label(r.EventType)
+		c.inst.csvRows.Add(ctx, r.RowsAccepted, labels("event_type", typ, "result", "accepted"))
+		c.inst.csvRows.Add(ctx, r.RowsRejected, labels("event_type", typ, "result", "rejected"))
 	}
 	return err
 }

@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/metric"
 	noopmetric "go.opentelemetry.io/otel/metric/noop"
 	"go.opentelemetry.io/otel/trace"
 )
@@ -85,7 +83,7 @@ func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		status = strconv.Itoa(resp.StatusCode)
 	}
 	ctx := r.Context()
-	attrs := metric.WithAttributes(attribute.String("endpoint", Endpoint(r)), attribute.String("status", status))
+	attrs := labels("endpoint", Endpoint(r), "status", status)
 	c.inst.chatincRequests.Add(ctx, 1, attrs)
 	c.inst.chatincDuration.Record(ctx, time.Since(start).Seconds(), attrs)
 	return resp, err
