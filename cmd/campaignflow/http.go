@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -51,7 +52,7 @@ func startHTTP(ctx context.Context, cfg *config.Config, w *worker.Worker, metric
 	}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("health endpoints: %w (another campaignflow run may be serving there); pick another address with --http-addr, or turn them off with --http-addr ''", err)
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 60 * time.Second, MaxHeaderBytes: 64 << 10}
