@@ -8,6 +8,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/campaignflow/campaignflow/chatinc"
 	"github.com/campaignflow/campaignflow/sinks"
 )
 
@@ -92,7 +93,26 @@ func (p *Poller) publishSnapshot(ctx context.Context, run RunInfo, poll int) err
 	}
 	p.opt.log.Info("results: snapshot published", "campaign_id", run.CampaignID, "run_id", run.RunID, "poll", poll,
 		"sent", snap.Sent, "delivered", snap.Delivered, "read", snap.Read)
+	if n, ok := runContacts(campaigns, run); poll == 1 && ok && n == 0 {
+		p.opt.log.Warn("results: the run reached 0 contacts: its audiences were empty when it started, so nothing was sent",
+			"campaign_id", run.CampaignID, "run_id", run.RunID, "promo_id", run.PromoID)
+	}
 	return nil
+}
+
+// runContacts is how many contacts Chat Inc says run has (ok: listed).
+func runContacts(campaigns []chatinc.Campaign, run RunInfo) (int64, bool) {
+	for _, c := range campaigns {
+		if c.CampaignID != run.CampaignID {
+			continue
+		}
+		for _, r := range c.Runs {
+			if r.RunID == run.RunID {
+				return r.Contacts, true
+			}
+		}
+	}
+	return 0, false
 }
 
 // publishContacts publishes the rows whose status changed since the last

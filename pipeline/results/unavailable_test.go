@@ -84,3 +84,35 @@ func TestGoneRunIsDroppedWithOneLine(t *testing.T) {
 		t.Fatalf("snapshots of a gone run: %+v", snaps)
 	}
 }
+
+// TestRunOfNoContactsWarns: the first poll of a run that reached nobody
+// says so, once.
+func TestRunOfNoContactsWarns(t *testing.T) {
+	for _, contacts := range []int{0, 3} {
+		fc := clockwork.NewFakeClockAt(t0)
+		e := newEnv(t, contacts, fc)
+		ctx := context.Background()
+		var buf bytes.Buffer // RunDue logs on this goroutine
+		p, err := NewPoller(e.js, jobsBucket, e.client, streamPublisher{e.js}, WithClock(fc), WithOffsets(testOffsets...),
+			WithLogger(slog.New(slog.NewTextHandler(&buf, nil))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Schedule(ctx, e.run); err != nil {
+			t.Fatal(err)
+		}
+		for _, off := range testOffsets[:2] {
+			advanceTo(fc, e.run, off)
+			if n := p.RunDue(ctx); n != 1 {
+				t.Fatalf("%d contacts: %d polls at +%s", contacts, n, off)
+			}
+		}
+		want := 0
+		if contacts == 0 {
+			want = 1
+		}
+		if n := strings.Count(buf.String(), "the run reached 0 contacts"); n != want {
+			t.Errorf("%d contacts: %d warnings, want %d:\n%s", contacts, n, want, buf.String())
+		}
+	}
+}
