@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"time"
 
 	"github.com/campaignflow/campaignflow/chatinc"
 	"github.com/campaignflow/campaignflow/pipeline"
@@ -34,9 +35,13 @@ func classify(err error) error {
 		return pipeline.Validation(err)
 	case errors.As(err, &busy):
 		// The holder is usually done in milliseconds: retry on the runner's
-		// backoff (1s, 2s, ...), which outlasts an expired claim of a
-		// crashed holder well within MaxDeliver.
-		return pipeline.Transient(err, 0)
+		// backoff (1s, 2s, ...); a claim that ends later (a crashed holder's
+		// expires within the claim TTL) is retried just after it ends.
+		var wait time.Duration
+		if d := time.Until(busy.Until); d > 0 && d <= ledger.DefaultClaimTTL {
+			wait = d + 100*time.Millisecond
+		}
+		return pipeline.Transient(err, wait)
 	case chatinc.IsTransient(err), errors.Is(err, chatinc.ErrTemplateNotApproved), errors.Is(err, chatinc.ErrUnauthorized):
 		// An operator can fix a key or wait for an approval without losing events.
 		d, _ := chatinc.RetryAfter(err)

@@ -49,13 +49,17 @@ type Claim struct {
 
 // Begin records the intent for key, or takes over an expired earlier one.
 // When the key is already done it returns its outcome and a nil claim.
-func (l *Ledger) Begin(ctx context.Context, key string) (*Claim, *Outcome, error) {
+// describe (optional) fills in what the record says about the effect.
+func (l *Ledger) Begin(ctx context.Context, key string, describe ...func(*Record)) (*Claim, *Outcome, error) {
 	for range 8 {
 		now := l.now()
 		rec, rev, err := l.get(ctx, key)
 		if errors.Is(err, jetstream.ErrKeyNotFound) {
 			rec = Record{State: StateIntent, IntentAt: now, ClaimedUntil: now.Add(l.claimTTL), Attempts: 1,
 				Owner: l.owner, HeartbeatAt: now}
+			for _, d := range describe {
+				d(&rec)
+			}
 			rev, err = l.kv.Create(ctx, key, mustJSON(rec))
 			if errors.Is(err, jetstream.ErrKeyExists) {
 				continue
@@ -78,6 +82,12 @@ func (l *Ledger) Begin(ctx context.Context, key string) (*Claim, *Outcome, error
 		rec.ClaimedUntil = now.Add(l.claimTTL)
 		rec.Attempts++
 		rec.Owner, rec.HeartbeatAt = l.owner, now
+		if rec.State == StateAbandoned {
+			rec.State = StateIntent
+		}
+		for _, d := range describe {
+			d(&rec)
+		}
 		rev, err = l.kv.Update(ctx, key, mustJSON(rec), rev)
 		if isWrongRevision(err) {
 			continue

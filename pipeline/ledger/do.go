@@ -23,6 +23,8 @@ type Effect struct {
 	// outcome is recorded as pending and the error returned (transient): the
 	// next attempt runs OnOutcome again without calling Chat Inc.
 	OnOutcome func(ctx context.Context, out Outcome) error
+	// Describe, if set, notes the request in the intent (see Record.Run).
+	Describe func(rec *Record)
 }
 
 // Do applies the effect at most once per key: a recorded outcome is
@@ -32,7 +34,11 @@ type Effect struct {
 // the retry reconciles again before calling. While reconciling and calling,
 // the claim is renewed (Heartbeat).
 func (l *Ledger) Do(ctx context.Context, key string, eff Effect) (Outcome, error) {
-	claim, done, err := l.Begin(ctx, key)
+	var describe []func(*Record)
+	if eff.Describe != nil {
+		describe = append(describe, eff.Describe)
+	}
+	claim, done, err := l.Begin(ctx, key, describe...)
 	if err != nil {
 		return Outcome{}, err
 	}

@@ -10,7 +10,20 @@ const (
 	// attempt stores it and records done, without calling Chat Inc again.
 	StatePending = "pending"
 	StateDone    = "done" // the outcome is recorded (and followed up)
+	// StateAbandoned: a scheduled run's intent that nobody finished; the
+	// repair scan found no run for it at Chat Inc (the call never took
+	// effect). A later attempt starts it again like an intent.
+	StateAbandoned = "abandoned"
 )
+
+// RunRequest is what a run's intent asked Chat Inc for, so that an intent
+// left behind (its tick gave up) can be reconciled without the event.
+type RunRequest struct {
+	CampaignID string    `json:"campaign_id"`
+	Audiences  []string  `json:"audiences,omitempty"`
+	TimeToRun  time.Time `json:"time_to_run,omitzero"` // the tag its run carries (MatchTimeToRun)
+	Immediate  bool      `json:"immediate,omitempty"`  // an attempt asked to run now (untagged)
+}
 
 // Outcome is what an effect produced.
 type Outcome struct {
@@ -36,6 +49,8 @@ type Record struct {
 	// without it come from older versions or from effects without one; the
 	// results poller's repair scan looks at those.
 	FollowedUp bool `json:"followed_up,omitempty"`
+	// Run is the run's request (run keys only).
+	Run *RunRequest `json:"run,omitempty"`
 }
 
 // HasOutcome says whether the record holds a known outcome (done or pending).

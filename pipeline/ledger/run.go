@@ -42,6 +42,10 @@ func (l *Ledger) RunCampaign(ctx context.Context, c ChatInc, key string, req cha
 	}
 	return l.Do(ctx, key, Effect{
 		OnOutcome: o.onOutcome,
+		Describe: func(rec *Record) {
+			immediate := req.TimeToRun.IsZero() || (rec.Run != nil && rec.Run.Immediate)
+			rec.Run = &RunRequest{CampaignID: req.CampaignID, Audiences: req.Audiences, TimeToRun: o.tag.UTC(), Immediate: immediate}
+		},
 		Call: func(ctx context.Context) (Outcome, error) {
 			r, err := c.RunCampaign(ctx, req)
 			if err != nil {

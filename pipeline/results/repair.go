@@ -9,11 +9,12 @@ import (
 )
 
 // Repair stores the poll plan of a run that has none (its plan was lost: a
-// store that timed out in an older version). It stores nothing when the
-// plan exists, or when the run's last poll is already due (a finished plan
-// is deleted, and re-polling a finished run would publish its snapshots
-// again); stored says whether it stored one.
-func (p *Poller) Repair(ctx context.Context, run RunInfo) (stored bool, err error) {
+// store that timed out). It stores nothing when the plan exists, or, unless
+// neverStored (the plan is known never to have been stored), when the run's
+// last poll is already due (a finished plan is deleted, and re-polling a
+// finished run would publish its snapshots again); stored says whether it
+// stored one.
+func (p *Poller) Repair(ctx context.Context, run RunInfo, neverStored bool) (stored bool, err error) {
 	if err := p.open(ctx); err != nil {
 		return false, err
 	}
@@ -24,7 +25,7 @@ func (p *Poller) Repair(ctx context.Context, run RunInfo) (stored bool, err erro
 		return false, fmt.Errorf("results: read poll plan %s: %w", key, err)
 	}
 	offsets := scaleOffsets(p.opt.offsets, p.opt.timeScale)
-	if !run.At.Add(offsets[len(offsets)-1]).After(p.opt.clock.Now()) {
+	if !neverStored && !run.At.Add(offsets[len(offsets)-1]).After(p.opt.clock.Now()) {
 		return false, nil
 	}
 	if err := p.Schedule(ctx, run); err != nil {

@@ -27,6 +27,8 @@ type options struct {
 	followerGrace time.Duration
 	// tickHold: how long a tick claim lives past its holder's last renewal.
 	tickHold time.Duration
+	// retryWindow: a failed tick is retried for at least this long.
+	retryWindow time.Duration
 }
 
 func defaultOptions() options {
@@ -39,6 +41,7 @@ func defaultOptions() options {
 		claimTTL:      DefaultClaimTTL,
 		followerGrace: DefaultFollowerGrace,
 		tickHold:      DefaultTickHold,
+		retryWindow:   DefaultTickRetryWindow,
 	}
 }
 
@@ -101,3 +104,12 @@ func WithTickHold(d time.Duration) Option {
 		}
 	}
 }
+
+// DefaultTickRetryWindow is how long after its time a failed tick is at
+// least retried, even when the next tick is due sooner.
+const DefaultTickRetryWindow = 10 * time.Second
+
+// WithTickRetryWindow sets how long after its time a failed tick is at
+// least retried (default DefaultTickRetryWindow); later it is retried until
+// the next tick is due.
+func WithTickRetryWindow(d time.Duration) Option { return func(o *options) { o.retryWindow = d } }

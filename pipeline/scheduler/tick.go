@@ -59,7 +59,9 @@ func (s *Scheduler) sleep(ctx context.Context, d time.Duration) bool {
 
 // runTick runs one tick unless it is done or another replica holds it. A
 // run that fails transiently is tried again (its claim released at once, so
-// any replica may take it) until it succeeds or the job's next tick is due;
+// any replica may take it) until it succeeds or the job's next tick is due,
+// but for at least the retry window (a stream leader election in NATS takes
+// seconds: a per-second cron would lose every tick meanwhile);
 // a claim held by another replica is watched until it is done, or expires
 // (its holder died) and is taken over, within the same window.
 func (s *Scheduler) runTick(ctx context.Context, spec jobSpec, at time.Time, catchUp bool) {
@@ -72,6 +74,9 @@ func (s *Scheduler) runTick(ctx context.Context, spec jobSpec, at time.Time, cat
 		return
 	}
 	deadline := spec.cron.next(at)
+	if min := at.Add(s.opt.retryWindow); deadline.Before(min) {
+		deadline = min // a per-second cron: outlast a NATS leader election
+	}
 	wait := tickRetryFirst
 	var lastErr error
 	ranOnce := false
@@ -104,7 +109,7 @@ func (s *Scheduler) runTick(ctx context.Context, spec jobSpec, at time.Time, cat
 				s.report(ctx, Outcome{JobID: spec.ID, ScheduledAt: at, CatchUp: catchUp, Err: err})
 				return
 			}
-			log.Warn("scheduler: tick failed; retrying until the next tick is due", "err", err, "next_tick", deadline.UTC())
+			log.Warn("scheduler: tick failed; retrying", "err", err, "until", deadline.UTC())
 		}
 		if s.opt.clock.Now().Add(wait).After(deadline) {
 			if lastErr != nil {

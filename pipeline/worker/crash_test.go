@@ -9,9 +9,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"runtime"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -27,34 +24,10 @@ import (
 	"github.com/campaignflow/campaignflow/sources/natstest"
 )
 
-var (
-	binOnce sync.Once
-	binPath string
-	binErr  error
-)
-
 // workerBinary builds cmd/campaignflow once per test run.
 func workerBinary(t *testing.T) string {
 	t.Helper()
-	binOnce.Do(func() {
-		_, here, _, _ := runtime.Caller(0)
-		root := filepath.Join(filepath.Dir(here), "..", "..")
-		dir, err := os.MkdirTemp("", "campaignflow-bin-")
-		if err != nil {
-			binErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "campaignflow")
-		cmd := exec.Command("go", "build", "-o", binPath, "./cmd/campaignflow")
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			binErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if binErr != nil {
-		t.Fatal(binErr)
-	}
-	return binPath
+	return pipelinetest.Binary(t, "./cmd/campaignflow")
 }
 
 // TestCrashKill9TwentyTimesLosesAndDuplicatesNothing runs the worker binary

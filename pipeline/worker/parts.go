@@ -59,7 +59,10 @@ func (w *Worker) startNATS(ctx context.Context) error {
 		return fmt.Errorf("worker: connecting to NATS at %s: %w", url, err)
 	}
 	w.nc = nc
-	w.js, err = jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(1024))
+	// An async publish whose ack is lost (the stream's leader died after
+	// storing it) fails after the timeout and is republished with the same
+	// id; without one its waiter, and the event behind it, would hang.
+	w.js, err = jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(1024), jetstream.WithPublishAsyncTimeout(10*time.Second))
 	return err
 }
 

@@ -43,7 +43,20 @@ func (w *Worker) repairOnce(ctx context.Context) int {
 	}
 	stored := 0
 	for _, r := range runs {
-		ok, err := w.poller.Repair(ctx, planOf(r))
+		if r.Stale {
+			found, err := w.ledger.Settle(ctx, w.client, r, func(ctx context.Context, out ledger.Outcome) error {
+				r.Outcome = out
+				_, err := w.poller.Repair(ctx, planOf(r), true)
+				return err
+			})
+			if err != nil {
+				w.log.Warn("results: could not settle a run left behind; retried next interval", "key", r.Key, "err", err)
+			} else if found {
+				stored++
+			}
+			continue
+		}
+		ok, err := w.poller.Repair(ctx, planOf(r), r.Pending)
 		if err != nil {
 			w.log.Warn("results: could not repair a run's poll plan; retried next interval", "key", r.Key, "err", err)
 			continue

@@ -19,7 +19,7 @@ import (
 
 // TestRepairScanStoresMissingPollPlans: two runs recorded done the way an
 // older version did when storing the poll plan failed (no plan, no
-// followed_up). The leader's repair scan stores the plan of the recent one,
+// followed_up), and one left pending. The leader's repair scan stores the plan of the recent one,
 // whose polls then publish snapshots, and leaves the one whose plan would
 // already be over (re-polling it would publish its snapshots twice).
 func TestRepairScanStoresMissingPollPlans(t *testing.T) {
@@ -43,12 +43,12 @@ func TestRepairScanStoresMissingPollPlans(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	oldRun := func(promo string, doneAt time.Time) string {
+	oldRun := func(promo, state string, doneAt time.Time) string {
 		r, err := client.RunCampaign(ctx, chatinc.RunCampaignRequest{CampaignID: cmp.CampaignID, Audiences: []string{"all"}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		rec := map[string]any{"state": "done", "intent_at": doneAt, "attempts": 1, "done_at": doneAt,
+		rec := map[string]any{"state": state, "intent_at": doneAt, "attempts": 1, "done_at": doneAt,
 			"outcome": map[string]any{"campaign_id": cmp.CampaignID, "run_id": r.RunID}}
 		b, _ := json.Marshal(rec)
 		if _, err := kv.Put(ctx, ledger.RunKey(promo, time.Time{}), b); err != nil {
@@ -56,8 +56,11 @@ func TestRepairScanStoresMissingPollPlans(t *testing.T) {
 		}
 		return r.RunID
 	}
-	recent := oldRun("recent", time.Now())
-	over := oldRun("over", time.Now().Add(-time.Hour)) // 72h / 3600 = 72s of polls: long over
+	recent := oldRun("recent", "done", time.Now())
+	over := oldRun("over", "done", time.Now().Add(-time.Hour)) // 72h / 3600 = 72s of polls: long over
+	// A tick whose plan store failed and that was not retried (the next
+	// tick was due): outcome known, state pending.
+	pending := oldRun("pending", ledger.StatePending, time.Now().Add(-time.Hour)) // never stored: repaired however old
 	planKey := func(run string) string { return "poll." + cmp.CampaignID + "." + run }
 	pipelinetest.Eventually(t, 20*time.Second, func() (bool, string) {
 		_, err := jobs.Get(ctx, planKey(recent))
@@ -74,4 +77,9 @@ func TestRepairScanStoresMissingPollPlans(t *testing.T) {
 	if !rec.FollowedUp {
 		t.Fatalf("repaired run not marked: %+v", rec)
 	}
+	pipelinetest.Eventually(t, 20*time.Second, func() (bool, string) {
+		_, err := jobs.Get(ctx, planKey(pending))
+		rec, _, _ := ledger.New(kv).Get(ctx, ledger.RunKey("pending", time.Time{}))
+		return err == nil && rec.State == ledger.StateDone && rec.FollowedUp, fmt.Sprintf("pending run: plan %v, record %+v", err, rec)
+	})
 }
