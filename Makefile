@@ -4,7 +4,7 @@ BIN       ?= bin/campaignflow
 PKGS      ?= ./...
 FUZZTIME  ?= 10s
 
-.PHONY: all build test demo bench lint fuzz clean
+.PHONY: all build test test-cluster demo bench lint fuzz clean
 
 all: build
 
@@ -14,6 +14,9 @@ build: ## build the campaignflow binary into bin/
 test: ## vet and run every test with the race detector
 	$(GO) vet $(PKGS)
 	$(GO) test -race -count=1 -timeout 20m $(PKGS)
+
+test-cluster: ## the cluster fault suite: 3 nats-server processes, sandbox, 3 workers, kill -9 and SIGSTOP of leaders (~2 min)
+	$(GO) test -tags clustersuite -count=1 -timeout 10m -v -run TestClusterFaults ./pipeline/worker/clustersuite/
 
 demo: ## run the whole loop once on embedded NATS and the Chat Inc sandbox
 	$(GO) run ./cmd/campaignflow demo
