@@ -76,7 +76,7 @@ func TestTickFailureIsReportedAndStored(t *testing.T) {
 		return results.RunInfo{}, errors.New("chatinc: campaign c_x template is PENDING")
 	})
 	obs := &outcomes{}
-	s, err := New(js, DefaultBuckets, failing, WithObserver(obs.add), WithLeaseTTL(time.Second))
+	s, err := New(js, DefaultBuckets, failing, WithObserver(obs.add), WithLeaseTTL(time.Second), WithTickRetryWindow(0))
 	if err != nil {
 		t.Fatal(err)
 	}
