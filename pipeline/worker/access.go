@@ -50,7 +50,7 @@ func (w *Worker) Embedded() *sources.Embedded { return w.embedded }
 // Ready is nil when NATS is connected, the streams and consumer exist and
 // the consumer is consuming; otherwise it says what is wrong.
 func (w *Worker) Ready(ctx context.Context) error {
-	if w.nc == nil || w.consumer == nil {
+	if !w.started.Load() || w.nc == nil || w.consumer == nil { // /readyz runs while Start sets the parts
 		return errors.New("worker: starting")
 	}
 	if st := w.nc.Status(); st != nats.CONNECTED {

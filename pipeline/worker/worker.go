@@ -61,6 +61,7 @@ type Worker struct {
 	stopped bool
 
 	closing    atomic.Bool           // Shutdown has begun: a closed connection is ours
+	started    atomic.Bool           // Start has set every part (Ready may read them)
 	connClosed atomic.Pointer[error] // the NATS connection closed on its own
 }
 
@@ -133,6 +134,7 @@ func (w *Worker) Start(ctx context.Context) (err error) {
 	if w.files != nil {
 		w.goRun("file sink", func() error { return w.files.Run(runCtx) })
 	}
+	w.started.Store(true)
 	w.log.Info("campaignflow worker started", "worker_id", w.cfg.WorkerID, "nats", w.nc.ConnectedUrlRedacted(),
 		"chatinc", w.client.BaseURL(), "sandbox", w.sim != nil, "embedded_nats", w.embedded != nil)
 	return nil
