@@ -107,7 +107,7 @@ func WithTickHold(d time.Duration) Option {
 
 // DefaultTickRetryWindow is how long after its time a failed tick is at
 // least retried, even when the next tick is due sooner.
-const DefaultTickRetryWindow = 10 * time.Second
+const DefaultTickRetryWindow = 15 * time.Second
 
 // WithTickRetryWindow sets how long after its time a failed tick is at
 // least retried (default DefaultTickRetryWindow); later it is retried until

@@ -16,8 +16,9 @@ const fireTolerance = 100 * time.Millisecond
 
 // Retry pacing of a failed tick.
 const (
-	tickRetryFirst = 250 * time.Millisecond
-	tickRetryMax   = 2 * time.Second
+	tickRetryFirst  = 250 * time.Millisecond
+	tickRetryMax    = 2 * time.Second
+	claimTryTimeout = 2 * time.Second
 )
 
 // fire is the gocron task body, on every replica: it derives the tick's
@@ -82,8 +83,12 @@ func (s *Scheduler) runTick(ctx context.Context, spec jobSpec, at time.Time, cat
 	ranOnce := false
 	for {
 		now := s.opt.clock.Now()
-		slot, found, err := claimTick(ctx, s.js, s.leaseKV, spec.ID, at, tickClaim{Replica: s.opt.replica, CatchUp: catchUp},
+		// A short bound per try: a KV whose leader stalls answers nothing
+		// until a new one is elected, and the next try should find it.
+		cctx, ccancel := context.WithTimeout(ctx, claimTryTimeout)
+		slot, found, err := claimTick(cctx, s.js, s.leaseKV, spec.ID, at, tickClaim{Replica: s.opt.replica, CatchUp: catchUp},
 			now, s.opt.tickHold, s.claimTTL)
+		ccancel()
 		switch {
 		case err != nil:
 			lastErr = err
