@@ -19,6 +19,19 @@ func NewRouter() *Router { return &Router{handlers: map[string]Handler{}} }
 // Handle registers h for eventType.
 func (r *Router) Handle(eventType string, h Handler) { r.handlers[eventType] = h }
 
+// HandleEvent registers h for eventType with the message body decoded (and
+// checked) by decode first, once: h gets the typed event, and a decode
+// error is the message's error.
+func HandleEvent[E any](r *Router, eventType string, decode func(data []byte) (E, error), h func(ctx context.Context, m *Message, ev E) error) {
+	r.Handle(eventType, func(ctx context.Context, m *Message) error {
+		ev, err := decode(m.Data)
+		if err != nil {
+			return err
+		}
+		return h(ctx, m, ev)
+	})
+}
+
 // Use adds middleware around every handler (the first added is outermost).
 func (r *Router) Use(mws ...Middleware) { r.mws = append(r.mws, mws...) }
 

@@ -134,3 +134,18 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestDecodeIsParseForOneType: the typed decode the router uses gives the
+// same event and the same problems as Parse.
+func TestDecodeIsParseForOneType(t *testing.T) {
+	p, err := Decode[SendPromo](TypeSendPromo, []byte(contractPromo))
+	if err != nil || p.PromoID != "bf-2026" || p.Schedule.AtTime().IsZero() {
+		t.Fatalf("Decode = %+v, %v", p, err)
+	}
+	_, err = Decode[SendPromo](TypeSendPromo, []byte(`{"promo_id":"x"}`))
+	_, want := Parse(TypeSendPromo, []byte(`{"promo_id":"x"}`))
+	var ve *ValidationError
+	if !errors.As(err, &ve) || err.Error() != want.Error() {
+		t.Fatalf("Decode err %v, Parse err %v", err, want)
+	}
+}

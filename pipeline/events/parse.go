@@ -27,6 +27,27 @@ func Parse(eventType string, data []byte) (any, error) {
 	return v, nil
 }
 
+// Event is an event type: its pointer validates itself.
+type Event[T any] interface {
+	*T
+	Validator
+}
+
+// Decode reads data as an event of type T (eventType names it in errors)
+// and validates it: the one parse and check an event gets on its way to its
+// handler. A body that is not JSON or has a wrong-typed field, and an
+// invalid event, return a *ValidationError.
+func Decode[T any, P Event[T]](eventType string, data []byte) (P, error) {
+	p := P(new(T))
+	if err := json.Unmarshal(data, p); err != nil {
+		return nil, &ValidationError{Event: eventType, Problems: []Problem{{Reason: "body is not a valid " + eventType + " event: " + err.Error()}}}
+	}
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
 // ParseLenient runs the checks of Parse on what decodes of data: a value
 // of the wrong type is left out (zero) instead of stopping the decode, so
 // that a tool can list the other problems too. It returns Validate's error

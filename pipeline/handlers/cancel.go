@@ -17,6 +17,12 @@ func (h *Handlers) Cancel(ctx context.Context, eventID string, ev *events.Schedu
 	if err := ev.Validate(); err != nil {
 		return classify(err)
 	}
+	return h.cancel(ctx, eventID, ev)
+}
+
+// cancel is Cancel for an event already validated (the router's path: events.Decode
+// checked it).
+func (h *Handlers) cancel(ctx context.Context, eventID string, ev *events.ScheduleCancelled) error {
 	if h.jobs == nil {
 		return permanent(errors.New("handlers: schedule-cancelled: no jobs bucket configured (WithJobs)"))
 	}

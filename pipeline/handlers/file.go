@@ -24,6 +24,12 @@ func (h *Handlers) File(ctx context.Context, eventID string, ev *events.Audience
 	if err := ev.Validate(); err != nil {
 		return classify(err)
 	}
+	return h.file(ctx, eventID, ev)
+}
+
+// file is File for an event already validated (the router's path: events.Decode
+// checked it).
+func (h *Handlers) file(ctx context.Context, eventID string, ev *events.AudienceFileUploaded) error {
 	if h.opener == nil {
 		return permanent(fmt.Errorf("handlers: %s %s: no file sources are configured; set the allowed directories, URLs or object store", events.TypeAudienceFileUploaded, eventID))
 	}

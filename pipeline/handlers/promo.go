@@ -21,6 +21,12 @@ func (h *Handlers) Promo(ctx context.Context, eventID string, ev *events.SendPro
 	if err := ev.Validate(); err != nil {
 		return classify(err)
 	}
+	return h.promo(ctx, eventID, ev)
+}
+
+// promo is Promo for an event already validated (the router's path: events.Decode
+// checked it).
+func (h *Handlers) promo(ctx context.Context, eventID string, ev *events.SendPromo) error {
 	if ev.IsCron() && h.jobs == nil {
 		return permanent(fmt.Errorf("handlers: send-promo %s: promo %s has a cron schedule but no jobs bucket is configured", eventID, ev.PromoID))
 	}

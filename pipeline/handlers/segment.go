@@ -16,6 +16,12 @@ func (h *Handlers) Segment(ctx context.Context, eventID string, ev *events.Segme
 	if err := ev.Validate(); err != nil {
 		return classify(err)
 	}
+	return h.segment(ctx, eventID, ev)
+}
+
+// segment is Segment for an event already validated (the router's path: events.Decode
+// checked it).
+func (h *Handlers) segment(ctx context.Context, eventID string, ev *events.SegmentUpdated) error {
 	group := h.defaults.segmentGroup(ev.VariableGroup)
 	if group != nil && len(group.Fields) == 0 {
 		group.Fields = attributeNames(ev.Contacts)
