@@ -14,8 +14,6 @@ import (
 	"github.com/campaignflow/campaignflow/pipeline/bench"
 )
 
-func init() { commands = append(commands, newBenchCmd) }
-
 func newBenchCmd() *cobra.Command {
 	var (
 		timeout    time.Duration

@@ -48,8 +48,8 @@ Nothing leaves this machine. It exits 0 when the loop completed.`,
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 			defer cancel()
 			log := loggerFrom(cmd)
-			if !cmd.Flags().Changed("log-level") {
-				log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+			if !cmd.Flags().Changed("log-level") { // the demo prints its own story: only warnings
+				log = buildLogger("warn", "text", os.Stderr)
 			}
 			return runDemo(ctx, cmd.OutOrStdout(), demoOptions{keep: keep, contacts: contacts, polls: polls, log: log})
 		},
@@ -85,7 +85,7 @@ func runDemo(ctx context.Context, out io.Writer, o demoOptions) error {
 	cfg.Sinks.Dir = filepath.Join(dir, "warehouse")
 	cfg.Sinks.RollAge = time.Second
 	cfg.WorkerID = "demo"
-	log := slog.New(telemetry.NewLogHandler(o.log.Handler()))
+	log := o.log // built by newLogger's builder: event attributes included
 	tel, err := telemetry.Setup(ctx, telemetry.WithLogger(log), telemetry.WithService("campaignflow", version))
 	if err != nil {
 		return err

@@ -17,8 +17,6 @@ import (
 	"github.com/campaignflow/campaignflow/pipeline"
 )
 
-func init() { commands = append(commands, newDLQCmd) }
-
 // dlqTimeout bounds one dlq command (replay --all of a large DLQ included).
 const dlqTimeout = 5 * time.Minute
 

@@ -11,8 +11,6 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func init() { commands = append(commands, newHealthcheckCmd) }
-
 // defaultHealthURL is the readiness endpoint of `campaignflow run`.
 const defaultHealthURL = "http://127.0.0.1:9090/readyz"
 

@@ -21,8 +21,6 @@ import (
 	"github.com/campaignflow/campaignflow/pipeline/handlers"
 )
 
-func init() { commands = append(commands, newImportCmd) }
-
 // defaultImportSandboxURL is the sandbox of a running `campaignflow run`
 // with no API key: where import goes when CHATINC_API_KEY is unset.
 const defaultImportSandboxURL = "http://127.0.0.1:8089"

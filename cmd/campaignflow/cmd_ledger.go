@@ -14,8 +14,6 @@ import (
 	"github.com/campaignflow/campaignflow/pipeline/ledger"
 )
 
-func init() { commands = append(commands, newLedgerCmd) }
-
 // ledgerTimeout bounds one ledger command.
 const ledgerTimeout = time.Minute
 

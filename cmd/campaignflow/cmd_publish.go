@@ -21,8 +21,6 @@ import (
 	"github.com/campaignflow/campaignflow/pipeline/schemas"
 )
 
-func init() { commands = append(commands, newPublishCmd) }
-
 func newPublishCmd() *cobra.Command {
 	var (
 		file, data, id string

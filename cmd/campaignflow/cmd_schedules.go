@@ -14,8 +14,6 @@ import (
 	"github.com/campaignflow/campaignflow/pipeline/scheduler"
 )
 
-func init() { commands = append(commands, newSchedulesCmd) }
-
 const schedulesTimeout = time.Minute
 
 func newSchedulesCmd() *cobra.Command {

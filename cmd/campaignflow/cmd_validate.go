@@ -19,8 +19,6 @@ import (
 	"github.com/campaignflow/campaignflow/pipeline/events"
 )
 
-func init() { commands = append(commands, newValidateCmd) }
-
 func newValidateCmd() *cobra.Command {
 	var (
 		file      string

@@ -23,13 +23,12 @@ built-in Chat Inc sandbox, which reaches nobody. Start with:
 	}
 	root.PersistentFlags().String("log-level", "info", "log level: debug, info, warn or error")
 	root.PersistentFlags().String("log-format", "auto", "log format: json, text, or auto (text on a terminal, else json)")
-	root.AddCommand(newSimCmd(), newRunCmd(), newDemoCmd())
-	for _, c := range commands {
-		root.AddCommand(c())
-	}
+	// Every command, each defined in its own file cmd_<name>.go.
+	root.AddCommand(
+		newRunCmd(), newDemoCmd(), newSimCmd(),
+		newPublishCmd(), newImportCmd(), newValidateCmd(),
+		newDLQCmd(), newSchedulesCmd(), newLedgerCmd(),
+		newHealthcheckCmd(), newBenchCmd(),
+	)
 	return root
 }
-
-// commands are added by the files that define them (func init), so each
-// command lives in its own file: cmd_<name>.go.
-var commands []func() *cobra.Command
