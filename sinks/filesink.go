@@ -37,8 +37,9 @@ const (
 	FormatNDJSON  = "ndjson"
 )
 
-// FileSinkOptions configure a FileSink.
-type FileSinkOptions struct {
+// FileSinkConfig is what a FileSink writes and where (as jetstream.StreamConfig
+// is for a stream); behaviour beside it comes as FileSinkOptions.
+type FileSinkConfig struct {
 	Dir      string        // root of the warehouse layout
 	Format   string        // "parquet" (default) or "ndjson"
 	WorkerID string        // part of file names; one file sink per worker id
@@ -68,7 +69,7 @@ type FileSinkOptions struct {
 type FileSink struct {
 	js    jetstream.JetStream
 	names sources.Names
-	o     FileSinkOptions
+	o     FileSinkConfig
 	log   *slog.Logger
 	now   func() time.Time
 	crash func(point string) // test hook: called at each step of a commit
@@ -90,14 +91,14 @@ type FileSink struct {
 // FileSinkOption configures a FileSink.
 type FileSinkOption func(*FileSink)
 
-// WithFileSinkLogger logs commits and errors.
-func WithFileSinkLogger(l *slog.Logger) FileSinkOption { return func(f *FileSink) { f.log = l } }
+// WithLogger logs commits and errors.
+func WithLogger(l *slog.Logger) FileSinkOption { return func(f *FileSink) { f.log = l } }
 
-// WithFileSinkClock sets the clock that ages open files (default time.Now).
-func WithFileSinkClock(now func() time.Time) FileSinkOption { return func(f *FileSink) { f.now = now } }
+// WithClock sets the clock that ages open files (default time.Now).
+func WithClock(now func() time.Time) FileSinkOption { return func(f *FileSink) { f.now = now } }
 
 // NewFileSink prepares a sink; Run consumes.
-func NewFileSink(js jetstream.JetStream, names sources.Names, o FileSinkOptions, opts ...FileSinkOption) (*FileSink, error) {
+func NewFileSink(js jetstream.JetStream, names sources.Names, o FileSinkConfig, opts ...FileSinkOption) (*FileSink, error) {
 	if o.Dir == "" {
 		return nil, errors.New("sinks: file sink needs a directory (--sink-dir or sinks.dir)")
 	}

@@ -18,7 +18,7 @@ func BenchmarkFileSinkEndToEnd100k(b *testing.B) {
 		dir := b.TempDir()
 		b.StartTimer()
 		start := time.Now()
-		sink := startSink(b, bus, sinks.FileSinkOptions{Dir: dir, WorkerID: "bench", RollAge: 200 * time.Millisecond})
+		sink := startSink(b, bus, sinks.FileSinkConfig{Dir: dir, WorkerID: "bench", RollAge: 200 * time.Millisecond})
 		bus.waitAllAcked(b, "campaignflow-files-bench")
 		elapsed := time.Since(start)
 		sink.stop(b)

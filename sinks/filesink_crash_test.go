@@ -39,7 +39,7 @@ func TestFileSinkChild(t *testing.T) {
 	}
 	rollSize, _ := strconv.ParseInt(os.Getenv("SINK_ROLL_SIZE"), 10, 64)
 	crashAt := os.Getenv("SINK_CRASH_AT")
-	fs, err := sinks.NewFileSink(js, sources.DefaultNames(), sinks.FileSinkOptions{
+	fs, err := sinks.NewFileSink(js, sources.DefaultNames(), sinks.FileSinkConfig{
 		Dir: os.Getenv("SINK_DIR"), Format: os.Getenv("SINK_FORMAT"), WorkerID: "child", RollSize: rollSize, RollAge: time.Hour,
 	}, sinks.WithCrashHook(func(point string) {
 		if point == crashAt {
@@ -135,7 +135,7 @@ func TestFileSinkCrashLosesAndDoublesNothing(t *testing.T) {
 			}
 			t.Logf("after the crash: %d final files, %d hidden", len(crashed.final), len(crashed.hidden))
 
-			sink := startSink(t, b, sinks.FileSinkOptions{Dir: dir, Format: tc.format, WorkerID: "child", RollAge: 50 * time.Millisecond})
+			sink := startSink(t, b, sinks.FileSinkConfig{Dir: dir, Format: tc.format, WorkerID: "child", RollAge: 50 * time.Millisecond})
 			b.waitAllAcked(t, "campaignflow-files-child")
 			sink.stop(t)
 			after := scan(t, dir)

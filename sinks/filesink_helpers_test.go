@@ -144,7 +144,7 @@ type runningSink struct {
 	stopped atomic.Bool
 }
 
-func startSink(t testing.TB, b *bus, o sinks.FileSinkOptions, opts ...sinks.FileSinkOption) *runningSink {
+func startSink(t testing.TB, b *bus, o sinks.FileSinkConfig, opts ...sinks.FileSinkOption) *runningSink {
 	t.Helper()
 	fs, err := sinks.NewFileSink(b.js, b.top.Names, o, opts...)
 	if err != nil {

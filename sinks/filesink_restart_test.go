@@ -19,7 +19,7 @@ func TestFileSinkCancelledMidFileRewritesOnRestart(t *testing.T) {
 	b := newBus(t)
 	msgs := b.publish(t, mix{campaigns: 2, polls: 2, contacts: 5, batchRows: 2, reports: 2})
 	dir := t.TempDir()
-	fs, err := sinks.NewFileSink(b.js, b.top.Names, sinks.FileSinkOptions{Dir: dir, WorkerID: "w", RollAge: time.Hour})
+	fs, err := sinks.NewFileSink(b.js, b.top.Names, sinks.FileSinkConfig{Dir: dir, WorkerID: "w", RollAge: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +35,7 @@ func TestFileSinkCancelledMidFileRewritesOnRestart(t *testing.T) {
 		t.Fatalf("a cancelled sink left files: final %v hidden %v", w.final, w.hidden)
 	}
 
-	sink := startSink(t, b, sinks.FileSinkOptions{Dir: dir, WorkerID: "w", RollAge: 50 * time.Millisecond})
+	sink := startSink(t, b, sinks.FileSinkConfig{Dir: dir, WorkerID: "w", RollAge: 50 * time.Millisecond})
 	b.waitAllAcked(t, "campaignflow-files-w")
 	sink.stop(t)
 	want, _ := b.streamRows(t)
@@ -50,7 +50,7 @@ func TestFileSinkResumesAfterLoaderMovedFiles(t *testing.T) {
 	b := newBus(t)
 	b.publish(t, mix{campaigns: 1, polls: 2, contacts: 3, batchRows: 3, tag: "old"})
 	dir := t.TempDir()
-	first := startSink(t, b, sinks.FileSinkOptions{Dir: dir, Format: sinks.FormatNDJSON, WorkerID: "w", RollAge: 50 * time.Millisecond})
+	first := startSink(t, b, sinks.FileSinkConfig{Dir: dir, Format: sinks.FormatNDJSON, WorkerID: "w", RollAge: 50 * time.Millisecond})
 	b.waitAllAcked(t, "campaignflow-files-w")
 	first.stop(t)
 	oldLast := b.lastSeq(t)
@@ -68,7 +68,7 @@ func TestFileSinkResumesAfterLoaderMovedFiles(t *testing.T) {
 	}
 
 	b.publish(t, mix{reports: 2, tag: "new"})
-	second := startSink(t, b, sinks.FileSinkOptions{Dir: dir, Format: sinks.FormatNDJSON, WorkerID: "w", RollAge: 50 * time.Millisecond})
+	second := startSink(t, b, sinks.FileSinkConfig{Dir: dir, Format: sinks.FormatNDJSON, WorkerID: "w", RollAge: 50 * time.Millisecond})
 	b.waitAllAcked(t, "campaignflow-files-w")
 	second.stop(t)
 	w := scan(t, dir)
@@ -90,11 +90,11 @@ func TestFileSinkResumesAfterLoaderMovedFiles(t *testing.T) {
 func TestNewFileSinkRejectsBadOptions(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		o    sinks.FileSinkOptions
+		o    sinks.FileSinkConfig
 		want string
 	}{
-		{"no directory", sinks.FileSinkOptions{}, "--sink-dir"},
-		{"unknown format", sinks.FileSinkOptions{Dir: t.TempDir(), Format: "csv"}, `"csv" must be parquet or ndjson`},
+		{"no directory", sinks.FileSinkConfig{}, "--sink-dir"},
+		{"unknown format", sinks.FileSinkConfig{Dir: t.TempDir(), Format: "csv"}, `"csv" must be parquet or ndjson`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := sinks.NewFileSink(nil, sources.DefaultNames(), tc.o)

@@ -18,8 +18,8 @@ func TestFileSinkRedeliveryWritesOneRow(t *testing.T) {
 	msgs := b.publish(t, mix{campaigns: 2, polls: 1, contacts: 6, batchRows: 3, reports: 1})
 	dir := t.TempDir()
 	clock := newFakeClock()
-	sink := startSink(t, b, sinks.FileSinkOptions{Dir: dir, WorkerID: "w", RollAge: time.Minute, AckWait: 200 * time.Millisecond},
-		sinks.WithFileSinkClock(clock.Now))
+	sink := startSink(t, b, sinks.FileSinkConfig{Dir: dir, WorkerID: "w", RollAge: time.Minute, AckWait: 200 * time.Millisecond},
+		sinks.WithClock(clock.Now))
 	waitFor(t, "every message to be redelivered at least once", func() bool { return sink.Skipped() >= int64(msgs) })
 	if w := scan(t, dir); len(w.final) != 0 {
 		t.Fatalf("files committed before the roll: %v", w.final)
@@ -38,8 +38,8 @@ func TestFileSinkRollsByAge(t *testing.T) {
 	b.publish(t, mix{campaigns: 1, polls: 1, contacts: 2, batchRows: 10, tag: "a"}) // a snapshot and a contact batch
 	dir := t.TempDir()
 	clock := newFakeClock()
-	sink := startSink(t, b, sinks.FileSinkOptions{Dir: dir, WorkerID: "w", RollAge: 10 * time.Minute},
-		sinks.WithFileSinkClock(clock.Now))
+	sink := startSink(t, b, sinks.FileSinkConfig{Dir: dir, WorkerID: "w", RollAge: 10 * time.Minute},
+		sinks.WithClock(clock.Now))
 	durable := "campaignflow-files-w"
 	waitFor(t, "the sink to write 2 messages", func() bool { return sink.Pending() == 2 })
 
@@ -73,8 +73,8 @@ func TestFileSinkRollsBySize(t *testing.T) {
 			b.publish(t, mix{campaigns: 1, polls: 8, contacts: 50, batchRows: 10})
 			dir := t.TempDir()
 			clock := newFakeClock() // never advances: no roll by age
-			sink := startSink(t, b, sinks.FileSinkOptions{Dir: dir, Format: format, WorkerID: "w", RollSize: rollSize},
-				sinks.WithFileSinkClock(clock.Now))
+			sink := startSink(t, b, sinks.FileSinkConfig{Dir: dir, Format: format, WorkerID: "w", RollSize: rollSize},
+				sinks.WithClock(clock.Now))
 			waitFor(t, "the sink to fetch everything", func() bool {
 				info := b.consumerInfo(t, "campaignflow-files-w")
 				return info.NumPending == 0 && info.AckFloor.Stream > 0

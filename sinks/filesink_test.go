@@ -20,7 +20,7 @@ func TestFileSinkFilesMatchTheStreamRowForRow(t *testing.T) {
 			b := newBus(t)
 			msgs := b.publish(t, mix{campaigns: 3, polls: 2, contacts: 25, batchRows: 10, reports: 4})
 			dir := t.TempDir()
-			sink := startSink(t, b, sinks.FileSinkOptions{Dir: dir, Format: format, WorkerID: "w-1"})
+			sink := startSink(t, b, sinks.FileSinkConfig{Dir: dir, Format: format, WorkerID: "w-1"})
 			durable := "campaignflow-files-w_1"
 			waitFor(t, "the sink to write every message", func() bool { return sink.Pending() == int64(msgs) })
 			if w := scan(t, dir); len(w.final) != 0 {

@@ -206,8 +206,8 @@ func (w *Worker) startFileSink() error {
 	if w.cfg.Sinks.Dir == "" {
 		return nil
 	}
-	fs, err := sinks.NewFileSink(w.js, w.cfg.Names, sinks.FileSinkOptions{Dir: w.cfg.Sinks.Dir, Format: w.cfg.Sinks.Format,
-		WorkerID: w.cfg.WorkerID, RollSize: w.cfg.Sinks.RollSize, RollAge: w.cfg.Sinks.RollAge}, sinks.WithFileSinkLogger(w.log))
+	fs, err := sinks.NewFileSink(w.js, w.cfg.Names, sinks.FileSinkConfig{Dir: w.cfg.Sinks.Dir, Format: w.cfg.Sinks.Format,
+		WorkerID: w.cfg.WorkerID, RollSize: w.cfg.Sinks.RollSize, RollAge: w.cfg.Sinks.RollAge}, sinks.WithLogger(w.log))
 	if err != nil {
 		return err
 	}
