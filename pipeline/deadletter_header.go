@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"fmt"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -42,7 +43,7 @@ func deadLetterHeader(msg jetstream.Msg, m *Message, class Class, cause error, n
 
 	full, budget := nats.Header{}, maxCopiedHeader
 	for k, vs := range msg.Headers() {
-		if _, ours := own[k]; ours || strings.HasPrefix(k, "Campaignflow-") {
+		if _, ours := own[k]; ours || strings.HasPrefix(k, "Campaignflow-") || isNATSControl(k) {
 			continue
 		}
 		for _, v := range vs {
@@ -57,6 +58,13 @@ func deadLetterHeader(msg jetstream.Msg, m *Message, class Class, cause error, n
 		full[k] = v
 	}
 	return deadLetterHeaders{full: full, slim: own}
+}
+
+// isNATSControl reports a header JetStream acts on when publishing
+// (Nats-Expected-Stream, Nats-Expected-Last-Sequence, Nats-Rollup, ...):
+// copied into a dead letter or a replay it would make that publish fail.
+func isNATSControl(key string) bool {
+	return strings.HasPrefix(http.CanonicalHeaderKey(key), "Nats-")
 }
 
 // truncate cuts s to at most n bytes on a rune boundary, saying so.

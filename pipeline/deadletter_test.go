@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/campaignflow/campaignflow/pipeline"
 	"github.com/campaignflow/campaignflow/pipeline/pipelinetest"
 )
@@ -84,4 +87,46 @@ func TestOverDeliveredMessageIsDeadLettered(t *testing.T) {
 		info, err := b.top.Consumer.Info(ctx)
 		return err == nil && info.NumAckPending == 0 && info.NumPending == 0, "nothing pending after the dead letter"
 	})
+}
+
+// TestDeadLettersDropNATSControlHeadersAndReplaysKeepValidIDs: an event
+// published with Nats-Expected-* headers is dead-lettered with its body and
+// replays (the headers would make both publishes fail), and a replayed id
+// near the 256-byte limit stays a valid id, replay after replay.
+func TestDeadLettersDropNATSControlHeadersAndReplaysKeepValidIDs(t *testing.T) {
+	ctx := context.Background()
+	b := newBus(t)
+	h := func(context.Context, *pipeline.Message) error { return pipeline.Validation(errors.New("not yet")) }
+	r := pipeline.NewRunner(b.js, b.top.Names, h, pipeline.WithMaxDeliver(3))
+	long := strings.Repeat("i", 250)
+	msg := &nats.Msg{Subject: b.top.Names.EventSubject("send-promo"), Data: []byte(`{"a":1}`), Header: nats.Header{}}
+	msg.Header.Set(jetstream.MsgIDHeader, long)
+	msg.Header.Set("Nats-Expected-Stream", "CHATINC_EVENTS")
+	msg.Header.Set("Nats-Expected-Last-Subject-Sequence", "0")
+	if _, err := b.js.PublishMsg(ctx, msg); err != nil {
+		t.Fatal(err)
+	}
+	dlq := pipeline.NewDLQ(b.js, b.top.Names)
+	for round := range 3 {
+		r.Process(ctx, b.next(t))
+		dls, err := dlq.List(ctx, "")
+		if err != nil || len(dls) != 1 {
+			t.Fatalf("round %d: dead letters %d, %v", round, len(dls), err)
+		}
+		dl := dls[0]
+		if dl.BodyOmitted != "" || string(dl.Data) != `{"a":1}` || dl.Header.Get("Nats-Expected-Stream") != "" {
+			t.Fatalf("round %d: dead letter body %q omitted %q headers %v", round, dl.Data, dl.BodyOmitted, dl.Header)
+		}
+		seq, err := dlq.Replay(ctx, dl.Seq)
+		if err != nil {
+			t.Fatalf("round %d: replay: %v", round, err)
+		}
+		raw, err := b.top.Events.GetMsg(ctx, seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if id := raw.Header.Get(jetstream.MsgIDHeader); len(id) > 256 || !strings.HasPrefix(id, long[:200]) {
+			t.Fatalf("round %d: replayed id of %d bytes: %q", round, len(id), id)
+		}
+	}
 }

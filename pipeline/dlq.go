@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/campaignflow/campaignflow/pipeline/ids"
 	"github.com/campaignflow/campaignflow/sources"
 )
 
@@ -141,16 +143,12 @@ func (d *DLQ) ReplayWith(ctx context.Context, seq uint64, body []byte) (uint64, 
 	}
 	hdr := nats.Header{}
 	for k, v := range dl.Header {
-		if strings.HasPrefix(k, "Campaignflow-") || k == jetstream.MsgIDHeader {
+		if strings.HasPrefix(k, "Campaignflow-") || isNATSControl(k) {
 			continue
 		}
 		hdr[k] = v
 	}
-	id := dl.EventID
-	if id == "" {
-		id = "event"
-	}
-	hdr.Set(jetstream.MsgIDHeader, fmt.Sprintf("%s-replay-%d", id, seq))
+	hdr.Set(jetstream.MsgIDHeader, replayID(dl.EventID, seq))
 	ack, err := d.js.PublishMsg(ctx, &nats.Msg{Subject: dl.OriginalSubject, Header: hdr, Data: data})
 	if err != nil {
 		return 0, fmt.Errorf("pipeline: replaying dead letter %d to %s: %w (the dead letter is kept)", seq, dl.OriginalSubject, err)
@@ -159,6 +157,24 @@ func (d *DLQ) ReplayWith(ctx context.Context, seq uint64, body []byte) (uint64, 
 		return ack.Sequence, fmt.Errorf("pipeline: dead letter %d replayed as %d but not deleted: %w", seq, ack.Sequence, err)
 	}
 	return ack.Sequence, nil
+}
+
+// replaySuffix is what a replay adds to an event id: "-replay-<dlq seq>".
+var replaySuffix = regexp.MustCompile(`-replay-[0-9]+$`)
+
+// replayID is the message id of a replay of dead letter seq: the event's id
+// (without an earlier replay's suffix) and "-replay-<seq>", cut so that it
+// stays a valid id (ids.MaxLen) however often the event is replayed.
+func replayID(id string, seq uint64) string {
+	if id == "" {
+		id = "event"
+	}
+	id = replaySuffix.ReplaceAllString(id, "")
+	suffix := fmt.Sprintf("-replay-%d", seq)
+	if len(id)+len(suffix) > ids.MaxLen {
+		id = id[:ids.MaxLen-len(suffix)]
+	}
+	return id + suffix
 }
 
 // originalBody reads the body of a dead letter published without it from

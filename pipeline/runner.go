@@ -160,7 +160,7 @@ func (r *Runner) logNak(ctx context.Context, m *Message, delay time.Duration, er
 		return
 	}
 	attrs := append(eventAttrs(m), "attempt", m.Delivered, "max_deliver", r.maxDeliver,
-		"next_delay", delay.Round(time.Millisecond).String(), "err", err)
+		"next_delay", delay.Round(time.Millisecond).String(), "err", truncate(err.Error(), MaxErrorHeader))
 	if suppressed > 0 {
 		attrs = append(attrs, "naks_not_logged", suppressed)
 	}

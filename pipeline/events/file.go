@@ -41,6 +41,9 @@ type AudienceFileUploaded struct {
 	VariableGroup *VariableGroupRef `json:"variable_group,omitempty"`
 }
 
+// maxPathBytes is the longest file source path (Linux's PATH_MAX).
+const maxPathBytes = 4096
+
 // Validate returns every problem of the event. Whether the location is
 // allowed is the opener's policy, checked when the file is opened.
 func (e *AudienceFileUploaded) Validate() error {
@@ -56,6 +59,9 @@ func (e *AudienceFileUploaded) Validate() error {
 	}
 	if e.Source.File != "" {
 		n++
+		if len(e.Source.File) > maxPathBytes {
+			p.add("source.file", "a path of %d bytes; at most %d", len(e.Source.File), maxPathBytes)
+		}
 	}
 	if e.Source.URL != "" {
 		n++

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"syscall"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -34,6 +35,9 @@ func (h *Handlers) file(ctx context.Context, eventID string, ev *events.Audience
 		return permanent(fmt.Errorf("handlers: %s %s: no file sources are configured; set the allowed directories, URLs or object store", events.TypeAudienceFileUploaded, eventID))
 	}
 	rc, err := h.opener.Open(ctx, ev.Source)
+	if errors.Is(err, syscall.ELOOP) || errors.Is(err, syscall.ENAMETOOLONG) {
+		return permanent(fmt.Errorf("handlers: %s %s: source path cannot be opened: %w", events.TypeAudienceFileUploaded, eventID, err))
+	}
 	if isNotFound(err) {
 		// The event says the file was uploaded: a missing one does not
 		// appear by waiting, so say so now instead of after ~9 minutes of

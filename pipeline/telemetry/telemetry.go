@@ -57,7 +57,13 @@ func Setup(ctx context.Context, opts ...Option) (*Telemetry, error) {
 	t := &Telemetry{reg: prometheus.NewRegistry(), log: o.log,
 		prop: propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})}
 
-	tpOpts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res)}
+	// Attribute values (error messages built from events included) are cut
+	// to 4 KB unless OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT says otherwise.
+	limits := sdktrace.NewSpanLimits()
+	if limits.AttributeValueLengthLimit < 0 {
+		limits.AttributeValueLengthLimit = 4096
+	}
+	tpOpts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res), sdktrace.WithRawSpanLimits(limits)}
 	recording := len(o.spanProcessors)+len(o.spanExporters) > 0
 	for _, sp := range o.spanProcessors {
 		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(sp))
