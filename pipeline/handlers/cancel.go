@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -25,6 +26,16 @@ func (h *Handlers) Cancel(ctx context.Context, eventID string, ev *events.Schedu
 func (h *Handlers) cancel(ctx context.Context, eventID string, ev *events.ScheduleCancelled) error {
 	if h.jobs == nil {
 		return permanent(errors.New("handlers: schedule-cancelled: no jobs bucket configured (WithJobs)"))
+	}
+	// The marker first, then the delete: a send-promo storing its schedule
+	// meanwhile sees the marker once it has stored, and takes it back.
+	at := publishedAt(ctx, h.now()).UTC()
+	marker, err := json.Marshal(jobs.Cancelled{At: jobs.Time{Time: at}})
+	if err != nil {
+		return permanent(err)
+	}
+	if _, err := h.jobs.Put(ctx, jobs.CancelKey(ev.PromoID), marker); err != nil {
+		return classify(fmt.Errorf("handlers: schedule-cancelled %s: mark %s cancelled: %w", eventID, ev.PromoID, err))
 	}
 	key := jobs.PromoKey(ev.PromoID)
 	if err := h.jobs.Delete(ctx, key); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {

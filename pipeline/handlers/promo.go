@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/campaignflow/campaignflow/chatinc"
 	"github.com/campaignflow/campaignflow/pipeline/events"
 	"github.com/campaignflow/campaignflow/pipeline/jobs"
@@ -124,11 +126,48 @@ func (h *Handlers) storeCron(ctx context.Context, ev *events.SendPromo, campaign
 	s := ev.Schedule
 	job := jobs.Promo{Promo: body, CampaignID: campaignID, Cron: s.Cron, TimeZone: s.TimeZone, Until: jobs.Time{Time: s.UntilTime()},
 		CatchUp: s.CatchUp, CreatedAt: jobs.Time{Time: h.now().UTC()}}
+	published := publishedAt(ctx, h.now())
+	// A schedule-cancelled published after this promo may have been handled
+	// first: check its marker before storing, and again after (it may land
+	// in between; the cancel deletes after marking).
+	if cancelled, err := h.cancelledSince(ctx, ev.PromoID, published); err != nil || cancelled {
+		if err == nil {
+			h.log.InfoContext(ctx, "handlers: promo schedule not stored: a later schedule-cancelled came first", "promo_id", ev.PromoID)
+		}
+		return err
+	}
 	if err := h.storeJob(ctx, ev.PromoID, job); err != nil {
 		return classify(err)
 	}
+	if cancelled, err := h.cancelledSince(ctx, ev.PromoID, published); err != nil || cancelled {
+		if err != nil {
+			return err
+		}
+		if err := h.jobs.Delete(ctx, jobs.PromoKey(ev.PromoID)); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+			return classify(fmt.Errorf("handlers: send-promo: take back schedule of cancelled promo %s: %w", ev.PromoID, err))
+		}
+		h.log.InfoContext(ctx, "handlers: promo schedule taken back: a later schedule-cancelled came meanwhile", "promo_id", ev.PromoID)
+		return nil
+	}
 	h.log.InfoContext(ctx, "handlers: promo schedule stored", "promo_id", ev.PromoID, "campaign_id", campaignID, "cron", s.Cron)
 	return nil
+}
+
+// cancelledSince reports whether a schedule-cancelled of promoID published
+// at or after published has been handled (its marker).
+func (h *Handlers) cancelledSince(ctx context.Context, promoID string, published time.Time) (bool, error) {
+	e, err := h.jobs.Get(ctx, jobs.CancelKey(promoID))
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, classify(fmt.Errorf("handlers: send-promo: read cancel marker of %s: %w", promoID, err))
+	}
+	var c jobs.Cancelled
+	if err := json.Unmarshal(e.Value(), &c); err != nil {
+		return false, nil // not a marker this version wrote: ignore it
+	}
+	return !c.At.Before(published), nil
 }
 
 // RunPromo runs a stored cron promo once for the tick scheduledAt (the

@@ -22,11 +22,11 @@ func (h *Handlers) Register(r *pipeline.Router) {
 		})
 	pipeline.HandleEvent(r, events.TypeSendPromo, decoder[events.SendPromo](events.TypeSendPromo),
 		func(ctx context.Context, m *pipeline.Message, ev *events.SendPromo) error {
-			return classify(h.promo(ctx, firstNonEmpty(m.ID, ev.EventID), ev))
+			return classify(h.promo(withPublished(ctx, m.Published), firstNonEmpty(m.ID, ev.EventID), ev))
 		})
 	pipeline.HandleEvent(r, events.TypeScheduleCancelled, decoder[events.ScheduleCancelled](events.TypeScheduleCancelled),
 		func(ctx context.Context, m *pipeline.Message, ev *events.ScheduleCancelled) error {
-			return classify(h.cancel(ctx, firstNonEmpty(m.ID, ev.EventID), ev))
+			return classify(h.cancel(withPublished(ctx, m.Published), firstNonEmpty(m.ID, ev.EventID), ev))
 		})
 }
 
