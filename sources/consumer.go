@@ -12,6 +12,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/sync/semaphore"
 )
 
 // MessageHandler processes one message and settles it (ack, nak or term).
@@ -26,6 +27,8 @@ type Consumer struct {
 	durable     string
 	handler     MessageHandler
 	concurrency int
+	maxBytes    int64               // bodies in flight (queued or handled), at most
+	bytes       *semaphore.Weighted // the budget of maxBytes
 	ackWait     time.Duration
 	log         *slog.Logger
 	nc          *nats.Conn
@@ -48,6 +51,23 @@ type ConsumerOption func(*Consumer)
 // WithConcurrency sets how many messages are handled at once (default 16).
 func WithConcurrency(n int) ConsumerOption { return func(c *Consumer) { c.concurrency = n } }
 
+// DefaultMaxInFlightBytes bounds the event bodies a consumer holds (queued
+// or being handled) at once. A handler's memory is a few times its body, so
+// this keeps a burst of large events from taking the process past a few
+// hundred MB whatever the concurrency.
+const DefaultMaxInFlightBytes = 32 << 20
+
+// WithMaxInFlightBytes bounds the bytes of the messages held at once
+// (default DefaultMaxInFlightBytes; a message larger than the bound is
+// handled alone).
+func WithMaxInFlightBytes(n int64) ConsumerOption {
+	return func(c *Consumer) {
+		if n > 0 {
+			c.maxBytes = n
+		}
+	}
+}
+
 // WithAckWait tells the consumer the AckWait, to pace in-progress acks at a
 // third of it (default: read from the consumer).
 func WithAckWait(d time.Duration) ConsumerOption { return func(c *Consumer) { c.ackWait = d } }
@@ -60,12 +80,13 @@ func WithConn(nc *nats.Conn) ConsumerOption { return func(c *Consumer) { c.nc = 
 
 // NewConsumer consumes stream/durable (which must exist: see EnsureTopology).
 func NewConsumer(js jetstream.JetStream, stream, durable string, h MessageHandler, opts ...ConsumerOption) *Consumer {
-	c := &Consumer{js: js, stream: stream, durable: durable, handler: h, concurrency: 16,
+	c := &Consumer{js: js, stream: stream, durable: durable, handler: h, concurrency: 16, maxBytes: DefaultMaxInFlightBytes,
 		log: slog.New(slog.DiscardHandler), stop: make(chan struct{}), done: make(chan struct{}),
 		live: map[jetstream.Msg]struct{}{}}
 	for _, o := range opts {
 		o(c)
 	}
+	c.bytes = semaphore.NewWeighted(c.maxBytes)
 	c.hctx, c.hcancel = context.WithCancel(context.Background())
 	msg := "not started"
 	c.lastErr.Store(&msg)
@@ -148,7 +169,10 @@ func (c *Consumer) open(ctx context.Context) (jetstream.MessagesContext, error) 
 	if c.ackWait == 0 {
 		c.ackWait = cons.CachedInfo().Config.AckWait
 	}
-	return cons.Messages(jetstream.PullMaxMessages(c.pullBatch()), jetstream.PullHeartbeat(2*time.Second))
+	// The client's pull buffer is bounded in bytes too (a quarter of the
+	// in-flight budget), not only in messages.
+	return cons.Messages(jetstream.PullMaxMessagesWithBytesLimit(c.pullBatch(), int(max(c.maxBytes/4, 1<<20))),
+		jetstream.PullHeartbeat(2*time.Second))
 }
 
 // consume queues messages for the workers until the iterator breaks or we
@@ -182,16 +206,54 @@ func (c *Consumer) consume(ctx context.Context, it jetstream.MessagesContext, qu
 		failures = 0
 		c.lastErr.Store(nil)
 		c.track(msg)
+		// Wait for room in the byte budget (kept alive meanwhile: tracked).
+		if !c.acquire(ctx, c.weight(msg)) {
+			c.settleUnhandled(msg)
+			return
+		}
 		select {
 		case queue <- msg:
 		case <-c.stop:
+			c.bytes.Release(c.weight(msg))
 			c.settleUnhandled(msg)
 			return
 		case <-ctx.Done():
+			c.bytes.Release(c.weight(msg))
 			c.settleUnhandled(msg)
 			return
 		}
 	}
+}
+
+// weight is what msg takes of the byte budget: its size (at least 1 KB for
+// the handling around it), at most the whole budget.
+func (c *Consumer) weight(msg jetstream.Msg) int64 {
+	n := int64(len(msg.Data()))
+	for k, vs := range msg.Headers() {
+		n += int64(len(k))
+		for _, v := range vs {
+			n += int64(len(v))
+		}
+	}
+	return min(max(n, 1<<10), c.maxBytes)
+}
+
+// acquire takes n of the byte budget, waiting while it is spent; false when
+// ctx ends or the consumer stops first.
+func (c *Consumer) acquire(ctx context.Context, n int64) bool {
+	if c.bytes.TryAcquire(n) {
+		return true
+	}
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-c.stop:
+			cancel()
+		case <-wctx.Done():
+		}
+	}()
+	return c.bytes.Acquire(wctx, n) == nil
 }
 
 // work handles queued messages; once stopping, it naks them instead.
@@ -199,11 +261,13 @@ func (c *Consumer) work(ctx context.Context, queue <-chan jetstream.Msg) {
 	for msg := range queue {
 		if c.stopping(ctx) {
 			c.settleUnhandled(msg)
+			c.bytes.Release(c.weight(msg))
 			continue
 		}
 		c.consumed.Add(1)
 		c.handler(c.hctx, msg)
 		c.untrack(msg)
+		c.bytes.Release(c.weight(msg))
 	}
 }
 

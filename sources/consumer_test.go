@@ -11,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/campaignflow/campaignflow/pipeline/pipelinetest"
 	"github.com/campaignflow/campaignflow/sources"
 	"github.com/campaignflow/campaignflow/sources/natstest"
 )
@@ -196,5 +197,50 @@ func TestQueuedMessagesAreKeptAlive(t *testing.T) {
 		if n != 1 {
 			t.Errorf("message %s delivered %d times, want 1", id, n)
 		}
+	}
+}
+
+// TestConsumerBoundsBytesInFlight: with 64 handlers but a budget of 40 KB,
+// no more than 40 KB of 8 KB bodies are held at once, and every message is
+// handled.
+func TestConsumerBoundsBytesInFlight(t *testing.T) {
+	e, top := setup(t, sources.DefaultTopologyOptions())
+	s := newSeen()
+	var mu sync.Mutex
+	var held, peak int
+	release := make(chan struct{})
+	c := sources.NewConsumer(e.js, top.Names.EventsStream, top.Names.EventsConsumer, func(_ context.Context, m jetstream.Msg) {
+		mu.Lock()
+		held += len(m.Data())
+		peak = max(peak, held)
+		mu.Unlock()
+		<-release
+		mu.Lock()
+		held -= len(m.Data())
+		mu.Unlock()
+		s.add(string(m.Data()[:8]))
+		_ = m.Ack()
+	}, sources.WithConcurrency(64), sources.WithMaxInFlightBytes(40<<10), sources.WithConn(e.nc))
+	run(t, c)
+	body := make([]byte, 8<<10)
+	for i := range 40 {
+		copy(body, fmt.Sprintf("%08d", i))
+		if _, err := e.js.Publish(context.Background(), "chatinc.events.test", body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Let handlers pile up to the budget, then let them all go.
+	pipelinetest.Eventually(t, 10*time.Second, func() (bool, string) {
+		mu.Lock()
+		defer mu.Unlock()
+		return held >= 32<<10, fmt.Sprintf("%d bytes held", held)
+	})
+	close(release)
+	s.waitN(t, 40, 20*time.Second)
+	if peak > 40<<10 {
+		t.Fatalf("%d bytes held at once, budget 40 KB", peak)
+	}
+	if peak < 16<<10 {
+		t.Fatalf("only %d bytes held at once: the budget did not let several run", peak)
 	}
 }

@@ -74,7 +74,9 @@ type Consumer struct {
 	MaxDeliver    int           `koanf:"max_deliver" yaml:"max_deliver"`
 	MaxAckPending int           `koanf:"max_ack_pending" yaml:"max_ack_pending"`
 	Concurrency   int           `koanf:"concurrency" yaml:"concurrency"`
-	Grace         time.Duration `koanf:"grace" yaml:"grace"`
+	// MaxInFlightBytes bounds the event bodies held at once (memory).
+	MaxInFlightBytes int64         `koanf:"max_in_flight_bytes" yaml:"max_in_flight_bytes"`
+	Grace            time.Duration `koanf:"grace" yaml:"grace"`
 }
 
 // Mapping turns event attributes and CSV columns into contacts.
@@ -141,12 +143,13 @@ func Defaults() Config {
 		host = "worker"
 	}
 	return Config{
-		NATS:     NATS{DataDir: "./data", Listen: "127.0.0.1:4222", Replicas: 1, PingInterval: 2 * time.Second, MaxPingsOut: 2},
-		ChatInc:  ChatInc{FlowControl: "adaptive", RateLimit: 0, RateBurst: 40, RetryMaxElapsed: time.Minute, RetryMaxAttempts: 6, BatchSize: 1000, Timeout: 30 * time.Second},
-		Sandbox:  Sandbox{Addr: "127.0.0.1:8089", ApproveAfter: 2 * time.Second, TimeScale: 1, Seed: 1},
-		Names:    sources.DefaultNames(),
-		Consumer: Consumer{AckWait: 30 * time.Second, MaxDeliver: 10, MaxAckPending: 256, Concurrency: 0, Grace: 25 * time.Second},
-		Mapping:  Mapping{DefaultRegion: "ZA"},
+		NATS:    NATS{DataDir: "./data", Listen: "127.0.0.1:4222", Replicas: 1, PingInterval: 2 * time.Second, MaxPingsOut: 2},
+		ChatInc: ChatInc{FlowControl: "adaptive", RateLimit: 0, RateBurst: 40, RetryMaxElapsed: time.Minute, RetryMaxAttempts: 6, BatchSize: 1000, Timeout: 30 * time.Second},
+		Sandbox: Sandbox{Addr: "127.0.0.1:8089", ApproveAfter: 2 * time.Second, TimeScale: 1, Seed: 1},
+		Names:   sources.DefaultNames(),
+		Consumer: Consumer{AckWait: 30 * time.Second, MaxDeliver: 10, MaxAckPending: 256, Concurrency: 0, Grace: 25 * time.Second,
+			MaxInFlightBytes: sources.DefaultMaxInFlightBytes},
+		Mapping: Mapping{DefaultRegion: "ZA"},
 		CSV: CSV{MaxFieldBytes: sources.DefaultCSVLimits().MaxFieldBytes, MaxRowBytes: sources.DefaultCSVLimits().MaxRowBytes,
 			MaxColumns: sources.DefaultCSVLimits().MaxColumns},
 		DLQ:   DLQ{MaxAge: 14 * 24 * time.Hour},

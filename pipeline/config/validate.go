@@ -78,6 +78,7 @@ func (c *Config) Validate() Problems {
 	}
 	atLeast("consumer.max_ack_pending", int64(c.Consumer.MaxAckPending), 1)
 	atLeast("consumer.concurrency", int64(c.Consumer.Concurrency), 0)
+	atLeast("consumer.max_in_flight_bytes", c.Consumer.MaxInFlightBytes, 1<<20)
 	positive("consumer.grace", c.Consumer.Grace, "25s")
 	if r := c.Mapping.DefaultRegion; r != "" && phonenumbers.GetCountryCodeForRegion(r) == 0 {
 		hint := "an ISO 3166 region phone numbers are read in, e.g. ZA, US, GB"

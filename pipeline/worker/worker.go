@@ -126,6 +126,7 @@ func (w *Worker) Start(ctx context.Context) (err error) {
 	w.cancel = cancel
 	w.consumer = sources.NewConsumer(w.js, w.cfg.Names.EventsStream, w.cfg.Names.EventsConsumer, w.runner.Process,
 		sources.WithConcurrency(w.cfg.Consumer.Handlers()), sources.WithAckWait(w.cfg.Consumer.AckWait),
+		sources.WithMaxInFlightBytes(w.cfg.Consumer.MaxInFlightBytes),
 		sources.WithLogger(w.log), sources.WithConn(w.nc))
 	w.goRun("consumer", func() error { return w.consumer.Run(runCtx) })
 	w.goRun("scheduler", func() error { return w.sched.Run(runCtx) })
