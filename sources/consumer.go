@@ -55,7 +55,7 @@ func WithConcurrency(n int) ConsumerOption { return func(c *Consumer) { c.concur
 // or being handled) at once. A handler's memory is a few times its body, so
 // this keeps a burst of large events from taking the process past a few
 // hundred MB whatever the concurrency.
-const DefaultMaxInFlightBytes = 32 << 20
+const DefaultMaxInFlightBytes = 8 << 20
 
 // WithMaxInFlightBytes bounds the bytes of the messages held at once
 // (default DefaultMaxInFlightBytes; a message larger than the bound is
