@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -104,7 +105,18 @@ func (l *Ledger) Begin(ctx context.Context, key string, describe ...func(*Record
 func (c *Claim) write(ctx context.Context, rec Record, what string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	rev, err := c.l.kv.Update(ctx, c.Key, mustJSON(rec), c.revision)
+	data := mustJSON(rec)
+	rev, err := c.l.kv.Update(ctx, c.Key, data, c.revision)
+	if err != nil && !isWrongRevision(err) {
+		// The update may have been applied with its answer lost (a timeout
+		// under load, or a renewal stopped mid-call): look before calling it
+		// failed, or the claim's next write would use a stale revision.
+		gctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		if e, gerr := c.l.kv.Get(gctx, c.Key); gerr == nil && bytes.Equal(e.Value(), data) {
+			rev, err = e.Revision(), nil
+		}
+		cancel()
+	}
 	if err != nil {
 		return fmt.Errorf("ledger: %s %s: %w", what, c.Key, err)
 	}
