@@ -1,7 +1,16 @@
 // Package pipeline is the worker core: a Message decoded from a JetStream
-// event, Handler and Middleware, a Router by event type, and the Runner,
+// event (plain JSON or a CloudEvents envelope, ParseEnvelope), Handler and
+// Middleware, a Router that dispatches by event type (HandleEvent registers
+// a typed handler whose body is decoded and checked once), and the Runner,
 // the one place that turns a handler's result into Ack, NakWithDelay or a
-// dead letter plus Term, so handlers never touch acks. Subpackages hold the
-// event types, the handlers, the idempotency ledger, the scheduler, result
-// polling, configuration, telemetry, the id rules (ids), E.164 numbers (e164), the cron rule (cronspec) and JSON Schemas.
+// dead letter plus Term, so handlers never touch acks. It imports neither
+// the Chat Inc client nor the handlers: they mark their errors (Validation,
+// Permanent, Transient) and the runner acts on the mark.
+//
+// Subpackages own the rest: events (the event types and their checks), ids
+// (the id rules and their encoding in subjects and keys), jobs (the stored
+// cron promo), cronspec (the cron rule), e164 (phone numbers), handlers,
+// ledger (idempotency), scheduler, results (polls and snapshots), config,
+// telemetry, schemas (JSON Schemas), worker (the wiring of a worker), bench
+// (campaignflow bench) and pipelinetest (test helpers).
 package pipeline
