@@ -16,6 +16,7 @@ import (
 type TopologyOptions struct {
 	Replicas      int           // stream and bucket replicas (1 single node, 3 in a cluster)
 	Duplicates    time.Duration // duplicate window of the events and results streams
+	EventsMaxAge  time.Duration // how long events are kept (0: forever)
 	ResultsMaxAge time.Duration // how long results are kept
 	DLQMaxAge     time.Duration // how long dead letters are kept (0: forever)
 	AckWait       time.Duration // redelivery after this without an ack or progress
@@ -66,7 +67,7 @@ func EnsureTopology(ctx context.Context, js jetstream.JetStream, names Names, op
 	var err error
 	if t.Events, err = ensureStream(ctx, js, jetstream.StreamConfig{
 		Name: names.EventsStream, Subjects: []string{names.EventsFilter()}, Storage: jetstream.FileStorage,
-		Retention: jetstream.LimitsPolicy, Duplicates: opts.Duplicates, Replicas: opts.Replicas,
+		Retention: jetstream.LimitsPolicy, Duplicates: opts.Duplicates, MaxAge: opts.EventsMaxAge, Replicas: opts.Replicas,
 	}, "names.events_stream"); err != nil {
 		return nil, err
 	}

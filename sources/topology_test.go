@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -49,5 +50,27 @@ func TestEnsureTopologyRefusesIncompatibleStream(t *testing.T) {
 	var ie *sources.IncompatibleError
 	if !errors.As(err, &ie) || len(ie.Differences) != 2 || !strings.Contains(err.Error(), "subjects are [other.>]") || !strings.Contains(err.Error(), "nats stream rm") {
 		t.Fatalf("err = %v, want both differences and how to fix", err)
+	}
+}
+
+// TestRetentionOfEventsAndDeadLetters: the events and dead-letter streams
+// keep messages for the configured max ages (they hold phone numbers), and
+// a later start with other ages updates them in place.
+func TestRetentionOfEventsAndDeadLetters(t *testing.T) {
+	e, _ := setup(t, sources.DefaultTopologyOptions())
+	opts := sources.DefaultTopologyOptions()
+	opts.EventsMaxAge, opts.DLQMaxAge = 30*24*time.Hour, 14*24*time.Hour
+	top, err := sources.EnsureTopology(context.Background(), e.js, sources.DefaultNames(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []struct {
+		stream jetstream.Stream
+		want   time.Duration
+	}{{top.Events, 30 * 24 * time.Hour}, {top.DLQ, 14 * 24 * time.Hour}} {
+		info, err := s.stream.Info(context.Background())
+		if err != nil || info.Config.MaxAge != s.want {
+			t.Fatalf("%s max age %v, want %v (%v)", info.Config.Name, info.Config.MaxAge, s.want, err)
+		}
 	}
 }

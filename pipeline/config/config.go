@@ -23,6 +23,7 @@ type Config struct {
 	Mapping   Mapping       `koanf:"mapping" yaml:"mapping"`
 	CSV       CSV           `koanf:"csv" yaml:"csv"`
 	DLQ       DLQ           `koanf:"dlq" yaml:"dlq"`
+	Events    Events        `koanf:"events" yaml:"events"`
 	Promo     Promo         `koanf:"promo" yaml:"promo"`
 	Schedules []Schedule    `koanf:"schedules" yaml:"schedules"`
 	Results   Results       `koanf:"results" yaml:"results"`
@@ -96,6 +97,14 @@ type CSV struct {
 // Limits are the CSV row limits.
 func (c CSV) Limits() sources.CSVLimits {
 	return sources.CSVLimits{MaxFieldBytes: c.MaxFieldBytes, MaxRowBytes: c.MaxRowBytes, MaxColumns: c.MaxColumns}
+}
+
+// Events tunes the events stream.
+type Events struct {
+	// MaxAge is how long events are kept on the events stream (0: forever).
+	// They hold phone numbers; keep it at least dlq.max_age, so a dead
+	// letter stored without its body can still be replayed.
+	MaxAge time.Duration `koanf:"max_age" yaml:"max_age"`
 }
 
 // DLQ tunes the dead-letter stream.

@@ -94,6 +94,9 @@ func (c *Config) Validate() Problems {
 	if c.CSV.MaxFieldBytes > c.CSV.MaxRowBytes && c.CSV.MaxRowBytes >= 64 {
 		add("csv.max_field_bytes: %d is more than csv.max_row_bytes (%d)", c.CSV.MaxFieldBytes, c.CSV.MaxRowBytes)
 	}
+	if c.Events.MaxAge != 0 && c.Events.MaxAge < time.Hour {
+		add("events.max_age: %s must be at least 1h, or 0 to keep events until removed", c.Events.MaxAge)
+	}
 	if c.DLQ.MaxAge != 0 && c.DLQ.MaxAge < time.Hour {
 		add("dlq.max_age: %s must be at least 1h, or 0 to keep dead letters until purged", c.DLQ.MaxAge)
 	}

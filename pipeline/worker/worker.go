@@ -97,7 +97,7 @@ func (w *Worker) Start(ctx context.Context) (err error) {
 	topo := sources.DefaultTopologyOptions()
 	topo.Replicas = max(w.cfg.NATS.Replicas, 1)
 	topo.AckWait, topo.MaxDeliver, topo.MaxAckPending = w.cfg.Consumer.AckWait, w.cfg.Consumer.MaxDeliver, w.cfg.Consumer.MaxAckPending
-	topo.DLQMaxAge = w.cfg.DLQ.MaxAge
+	topo.DLQMaxAge, topo.EventsMaxAge = w.cfg.DLQ.MaxAge, w.cfg.Events.MaxAge
 	if w.top, err = sources.EnsureTopology(ctx, w.js, w.cfg.Names, topo); err != nil {
 		return err
 	}
