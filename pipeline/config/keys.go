@@ -22,25 +22,6 @@ const (
 	kindSchedules             // the list of schedules (file only)
 )
 
-// what names a kind in messages ("is not <what>").
-func (k kind) what() string {
-	switch k {
-	case kindSection:
-		return "a mapping of keys"
-	case kindInt:
-		return "an integer"
-	case kindFloat:
-		return "a number"
-	case kindBool:
-		return "true or false"
-	case kindDuration:
-		return "a duration"
-	case kindStrings, kindDurations, kindSchedules:
-		return "a list"
-	}
-	return "a single value"
-}
-
 var durationType = reflect.TypeFor[time.Duration]()
 
 // keyKinds is the kind of every dotted key of Config, sections included.

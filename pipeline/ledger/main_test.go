@@ -28,7 +28,6 @@ type env struct {
 	sb     *sandbox.Server
 	client *chatinc.Client
 	ledger *Ledger
-	now    time.Time
 }
 
 func newEnv(tb testing.TB, opts ...Option) *env {
