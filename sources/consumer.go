@@ -158,8 +158,9 @@ func (c *Consumer) Run(ctx context.Context) error {
 // pulls overlap the handling (a batch per message pair of round trips would
 // bound the rate by the pull latency), few enough that messages waiting in
 // the client's buffer, which nothing keeps alive yet, are handled well
-// within AckWait.
-func (c *Consumer) pullBatch() int { return max(2*c.concurrency, 64) }
+// within AckWait, and whose bodies (up to the server's max payload each)
+// stay a bounded amount of memory (64 MB at 1 MB each).
+func (c *Consumer) pullBatch() int { return 64 }
 
 func (c *Consumer) open(ctx context.Context) (jetstream.MessagesContext, error) {
 	cons, err := c.js.Consumer(ctx, c.stream, c.durable)
@@ -169,10 +170,12 @@ func (c *Consumer) open(ctx context.Context) (jetstream.MessagesContext, error) 
 	if c.ackWait == 0 {
 		c.ackWait = cons.CachedInfo().Config.AckWait
 	}
-	// The client's pull buffer is bounded in bytes too (a quarter of the
-	// in-flight budget), not only in messages.
-	return cons.Messages(jetstream.PullMaxMessagesWithBytesLimit(c.pullBatch(), int(max(c.maxBytes/4, 1<<20))),
-		jetstream.PullHeartbeat(2*time.Second))
+	// A message count, not a byte limit: a byte limit alone lets thousands
+	// of small messages wait in the client's buffer, where nothing keeps
+	// them alive, and bytes with a count lets nats.go have more messages
+	// outstanding than its channel holds (it drops some as a slow consumer:
+	// seen in the ingest benchmark's test). pullBatch keeps the count small.
+	return cons.Messages(jetstream.PullMaxMessages(c.pullBatch()), jetstream.PullHeartbeat(2*time.Second))
 }
 
 // consume queues messages for the workers until the iterator breaks or we
