@@ -171,7 +171,16 @@ func (s *suite) startWorkers() {
 }
 
 func (s *suite) waitReady(w *worker) {
-	pipelinetest.Eventually(s.t, 60*time.Second, func() (bool, string) {
+	pipelinetest.Eventually(s.t, 90*time.Second, func() (bool, string) {
+		select {
+		case <-w.done:
+			// It exited before it was ready (on a loaded machine a new
+			// cluster's JetStream can miss the worker's start budget): start
+			// it again, as an orchestrator would.
+			s.t.Logf("%s exited before it was ready; starting it again", w.id)
+			w.start(s.t)
+		default:
+		}
 		err := w.ready()
 		return err == nil, fmt.Sprintf("%s: %v", w.id, err)
 	})
