@@ -10,7 +10,6 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/campaignflow/campaignflow/pipeline/bench"
 	"github.com/campaignflow/campaignflow/pipeline/schemas"
 	"github.com/campaignflow/campaignflow/sinks"
 	"github.com/campaignflow/campaignflow/sources"
@@ -77,19 +76,6 @@ func TestSnapshotPublishedTwiceIsStoredOnce(t *testing.T) {
 	if err := schemas.Validate(sinks.SchemaIngestReport, rep.Data); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// BenchmarkPublishAsync compares raw nats.go async publishing with the
-// Publisher (ids, JSON, bounded pending) on the same server, same run.
-func BenchmarkPublishAsync(b *testing.B) {
-	js, _ := results(b)
-	raw, ours, err := bench.PublishBoth(context.Background(), js, 100_000)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ReportMetric(raw, "raw-msg/s")
-	b.ReportMetric(ours, "publisher-msg/s")
-	b.ReportMetric(ours/raw, "ratio")
 }
 
 // TestEachCallerLearnsOnlyItsOwnFate: while one caller's publish fails (no

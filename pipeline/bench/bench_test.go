@@ -79,3 +79,22 @@ func BenchmarkCSVEndToEnd(b *testing.B) {
 	}
 	b.ReportMetric(float64(rows*b.N)/total.Seconds(), "rows/s")
 }
+
+// BenchmarkPublishAsync compares raw nats.go async publishing with
+// sinks.Publisher (ids, JSON, bounded pending) on the same server, same run.
+func BenchmarkPublishAsync(b *testing.B) {
+	bus, err := bench.StartBus(context.Background(), b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = bus.Close() })
+	for b.Loop() {
+		raw, ours, err := bench.PublishBoth(context.Background(), bus.JS, 100_000)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(raw, "raw-msg/s")
+		b.ReportMetric(ours, "publisher-msg/s")
+		b.ReportMetric(ours/raw, "ratio")
+	}
+}

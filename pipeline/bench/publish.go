@@ -44,7 +44,7 @@ func Publish(ctx context.Context, o PublishOptions) (Result, error) {
 		Project: Figure{Label: "sinks.Publisher.PublishSnapshot (JSON, ids, bounded pending)", Rate: ours},
 		Target:  fmt.Sprintf("project >= %s msg/s", human(PublishTarget)),
 		Metrics: peaks.Metrics(),
-		Notes:   []string{"bench.PublishBoth (shared with sinks' BenchmarkPublishAsync); embedded nats-server, file storage; the stream is checked to hold every message"},
+		Notes:   []string{"bench.PublishBoth (shared with BenchmarkPublishAsync); embedded nats-server, file storage; the stream is checked to hold every message"},
 	}
 	res.Pass = ours >= PublishTarget
 	return res, nil

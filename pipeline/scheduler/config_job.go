@@ -1,21 +1,12 @@
 package scheduler
 
-import (
-	"fmt"
-
-	"github.com/campaignflow/campaignflow/pipeline/config"
-)
+import "fmt"
 
 // Catch-up policies for ticks missed while no replica was leader.
 const (
 	CatchUpOnce = "once" // run the latest missed tick when a replica becomes leader
 	CatchUpSkip = "skip" // wait for the next tick (the default)
 )
-
-// ConfigJob is one entry of `schedules:` in the config file: the config
-// package owns the type and its rules (config.Schedule.Problems), which the
-// scheduler applies again when it registers the job.
-type ConfigJob = config.Schedule
 
 func validCatchUp(s string) (string, error) {
 	switch s {
@@ -27,7 +18,7 @@ func validCatchUp(s string) (string, error) {
 	return "", fmt.Errorf("catch_up %q: use %q or %q", s, CatchUpOnce, CatchUpSkip)
 }
 
-// configSpec validates c (config.Schedule.Validate) and converts it to the
+// configSpec validates c (ConfigJob.Validate) and converts it to the
 // scheduler's job form.
 func configSpec(c ConfigJob) (jobSpec, error) {
 	if err := c.Validate(); err != nil {

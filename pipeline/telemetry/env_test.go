@@ -23,6 +23,7 @@ import (
 	"github.com/campaignflow/campaignflow/chatinc/sandbox"
 	"github.com/campaignflow/campaignflow/chatinc/sandbox/sandboxtest"
 	"github.com/campaignflow/campaignflow/pipeline/config"
+	"github.com/campaignflow/campaignflow/pipeline/config/configtest"
 	"github.com/campaignflow/campaignflow/pipeline/pipelinetest"
 	"github.com/campaignflow/campaignflow/pipeline/telemetry"
 	"github.com/campaignflow/campaignflow/pipeline/worker"
@@ -66,7 +67,7 @@ func newEnv(t *testing.T, tel *telemetry.Telemetry, apiKey string, level slog.Le
 	t.Helper()
 	_, url := natstest.RunJetStream(t)
 	dir := t.TempDir()
-	cfg := pipelinetest.WorkerConfig(url, apiKey, dir)
+	cfg := configtest.Worker(url, apiKey, dir)
 	sim, simURL := sandboxtest.Start(t, sandbox.Options{APIKey: apiKey, ApproveAfter: 2 * time.Second, TimeScale: 3600, Seed: 7, Faults: faults})
 	cfg.ChatInc.URL = simURL
 	e := &env{t: t, cfg: cfg, sim: sim, logs: &pipelinetest.SyncBuffer{}, dir: dir}

@@ -16,6 +16,7 @@ import (
 	"github.com/campaignflow/campaignflow/chatinc/sandbox/sandboxtest"
 	"github.com/campaignflow/campaignflow/pipeline"
 	"github.com/campaignflow/campaignflow/pipeline/config"
+	"github.com/campaignflow/campaignflow/pipeline/config/configtest"
 	"github.com/campaignflow/campaignflow/pipeline/pipelinetest"
 	"github.com/campaignflow/campaignflow/pipeline/worker"
 	"github.com/campaignflow/campaignflow/sources/natstest"
@@ -45,7 +46,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	ns, url := natstest.RunJetStream(t)
 	so := sandbox.Options{ApproveAfter: 2 * time.Second, TimeScale: 3600, Seed: 7}
 	dir := t.TempDir()
-	cfg := pipelinetest.WorkerConfig(url, "test-key", dir)
+	cfg := configtest.Worker(url, "test-key", dir)
 	for _, o := range opts {
 		o(cfg, &so)
 	}

@@ -1,4 +1,4 @@
-package deploy
+package main_test
 
 import (
 	"fmt"
@@ -13,6 +13,7 @@ import (
 // own parser, runs JetStream on disk with fsync on every write
 // (sync_interval: always), and routes to all three nodes of one cluster.
 func TestNATSClusterConfigs(t *testing.T) {
+	t.Chdir(deployDir)
 	files, err := filepath.Glob("nats/nats-*.conf")
 	if err != nil {
 		t.Fatal(err)

@@ -1,4 +1,12 @@
-package deploy
+// The tests in deploy_*_test.go keep deploy/ (Dockerfile, docker-compose.yaml
+// with a 3-node NATS JetStream cluster, Kubernetes manifests, NATS Helm
+// values, the OpenTelemetry collector and Prometheus configs, the documented
+// config example and the contract's example events) honest without Docker:
+// every YAML parses, the config example passes the config loader and shows
+// every key, the NATS configs parse with nats-server's own parser, and the
+// image, probes and ports match the binary. They live beside the binary
+// because they read its config loader.
+package main_test
 
 import (
 	"bytes"
@@ -17,13 +25,18 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
+// deployDir holds the deployment files. Every test here runs in it
+// (t.Chdir), so paths read as the files name each other.
+const deployDir = "../../deploy"
+
 // cmdDir is the source of the campaignflow binary, whose subcommands, flags
-// and HTTP paths the deploy files must name.
+// and HTTP paths the deploy files must name (relative to deployDir).
 const cmdDir = "../cmd/campaignflow"
 
 // TestEveryYAMLParses: every *.yaml / *.yml under deploy/ is valid YAML,
 // every document of a multi-document file included, and none is empty.
 func TestEveryYAMLParses(t *testing.T) {
+	t.Chdir(deployDir)
 	var files []string
 	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil {

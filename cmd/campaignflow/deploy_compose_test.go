@@ -1,4 +1,4 @@
-package deploy
+package main_test
 
 import (
 	"fmt"
@@ -17,6 +17,7 @@ import (
 // subcommand and flag, every environment variable a real config key, and
 // every mounted file exists.
 func TestCompose(t *testing.T) {
+	t.Chdir(deployDir)
 	bin := readBinary(t)
 	doc := yamlDoc(t, "docker-compose.yaml")
 	services, _ := dig(doc, "services").(map[string]any)
@@ -138,6 +139,7 @@ func TestCompose(t *testing.T) {
 // TestPrometheusScrapesWorkers: prometheus.yaml scrapes /metrics of both
 // replicas on the port `campaignflow run` serves.
 func TestPrometheusScrapesWorkers(t *testing.T) {
+	t.Chdir(deployDir)
 	bin := readBinary(t)
 	doc := yamlDoc(t, "prometheus.yaml")
 	found := false
@@ -162,6 +164,7 @@ func TestPrometheusScrapesWorkers(t *testing.T) {
 // TestOTelCollector: the collector receives OTLP on the port the workers
 // export to, and every pipeline uses declared components.
 func TestOTelCollector(t *testing.T) {
+	t.Chdir(deployDir)
 	doc := yamlDoc(t, "otel-collector.yaml")
 	if ep := str(doc, "receivers", "otlp", "protocols", "http", "endpoint"); !strings.HasSuffix(ep, ":4318") {
 		t.Errorf("OTLP/HTTP receiver on %q, want :4318 (OTEL_EXPORTER_OTLP_ENDPOINT in docker-compose.yaml)", ep)

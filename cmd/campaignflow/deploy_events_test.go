@@ -1,4 +1,4 @@
-package deploy
+package main_test
 
 import (
 	"os"
@@ -15,6 +15,7 @@ import (
 // <type>.json, and each passes its JSON Schema and the worker's own checks
 // (what `campaignflow validate event` and `publish` apply).
 func TestExampleEvents(t *testing.T) {
+	t.Chdir(deployDir)
 	files, err := filepath.Glob("events/*.json")
 	if err != nil {
 		t.Fatal(err)

@@ -1,4 +1,5 @@
-package pipelinetest
+// Package configtest holds the worker config integration tests start from.
+package configtest
 
 import (
 	"time"
@@ -6,11 +7,11 @@ import (
 	"github.com/campaignflow/campaignflow/pipeline/config"
 )
 
-// WorkerConfig is the defaults tuned for an integration test: NATS at
+// Worker is the defaults tuned for an integration test: NATS at
 // natsURL, Chat Inc with apiKey (its URL is the test's sandbox, set by the
 // caller) at a fixed 2000 calls/s, fast retries and simulated result time, CSV files allowed under
 // dir, short ack wait and grace, worker id w1.
-func WorkerConfig(natsURL, apiKey, dir string) *config.Config {
+func Worker(natsURL, apiKey, dir string) *config.Config {
 	cfg := config.Defaults()
 	cfg.NATS.URL = natsURL
 	cfg.ChatInc.APIKey = apiKey

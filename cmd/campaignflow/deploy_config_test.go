@@ -1,4 +1,4 @@
-package deploy
+package main_test
 
 import (
 	"os"
@@ -24,6 +24,7 @@ var commentedKeys = []string{"worker_id"}
 // TestConfigExampleValidates: the example passes `campaignflow validate` as
 // it is (sandbox mode, no environment).
 func TestConfigExampleValidates(t *testing.T) {
+	t.Chdir(deployDir)
 	cfg, err := config.Load(config.LoadOptions{File: exampleConfig})
 	if err != nil {
 		t.Fatalf("%s does not validate:\n%v", exampleConfig, err)
@@ -37,6 +38,7 @@ func TestConfigExampleValidates(t *testing.T) {
 // config.Defaults, and every field of a schedule) is set in the example or,
 // for commentedKeys, shown as a comment.
 func TestConfigExampleShowsEveryKey(t *testing.T) {
+	t.Chdir(deployDir)
 	b, err := os.ReadFile(exampleConfig)
 	if err != nil {
 		t.Fatal(err)
@@ -86,6 +88,7 @@ func TestConfigExampleShowsEveryKey(t *testing.T) {
 // example's values are the defaults (its header says so), so reading it
 // tells a user what they get without it.
 func TestConfigExampleShowsDefaults(t *testing.T) {
+	t.Chdir(deployDir)
 	cfg, err := config.Load(config.LoadOptions{File: exampleConfig})
 	if err != nil {
 		t.Fatal(err)

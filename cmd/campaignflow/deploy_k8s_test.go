@@ -1,4 +1,4 @@
-package deploy
+package main_test
 
 import (
 	"os"
@@ -42,6 +42,7 @@ func k8sObjects(t *testing.T) map[string]map[string]any {
 // TestKustomizationListsEveryManifest: `kubectl apply -k deploy/k8s` applies
 // every manifest in the directory.
 func TestKustomizationListsEveryManifest(t *testing.T) {
+	t.Chdir(deployDir)
 	listed := strs(yamlDoc(t, "k8s/kustomization.yaml"), "resources")
 	files, _ := filepath.Glob("k8s/*.yaml")
 	for _, f := range files {
@@ -62,6 +63,7 @@ func TestKustomizationListsEveryManifest(t *testing.T) {
 // Secret; the ConfigMap's config validates with that environment; Service,
 // PodDisruptionBudget and ServiceMonitor select the pods and the port.
 func TestKubernetes(t *testing.T) {
+	t.Chdir(deployDir)
 	bin := readBinary(t)
 	objs := k8sObjects(t)
 	for _, kind := range []string{"Deployment", "PodDisruptionBudget", "Secret", "ConfigMap", "Service", "ServiceMonitor"} {
@@ -207,6 +209,7 @@ func TestKubernetes(t *testing.T) {
 // TestHelmNATSValues: the NATS chart values ask for a 3-node cluster with
 // JetStream on persistent file storage, fsync on every write.
 func TestHelmNATSValues(t *testing.T) {
+	t.Chdir(deployDir)
 	v := yamlDoc(t, "helm/nats-values.yaml")
 	for path, want := range map[string]string{
 		"config.cluster.enabled":                  "true",

@@ -1,4 +1,4 @@
-package deploy
+package main_test
 
 import (
 	"encoding/json"
@@ -53,6 +53,7 @@ func execForm(t *testing.T, what, s string) []string {
 // ENTRYPOINT, CMD and HEALTHCHECK are real campaignflow command lines that
 // serve and probe the port and paths the binary uses.
 func TestDockerfile(t *testing.T) {
+	t.Chdir(deployDir)
 	bin := readBinary(t)
 	var (
 		froms                  []string
