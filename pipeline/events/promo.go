@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/campaignflow/campaignflow/chatinc"
 )
@@ -23,6 +24,15 @@ type SendPromo struct {
 	Schedule     *Schedule `json:"schedule,omitempty"`
 }
 
+// Size limits of a promo's text. WhatsApp caps a text message at 4096
+// characters; Chat Inc's page gives none, so a message past WhatsApp's cap is
+// refused here, with its length, rather than stored, run and failed later.
+const (
+	MaxTitleChars   = 256
+	MaxMessageChars = 4096
+	MaxImageURLLen  = 2048
+)
+
 // IsCron reports whether the promo runs on a cron schedule.
 func (e *SendPromo) IsCron() bool { return e.Schedule != nil && e.Schedule.Cron != "" }
 
@@ -34,10 +44,14 @@ func (e *SendPromo) Validate() error {
 	p.eventID(e.EventID)
 	p.id("promo_id", e.PromoID)
 	p.required("title", e.Title)
+	p.maxChars("title", e.Title, MaxTitleChars)
 	if err := chatinc.ValidateMessage(e.Message); err != nil {
 		p.add("message", "%s", ruleOf(err))
 	}
-	if e.ImageURL != "" {
+	p.maxChars("message", e.Message, MaxMessageChars)
+	if len(e.ImageURL) > MaxImageURLLen {
+		p.add("image_url", "is %d bytes, at most %d", len(e.ImageURL), MaxImageURLLen)
+	} else if e.ImageURL != "" {
 		if u, err := url.Parse(e.ImageURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			p.add("image_url", "%q must be an http or https URL", e.ImageURL)
 		}
@@ -51,6 +65,13 @@ func (e *SendPromo) Validate() error {
 	}
 	p.schedule("schedule", e.Schedule)
 	return p.err()
+}
+
+// maxChars adds a problem when value holds more than max characters.
+func (p *problems) maxChars(path, value string, max int) {
+	if n := utf8.RuneCountInString(value); n > max {
+		p.add(path, "is %d characters, at most %d", n, max)
+	}
 }
 
 // buttons checks each button alone (so every bad one is listed), then the

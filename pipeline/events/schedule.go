@@ -38,6 +38,9 @@ func parseTime(v string) time.Time {
 	return t
 }
 
+// MaxAhead is how far ahead schedule.at may be.
+const MaxAhead = 366 * 24 * time.Hour
+
 func (p *problems) schedule(path string, s *Schedule) {
 	if s == nil {
 		return
@@ -50,6 +53,8 @@ func (p *problems) schedule(path string, s *Schedule) {
 	}
 	if s.At != "" && s.AtTime().IsZero() {
 		p.add(path+".at", "%q must be an RFC 3339 time like 2026-11-27T09:00:00+02:00", s.At)
+	} else if at := s.AtTime(); !at.IsZero() && at.After(time.Now().Add(MaxAhead)) {
+		p.add(path+".at", "%q is more than a year ahead; schedule it closer to the day", s.At)
 	}
 	zone := s.TimeZone
 	if zone != "" {
