@@ -18,11 +18,13 @@ func newBenchE2ECmd(run benchRunner) *cobra.Command {
 		Use:   "e2e",
 		Short: "Segment events drained into the sandbox: plain nats.go pipeline vs the worker at its defaults (target >= 0.75 of plain)",
 		Long: `e2e stores --events customer-segment-updated events (10 contacts each, each its own audience) in
-JetStream and drains them into the Chat Inc sandbox twice: with a plain nats.go pipeline (pull
+JetStream and drains them into the Chat Inc sandbox with a plain nats.go pipeline (pull
 consume -> POST /v1/create/audience -> ack, 32 in flight) and with the campaignflow worker at its
-defaults (an API key set, so the real client path; ledger, validation, ingest reports and
-telemetry on). It prints both rates, the CPU per 1k events of this process and of the
-nats-server, and the ratio, and checks that no event was dead-lettered and no contact lost.
+defaults (an API key set, so the real client path; validation, ingest reports and telemetry on),
+in --rounds alternating rounds (fresh events each round, both sides drain the same ones, the
+sandbox is reset before each drain). It prints both median rates, the CPU per 1k events of this
+process, of the nats-server and of the sandbox, and the ratio, and checks that no event was
+dead-lettered and no contact lost in any drain.
 
 The nats-server (a fresh store in a temporary directory) and the sandbox run as child processes,
 so the CPU of each is measured apart.
@@ -51,18 +53,19 @@ N, 429s under 2% of calls).`,
 				if o.RateLimit > 0 {
 					simArgs = append(simArgs, "--rate-limit", strconv.FormatFloat(o.RateLimit, 'g', -1, 64))
 				}
-				simURL, _, stopSim, err := startChild(ctx, cmd, simArgs...)
+				simURL, simPid, stopSim, err := startChild(ctx, cmd, simArgs...)
 				if err != nil {
 					return nil, err
 				}
 				defer stopSim()
-				o.NATSURL, o.NATSPid, o.ChatIncURL, o.APIKey = natsURL, natsPid, simURL, "bench"
+				o.NATSURL, o.NATSPid, o.ChatIncURL, o.SimPid, o.APIKey = natsURL, natsPid, simURL, simPid, "bench"
 				r, err := bench.E2E(ctx, o)
 				return []bench.Result{r}, err
 			})
 		},
 	}
 	cmd.Flags().IntVar(&o.Events, "events", 0, "segment events stored and drained by each side (default 20000; with --rate-limit N, 40 s worth: 40*N)")
+	cmd.Flags().IntVar(&o.Rounds, "rounds", 3, "alternating rounds of both sides, fresh events each round (figures are medians; with --rate-limit: one drain)")
 	cmd.Flags().Float64Var(&o.RateLimit, "rate-limit", 0, "the sandbox's limit in calls per second (0: none; then the plain pipeline runs beside the worker)")
 	cmd.Flags().DurationVar(&o.Warmup, "warmup", 0, "with --rate-limit: calls per second are counted after this (default 10s)")
 	return cmd

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -39,9 +40,11 @@ const (
 // E2EOptions configure E2E.
 type E2EOptions struct {
 	Events     int           // segment events stored and drained by each side (default 20,000; with RateLimit 40 s worth)
+	Rounds     int           // alternating rounds of both sides (default 3; with RateLimit one drain of the worker)
 	NATSURL    string        // a nats-server with JetStream, fresh (required)
 	NATSPid    int           // its process id, to measure its CPU (0: not measured)
 	ChatIncURL string        // a Chat Inc sandbox (required)
+	SimPid     int           // its process id, to measure its CPU (0: not measured)
 	APIKey     string        // its API key
 	RateLimit  float64       // the sandbox's --rate-limit (0: none; then the plain pipeline is the anchor)
 	Warmup     time.Duration // with RateLimit: calls/s are counted after this (default 10s)
@@ -52,14 +55,18 @@ type E2EOptions struct {
 }
 
 // E2E stores Events customer-segment-updated events (10 contacts each, each
-// its own audience) in JetStream and drains them twice into the same Chat
-// Inc sandbox: with a plain nats.go pipeline (pull consume -> POST
-// /v1/create/audience -> ack, 32 in flight), then with the campaignflow
-// worker at its defaults (API key set: the real client path, ledger,
-// validation, ingest reports and telemetry on). It checks that no event was
-// dead-lettered and every audience holds its 10 contacts. With RateLimit the
-// plain pipeline is skipped and the worker's calls per second after the
-// warm-up are compared with the limit.
+// its own audience) in JetStream and drains them into the same Chat Inc
+// sandbox with a plain nats.go pipeline (pull consume -> POST
+// /v1/create/audience -> ack, 32 in flight) and with the campaignflow
+// worker at its defaults (API key set: the real client path, validation,
+// ingest reports and telemetry on), in Rounds alternating rounds: each
+// round stores fresh events, and both sides drain the same ones, the plain
+// pipeline first in odd rounds and the worker first in even ones. The
+// sandbox is reset before each drain, so each side creates every audience
+// itself, and each drain is checked: no event dead-lettered, every audience
+// holds its 10 contacts. Rates and CPU are the medians over the rounds.
+// With RateLimit the plain pipeline is skipped and the worker's calls per
+// second after the warm-up (one drain) are compared with the limit.
 func E2E(ctx context.Context, o E2EOptions) (Result, error) {
 	if o.NATSURL == "" || o.ChatIncURL == "" {
 		return Result{}, errors.New("bench: e2e needs a nats-server URL and a Chat Inc URL")
@@ -68,6 +75,12 @@ func E2E(ctx context.Context, o E2EOptions) (Result, error) {
 		o.Events = 20_000
 		if o.RateLimit > 0 {
 			o.Events = int(40 * o.RateLimit)
+		}
+	}
+	if o.Rounds <= 0 || o.RateLimit > 0 {
+		o.Rounds = 3
+		if o.RateLimit > 0 {
+			o.Rounds = 1
 		}
 	}
 	if o.Warmup <= 0 {
@@ -95,77 +108,171 @@ func E2E(ctx context.Context, o E2EOptions) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	run := time.Now().UnixNano()
-	audience := func(i int) string { return fmt.Sprintf("e2e-%x-%d", run, i) }
-	if err := fillSegments(ctx, js, cfg.Names, o.Events, audience); err != nil {
-		return Result{}, err
-	}
-	sim := &simAdmin{url: o.ChatIncURL}
-	res := Result{Name: "e2e", Count: o.Events}
-	if o.RateLimit == 0 {
-		plain, err := drainPlain(ctx, js, top, o)
-		if err != nil {
+	e := &e2eRun{o: o, js: js, nc: nc, top: top, cfg: cfg, sim: &simAdmin{url: o.ChatIncURL}, run: time.Now().UnixNano()}
+	var plains, ours []drain
+	for round := range o.Rounds {
+		if err := e.fill(ctx, round); err != nil {
 			return Result{}, err
 		}
-		res.Unit = "events/s"
-		res.Anchor = Figure{Label: fmt.Sprintf("plain nats.go pull consume -> POST /v1/create/audience -> ack, %d in flight", e2ePlainInFlight), Rate: plain.Rate()}
-		res.Metrics = append(res.Metrics, plain.cpuMetrics("plain")...)
-		res.Notes = append(res.Notes, plain.notes...)
-	}
-	before, err := sim.state(ctx)
-	if err != nil {
-		return Result{}, err
-	}
-	ours, err := drainWorker(ctx, nc, o, cfg)
-	if err != nil {
-		return Result{}, err
-	}
-	after, err := sim.state(ctx)
-	if err != nil {
-		return Result{}, err
-	}
-	dlq, err := top.DLQ.Info(ctx)
-	if err != nil {
-		return Result{}, err
-	}
-	lost := 0
-	for i := range o.Events {
-		if after.Audiences[audience(i)] != e2eContacts {
-			lost++
+		plainFirst := round%2 == 0
+		for _, plainTurn := range []bool{plainFirst, !plainFirst} {
+			if plainTurn && o.RateLimit > 0 {
+				continue
+			}
+			d, err := e.drain(ctx, round, plainTurn)
+			if err != nil {
+				return Result{}, err
+			}
+			if plainTurn {
+				plains = append(plains, d)
+			} else {
+				ours = append(ours, d)
+			}
 		}
 	}
-	res.Metrics = append(res.Metrics, ours.cpuMetrics("campaignflow")...)
-	calls := after.Requests["/v1/create/audience"] - before.Requests["/v1/create/audience"]
-	throttled := after.Throttled - before.Throttled
-	share := 0.0
-	if calls > 0 {
-		share = float64(throttled) / float64(calls)
+	return e.result(plains, ours), nil
+}
+
+// e2eRun is one E2E: its connection, topology and the events of its rounds.
+type e2eRun struct {
+	o   E2EOptions
+	js  jetstream.JetStream
+	nc  *nats.Conn
+	top *sources.Topology
+	cfg config.Config
+	sim *simAdmin
+	run int64
+}
+
+func (e *e2eRun) audience(round, i int) string { return fmt.Sprintf("e2e-%x-%d-%d", e.run, round, i) }
+
+// fill empties the events stream and stores the round's events, so that
+// consumers created afresh (as the worker creates its own) start at them.
+func (e *e2eRun) fill(ctx context.Context, round int) error {
+	if err := e.js.DeleteConsumer(ctx, e.top.Names.EventsStream, e.cfg.Names.EventsConsumer); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+		return fmt.Errorf("bench: removing the worker's consumer of the previous round: %w", err)
 	}
-	res.Metrics = append(res.Metrics,
-		Metric{Name: "campaignflow elapsed", Value: ours.Elapsed.Seconds(), Unit: "s"},
-		Metric{Name: "campaignflow create-audience requests (429s included)", Value: float64(calls), Unit: ""},
-		Metric{Name: "429 answers, whole drain", Value: 100 * share, Unit: "% of requests"},
-		Metric{Name: "dead letters", Value: float64(dlq.State.Msgs), Unit: ""},
-		Metric{Name: "audiences without their 10 contacts", Value: float64(lost), Unit: ""})
-	clean := dlq.State.Msgs == 0 && lost == 0
-	workerLabel := "campaignflow worker at its defaults (API key set: chatinc client, ledger, validation, ingest reports, telemetry)"
-	res.Notes = append(res.Notes,
-		"same nats-server (another process), same sandbox, same events: 10 contacts each, each its own audience; each side has its own durable consumer over all of them; the clock stops when the server holds every ack",
-		"CPU per 1k events: this process (getrusage; the nats-server and the sandbox run in other processes) and the nats-server process (/proc/PID/stat), over each side's drain")
+	if err := e.top.Events.Purge(ctx); err != nil {
+		return fmt.Errorf("bench: emptying the events stream: %w", err)
+	}
+	return fillSegments(ctx, e.js, e.cfg.Names, e.o.Events, func(i int) string { return e.audience(round, i) })
+}
+
+// drain resets the sandbox, lets one side drain the round's events and
+// checks the sandbox and the DLQ afterwards.
+func (e *e2eRun) drain(ctx context.Context, round int, plain bool) (drain, error) {
+	if err := e.sim.reset(ctx); err != nil {
+		return drain{}, err
+	}
+	before, err := e.sim.state(ctx)
+	if err != nil {
+		return drain{}, err
+	}
+	dlq0, err := e.top.DLQ.Info(ctx)
+	if err != nil {
+		return drain{}, err
+	}
+	var d drain
+	if plain {
+		d, err = drainPlain(ctx, e.js, e.top, e.o)
+	} else {
+		d, err = drainWorker(ctx, e.nc, e.o, e.cfg)
+	}
+	if err != nil {
+		return d, err
+	}
+	after, err := e.sim.state(ctx)
+	if err != nil {
+		return d, err
+	}
+	dlq1, err := e.top.DLQ.Info(ctx)
+	if err != nil {
+		return d, err
+	}
+	for i := range e.o.Events {
+		if after.Audiences[e.audience(round, i)] != e2eContacts {
+			d.lost++
+		}
+	}
+	d.deadLetters = int(dlq1.State.Msgs - dlq0.State.Msgs)
+	d.calls = after.Requests["/v1/create/audience"] - before.Requests["/v1/create/audience"]
+	d.throttled = after.Throttled - before.Throttled
+	return d, nil
+}
+
+// result puts the rounds together: median rates and CPU, every drain's
+// checks.
+func (e *e2eRun) result(plains, ours []drain) Result {
+	o := e.o
+	res := Result{Name: "e2e", Count: o.Events}
+	workerLabel := "campaignflow worker at its defaults (API key set: chatinc client, validation, ingest reports, telemetry)"
+	clean := true
+	lost, dead := 0, 0
+	for _, d := range append(append([]drain(nil), plains...), ours...) {
+		lost += d.lost
+		dead += d.deadLetters
+		clean = clean && d.lost == 0 && d.deadLetters == 0
+	}
+	last := ours[len(ours)-1]
+	share := 0.0
+	if last.calls > 0 {
+		share = float64(last.throttled) / float64(last.calls)
+	}
 	if o.RateLimit == 0 {
-		res.Project = Figure{Label: workerLabel, Rate: ours.Rate()}
+		res.Unit = "events/s"
+		res.Anchor = Figure{Label: fmt.Sprintf("plain nats.go pull consume -> POST /v1/create/audience -> ack, %d in flight", e2ePlainInFlight), Rate: median(plains, drain.Rate)}
+		res.Project = Figure{Label: workerLabel, Rate: median(ours, drain.Rate)}
+		res.Metrics = append(res.Metrics, cpuMetrics("plain", plains)...)
+	}
+	res.Metrics = append(res.Metrics, cpuMetrics("campaignflow", ours)...)
+	res.Metrics = append(res.Metrics,
+		Metric{Name: "campaignflow elapsed", Value: median(ours, func(d drain) float64 { return d.Elapsed.Seconds() }), Unit: "s"},
+		Metric{Name: "campaignflow create-audience requests (429s included)", Value: float64(last.calls), Unit: ""},
+		Metric{Name: "429 answers, whole drain", Value: 100 * share, Unit: "% of requests"},
+		Metric{Name: "dead letters", Value: float64(dead), Unit: ""},
+		Metric{Name: "audiences without their 10 contacts", Value: float64(lost), Unit: ""})
+	res.Notes = append(res.Notes,
+		"same nats-server (another process), same sandbox (another process, reset before each drain), same events: 10 contacts each, each its own audience; each side drains them with a consumer of its own; the clock stops when the server holds every ack",
+		"CPU per 1k events: this process (getrusage), the nats-server and the sandbox processes (/proc/PID/stat), over each side's drain")
+	if o.RateLimit == 0 {
+		rounds := make([]string, len(ours))
+		for i := range ours {
+			rounds[i] = fmt.Sprintf("%.0f / %.0f = %.2f", ours[i].Rate(), plains[i].Rate(), ours[i].Rate()/plains[i].Rate())
+		}
+		res.Notes = append(res.Notes, fmt.Sprintf("%d alternating rounds (the plain pipeline first in odd rounds, the worker in even ones); figures are medians; per round, worker / plain events/s: %s",
+			len(ours), strings.Join(rounds, "; ")))
+		for _, d := range plains {
+			res.Notes = append(res.Notes, d.notes...)
+		}
 		res.Target = fmt.Sprintf("project >= %.2f of anchor; no dead letter, no contact lost", E2ETarget)
 		res.Pass = res.Ratio() >= E2ETarget && clean
-		return res, nil
+		return res
 	}
-	rate, share429, span := ours.callsAfter(o.Warmup)
+	rate, share429, span := last.callsAfter(o.Warmup)
 	res.Metrics = append(res.Metrics, Metric{Name: "429 answers after the warm-up", Value: 100 * share429, Unit: "% of requests"})
 	res.Unit = "calls/s"
 	res.Anchor = Figure{Label: fmt.Sprintf("the sandbox's limit (sim --rate-limit %g)", o.RateLimit), Rate: o.RateLimit}
 	res.Project = Figure{Label: fmt.Sprintf("%s, API calls the sandbox admitted per second after a %s warm-up (%.0f s measured; one call per event)", workerLabel, o.Warmup, span.Seconds()), Rate: rate}
 	res.Target = fmt.Sprintf("project >= %.2f of the limit and 429s < %.0f%% of calls after the warm-up, no dead letter, no contact lost", E2ELimitTarget, 100*E2EMax429Share)
 	res.Pass = rate >= E2ELimitTarget*o.RateLimit && share429 < E2EMax429Share && clean && span > 0
-	return res, nil
+	return res
+}
+
+// median is the median of f over ds (the mean of the middle two for an
+// even count).
+func median(ds []drain, f func(drain) float64) float64 {
+	if len(ds) == 0 {
+		return 0
+	}
+	v := make([]float64, len(ds))
+	for i, d := range ds {
+		v[i] = f(d)
+	}
+	sort.Float64s(v)
+	if n := len(v); n%2 == 0 {
+		return (v[n/2-1] + v[n/2]) / 2
+	}
+	return v[len(v)/2]
 }
 
 // segmentEvent is the body of one bench event.
@@ -208,10 +315,12 @@ func fillSegments(ctx context.Context, js jetstream.JetStream, names sources.Nam
 // floor sampled over time.
 type drain struct {
 	Run
-	ownCPU, natsCPU time.Duration
-	natsMeasured    bool
-	samples         []ackSample
-	notes           []string
+	ownCPU, natsCPU, simCPU   time.Duration
+	natsMeasured, simMeasured bool
+	samples                   []ackSample
+	notes                     []string
+	// checked after the drain
+	lost, deadLetters, calls, throttled int
 }
 
 type ackSample struct {
@@ -221,11 +330,18 @@ type ackSample struct {
 	throttled int // and answered 429
 }
 
-func (d drain) cpuMetrics(side string) []Metric {
-	per := func(c time.Duration) float64 { return c.Seconds() / float64(d.Count) * 1000 }
-	m := []Metric{{Name: side + " CPU per 1k events, this process", Value: per(d.ownCPU), Unit: "s"}}
-	if d.natsMeasured {
-		m = append(m, Metric{Name: side + " CPU per 1k events, nats-server", Value: per(d.natsCPU), Unit: "s"})
+// cpuMetrics are the median CPU per 1k events of one side's drains, in ms
+// (µs per event): two decimals of seconds hide the differences that matter.
+func cpuMetrics(side string, ds []drain) []Metric {
+	per := func(c func(drain) time.Duration) func(drain) float64 {
+		return func(d drain) float64 { return float64(c(d).Microseconds()) / float64(d.Count) }
+	}
+	m := []Metric{{Name: side + " CPU per 1k events, this process", Value: median(ds, per(func(d drain) time.Duration { return d.ownCPU })), Unit: "ms"}}
+	if len(ds) > 0 && ds[0].natsMeasured {
+		m = append(m, Metric{Name: side + " CPU per 1k events, nats-server", Value: median(ds, per(func(d drain) time.Duration { return d.natsCPU })), Unit: "ms"})
+	}
+	if len(ds) > 0 && ds[0].simMeasured {
+		m = append(m, Metric{Name: side + " CPU per 1k events, sandbox", Value: median(ds, per(func(d drain) time.Duration { return d.simCPU })), Unit: "ms"})
 	}
 	return m
 }
@@ -248,14 +364,16 @@ func (d drain) callsAfter(warmup time.Duration) (perSecond, share429 float64, sp
 
 // measure runs start, then polls the consumer (info) until it holds every
 // ack, sampling the acks and, with calls, the sandbox's admitted calls.
-func measure(ctx context.Context, info func(context.Context) (*jetstream.ConsumerInfo, error), calls func(context.Context) (int, int, error), n int, natsPid int, start func() error) (drain, error) {
+func measure(ctx context.Context, info func(context.Context) (*jetstream.ConsumerInfo, error), calls func(context.Context) (int, int, error), o E2EOptions, start func() error) (drain, error) {
+	n := o.Events
 	poll := e2ePollInterval
 	if calls != nil {
 		poll = e2eSampleInterval // a long drain: fewer consumer infos, less of the server's CPU
 	}
 	var d drain
 	cpu0 := cpuTime()
-	nats0, natsOK := processCPU(natsPid)
+	nats0, natsOK := processCPU(o.NATSPid)
+	sim0, simOK := processCPU(o.SimPid)
 	t0 := time.Now()
 	if err := start(); err != nil {
 		return d, err
@@ -289,8 +407,11 @@ func measure(ctx context.Context, info func(context.Context) (*jetstream.Consume
 	}
 	d.Count, d.Elapsed = n, time.Since(t0)
 	d.ownCPU = cpuTime() - cpu0
-	if nats1, ok := processCPU(natsPid); ok && natsOK {
+	if nats1, ok := processCPU(o.NATSPid); ok && natsOK {
 		d.natsCPU, d.natsMeasured = nats1-nats0, true
+	}
+	if sim1, ok := processCPU(o.SimPid); ok && simOK {
+		d.simCPU, d.simMeasured = sim1-sim0, true
 	}
 	return d, nil
 }
@@ -310,7 +431,7 @@ func drainPlain(ctx context.Context, js jetstream.JetStream, top *sources.Topolo
 	var failed atomic.Int64
 	var wg sync.WaitGroup
 	var it jetstream.MessagesContext
-	d, err := measure(ctx, cons.Info, nil, o.Events, o.NATSPid, func() error {
+	d, err := measure(ctx, cons.Info, nil, o, func() error {
 		it, err = cons.Messages(jetstream.PullMaxMessages(2 * e2ePlainInFlight))
 		if err != nil {
 			return err
@@ -352,6 +473,9 @@ func drainPlain(ctx context.Context, js jetstream.JetStream, top *sources.Topolo
 		it.Stop()
 	}
 	wg.Wait()
+	if derr := js.DeleteConsumer(context.WithoutCancel(ctx), top.Names.EventsStream, cfg.Durable); derr != nil && err == nil {
+		err = fmt.Errorf("bench: removing the plain pipeline's consumer: %w", derr)
+	}
 	if err != nil {
 		return d, err
 	}
@@ -426,7 +550,7 @@ func drainWorker(ctx context.Context, nc *nats.Conn, o E2EOptions, cfg config.Co
 	if o.RateLimit > 0 {
 		calls = (&simAdmin{url: o.ChatIncURL}).rateCounts
 	}
-	return measure(ctx, info, calls, o.Events, o.NATSPid, func() error { return w.Start(ctx) })
+	return measure(ctx, info, calls, o, func() error { return w.Start(ctx) })
 }
 
 // simAdmin reads the sandbox's /_sim/state.
@@ -456,6 +580,24 @@ func (s *simAdmin) state(ctx context.Context) (simState, error) {
 		return st, fmt.Errorf("bench: decoding the sandbox's state: %w", err)
 	}
 	return st, nil
+}
+
+// reset forgets the sandbox's state (POST /_sim/reset).
+func (s *simAdmin) reset(ctx context.Context) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.url+"/_sim/reset", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("bench: resetting the sandbox: %w", err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("bench: %s/_sim/reset: %s", s.url, resp.Status)
+	}
+	return nil
 }
 
 // rateCounts is how many API calls the sandbox's rate limit let through
