@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"regexp"
 	"strconv"
 	"strings"
@@ -52,33 +53,82 @@ func (d *DLQ) stream(ctx context.Context) (jetstream.Stream, error) {
 	return s, nil
 }
 
-// List returns the dead letters, oldest first, of one type when eventType is set.
+// List returns the dead letters, oldest first, of one type when eventType
+// is set. It holds them all; All streams them.
 func (d *DLQ) List(ctx context.Context, eventType string) ([]DeadLetter, error) {
-	s, err := d.stream(ctx)
-	if err != nil {
-		return nil, err
-	}
-	info, err := s.Info(ctx)
-	if err != nil {
-		return nil, err
-	}
 	var out []DeadLetter
-	if info.State.Msgs == 0 {
-		return out, nil
-	}
-	for seq := info.State.FirstSeq; seq <= info.State.LastSeq; seq++ {
-		dl, err := d.get(ctx, s, seq)
-		if errors.Is(err, jetstream.ErrMsgNotFound) {
-			continue
-		}
+	for dl, err := range d.All(ctx, eventType) {
 		if err != nil {
 			return nil, err
 		}
-		if eventType == "" || dl.Type == eventType {
-			out = append(out, *dl)
-		}
+		out = append(out, dl)
 	}
 	return out, nil
+}
+
+// All yields the dead letters stored when it starts, oldest first (of one
+// type when eventType is set), reading the stream with an ordered consumer
+// so that memory stays flat however many there are. A failure is yielded
+// once, as the last item.
+func (d *DLQ) All(ctx context.Context, eventType string) iter.Seq2[DeadLetter, error] {
+	return func(yield func(DeadLetter, error) bool) {
+		s, err := d.stream(ctx)
+		if err != nil {
+			yield(DeadLetter{}, err)
+			return
+		}
+		info, err := s.Info(ctx)
+		if err != nil {
+			yield(DeadLetter{}, fmt.Errorf("pipeline: dead-letter stream %s: %w", d.names.DLQStream, err))
+			return
+		}
+		if info.State.Msgs == 0 {
+			return
+		}
+		last := info.State.LastSeq
+		cons, err := s.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy})
+		if err != nil {
+			yield(DeadLetter{}, fmt.Errorf("pipeline: reading dead-letter stream %s: %w", d.names.DLQStream, err))
+			return
+		}
+		for {
+			// A whole batch is read before any is yielded: a fetch left
+			// half-read keeps its goroutine until it times out.
+			batch, err := cons.FetchNoWait(256)
+			if err != nil {
+				yield(DeadLetter{}, fmt.Errorf("pipeline: reading dead-letter stream %s: %w", d.names.DLQStream, err))
+				return
+			}
+			var read []*DeadLetter
+			for m := range batch.Messages() {
+				if meta, err := m.Metadata(); err == nil {
+					read = append(read, d.deadLetter(meta.Sequence.Stream, m.Subject(), m.Headers(), m.Data()))
+				}
+			}
+			if err := batch.Error(); err != nil {
+				yield(DeadLetter{}, fmt.Errorf("pipeline: reading dead-letter stream %s: %w", d.names.DLQStream, err))
+				return
+			}
+			if len(read) == 0 {
+				return // the rest was removed (replayed, aged out) while reading
+			}
+			for _, dl := range read {
+				if dl.Seq > last {
+					return
+				}
+				if (eventType == "" || dl.Type == eventType) && !yield(*dl, nil) {
+					return
+				}
+				if dl.Seq == last {
+					return
+				}
+			}
+			if err := ctx.Err(); err != nil {
+				yield(DeadLetter{}, err)
+				return
+			}
+		}
+	}
 }
 
 // Show returns one dead letter.
@@ -99,17 +149,21 @@ func (d *DLQ) get(ctx context.Context, s jetstream.Stream, seq uint64) (*DeadLet
 	if err != nil {
 		return nil, err
 	}
-	h := raw.Header
-	dl := &DeadLetter{Seq: raw.Sequence, Subject: raw.Subject, Data: raw.Data, Header: h,
+	return d.deadLetter(raw.Sequence, raw.Subject, raw.Header, raw.Data), nil
+}
+
+// deadLetter reads a dead letter's headers.
+func (d *DLQ) deadLetter(seq uint64, subject string, h nats.Header, data []byte) *DeadLetter {
+	dl := &DeadLetter{Seq: seq, Subject: subject, Data: data, Header: h,
 		Type: h.Get(HeaderEventType), EventID: h.Get(HeaderOriginalMsgID), Class: h.Get(HeaderErrorClass),
 		Error: h.Get(HeaderError), OriginalSubject: h.Get(HeaderOriginalSubject), BodyOmitted: h.Get(HeaderBodyOmitted)}
 	dl.Attempts, _ = strconv.Atoi(h.Get(HeaderAttempts))
 	dl.OriginalSeq, _ = strconv.ParseUint(h.Get(HeaderOriginalSeq), 10, 64)
 	dl.FailedAt, _ = time.Parse(time.RFC3339, h.Get(HeaderFailedAt))
 	if dl.Type == "" {
-		dl.Type = strings.TrimPrefix(raw.Subject, d.names.Prefix+".dlq.")
+		dl.Type = strings.TrimPrefix(subject, d.names.Prefix+".dlq.")
 	}
-	return dl, nil
+	return dl
 }
 
 // Replay re-publishes a dead letter to its original subject with a fresh
@@ -193,16 +247,29 @@ func (d *DLQ) originalBody(ctx context.Context, dl *DeadLetter) ([]byte, error) 
 
 // ReplayAll replays every dead letter (of one type when eventType is set).
 func (d *DLQ) ReplayAll(ctx context.Context, eventType string) (int, error) {
-	dls, err := d.List(ctx, eventType)
+	seqs, err := d.Seqs(ctx, eventType)
 	if err != nil {
 		return 0, err
 	}
-	for i, dl := range dls {
-		if _, err := d.Replay(ctx, dl.Seq); err != nil {
+	for i, seq := range seqs {
+		if _, err := d.Replay(ctx, seq); err != nil {
 			return i, err
 		}
 	}
-	return len(dls), nil
+	return len(seqs), nil
+}
+
+// Seqs lists the sequences of the dead letters (of one type when eventType
+// is set), oldest first, without holding their bodies.
+func (d *DLQ) Seqs(ctx context.Context, eventType string) ([]uint64, error) {
+	var seqs []uint64
+	for dl, err := range d.All(ctx, eventType) {
+		if err != nil {
+			return nil, err
+		}
+		seqs = append(seqs, dl.Seq)
+	}
+	return seqs, nil
 }
 
 // Purge removes every dead letter.

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"iter"
 	"slices"
 	"strconv"
 	"strings"
@@ -68,20 +70,10 @@ func newDLQListCmd() *cobra.Command {
 			defer cancel()
 			cmd.SetContext(ctx)
 			return withDLQ(cmd, func(d *pipeline.DLQ, _ *busConn) error {
-				dls, err := d.List(ctx, typ)
-				if err != nil {
-					return err
-				}
 				if asJSON {
-					enc := json.NewEncoder(cmd.OutOrStdout())
-					enc.SetIndent("", "  ")
-					if dls == nil {
-						dls = []pipeline.DeadLetter{}
-					}
-					return enc.Encode(dls)
+					return writeDeadLettersJSON(cmd.OutOrStdout(), d.All(ctx, typ))
 				}
-				writeDeadLetters(cmd.OutOrStdout(), dls, typ)
-				return nil
+				return writeDeadLetters(cmd.OutOrStdout(), d.All(ctx, typ), typ)
 			})
 		},
 	}
@@ -90,19 +82,24 @@ func newDLQListCmd() *cobra.Command {
 	return cmd
 }
 
-// writeDeadLetters prints the dead letters as a table.
-func writeDeadLetters(w io.Writer, dls []pipeline.DeadLetter, typ string) {
-	if len(dls) == 0 {
-		if typ != "" {
-			fmt.Fprintf(w, "no dead letters of type %s\n", typ)
-		} else {
-			fmt.Fprintln(w, "no dead letters")
-		}
-		return
-	}
+// tableRows is how many rows of a table are aligned and written at once, so
+// a long dead-letter list prints as it is read.
+const tableRows = 256
+
+// writeDeadLetters prints the dead letters as a table, as they are read.
+func writeDeadLetters(w io.Writer, dls iter.Seq2[pipeline.DeadLetter, error], typ string) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SEQ\tFAILED AT\tTYPE\tCLASS\tREASON\tEVENT ID")
-	for _, dl := range dls {
+	n := 0
+	for dl, err := range dls {
+		if err != nil {
+			_ = tw.Flush()
+			return err
+		}
+		if n%tableRows == 0 {
+			_ = tw.Flush()
+			fmt.Fprintln(tw, "SEQ\tFAILED AT\tTYPE\tCLASS\tREASON\tEVENT ID")
+		}
+		n++
 		at := "-"
 		if !dl.FailedAt.IsZero() {
 			at = dl.FailedAt.UTC().Format(time.RFC3339)
@@ -110,7 +107,45 @@ func writeDeadLetters(w io.Writer, dls []pipeline.DeadLetter, typ string) {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", dl.Seq, at, orDash(dl.Type), orDash(dl.Class), orDash(oneLine(dl.Error, 72)), orDash(dl.EventID))
 	}
 	_ = tw.Flush()
-	fmt.Fprintf(w, "%d dead letter(s); `campaignflow dlq show SEQ` for headers and payload\n", len(dls))
+	switch {
+	case n > 0:
+		fmt.Fprintf(w, "%d dead letter(s); `campaignflow dlq show SEQ` for headers and payload\n", n)
+	case typ != "":
+		fmt.Fprintf(w, "no dead letters of type %s\n", typ)
+	default:
+		fmt.Fprintln(w, "no dead letters")
+	}
+	return nil
+}
+
+// writeDeadLettersJSON prints the dead letters as one indented JSON array,
+// element by element as they are read.
+func writeDeadLettersJSON(w io.Writer, dls iter.Seq2[pipeline.DeadLetter, error]) error {
+	bw := bufio.NewWriter(w)
+	n := 0
+	for dl, err := range dls {
+		if err != nil {
+			_ = bw.Flush()
+			return err
+		}
+		b, err := json.MarshalIndent(dl, "  ", "  ")
+		if err != nil {
+			return err
+		}
+		sep := ",\n  "
+		if n == 0 {
+			sep = "[\n  "
+		}
+		n++
+		_, _ = bw.WriteString(sep)
+		_, _ = bw.Write(b)
+	}
+	if n == 0 {
+		_, _ = bw.WriteString("[]\n")
+	} else {
+		_, _ = bw.WriteString("\n]\n")
+	}
+	return bw.Flush()
 }
 
 func newDLQShowCmd() *cobra.Command {
@@ -211,12 +246,9 @@ replayed (it would only come back): fix the publisher, or replay it with a corre
 			return withDLQ(cmd, func(d *pipeline.DLQ, bus *busConn) error {
 				var seqs []uint64
 				if all {
-					dls, err := d.List(ctx, typ)
-					if err != nil {
+					var err error
+					if seqs, err = d.Seqs(ctx, typ); err != nil {
 						return err
-					}
-					for _, dl := range dls {
-						seqs = append(seqs, dl.Seq)
 					}
 				} else {
 					seq, err := parseSeq(args[0])

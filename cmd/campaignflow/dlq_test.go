@@ -53,6 +53,12 @@ func TestDLQListShowReplayPurge(t *testing.T) {
 	if len(listed) != 2 || listed[0].EventID != "promo-1" || listed[1].Class != "decode" {
 		t.Errorf("list --type send-promo --json = %+v; want promo-1 then promo-2", listed)
 	}
+	var whole strings.Builder // the streamed array reads as one indented encoding of the list
+	enc := json.NewEncoder(&whole)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(listed); err != nil || whole.String() != r.stdout {
+		t.Errorf("list --json is not the indented array:\n%s\nwant\n%s", r.stdout, whole.String())
+	}
 
 	r = execOps(t, "", append([]string{"dlq", "show", "1"}, nurl...)...)
 	for _, want := range []string{"Campaignflow-Error-Class: validation", "Campaignflow-Original-Subject: chatinc.events.send-promo", `"event_id": "promo-1"`} {
