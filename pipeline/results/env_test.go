@@ -36,7 +36,7 @@ type env struct {
 	run    RunInfo
 }
 
-func newEnv(t *testing.T, contacts int, clock clockwork.Clock) *env {
+func newEnv(t testing.TB, contacts int, clock clockwork.Clock) *env {
 	t.Helper()
 	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true})
 	if err != nil {
@@ -84,7 +84,7 @@ func newEnv(t *testing.T, contacts int, clock clockwork.Clock) *env {
 	return e
 }
 
-func connect(t *testing.T, url string) (*nats.Conn, jetstream.JetStream) {
+func connect(t testing.TB, url string) (*nats.Conn, jetstream.JetStream) {
 	t.Helper()
 	nc, err := nats.Connect(url)
 	if err != nil {
@@ -98,7 +98,7 @@ func connect(t *testing.T, url string) (*nats.Conn, jetstream.JetStream) {
 	return nc, js
 }
 
-func post(t *testing.T, url string, body, out any) {
+func post(t testing.TB, url string, body, out any) {
 	t.Helper()
 	b, _ := json.Marshal(body)
 	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(b))

@@ -126,7 +126,7 @@ func (p *Poller) Plans(ctx context.Context) ([]Plan, error) {
 		return nil, err
 	}
 	var out []Plan
-	err := p.eachPlan(ctx, func(_ jetstream.KeyValueEntry, plan Plan) { out = append(out, plan) })
+	err := p.eachPlan(ctx, func(Plan) bool { return true }, func(_ jetstream.KeyValueEntry, plan Plan) { out = append(out, plan) })
 	return out, err
 }
 
@@ -138,8 +138,9 @@ func (p *Poller) RunDue(ctx context.Context) int {
 	}
 	now := p.opt.clock.Now()
 	ran := 0
-	err := p.eachPlan(ctx, func(e jetstream.KeyValueEntry, plan Plan) {
-		if plan.Done() || plan.Due().After(now) || plan.RetryAt.After(now) || ctx.Err() != nil {
+	due := func(plan Plan) bool { return !plan.Done() && !plan.Due().After(now) && !plan.RetryAt.After(now) }
+	err := p.eachPlan(ctx, due, func(e jetstream.KeyValueEntry, plan Plan) {
+		if ctx.Err() != nil {
 			return
 		}
 		if err := p.advance(ctx, e.Key(), e.Revision(), plan); err != nil {
@@ -154,33 +155,54 @@ func (p *Poller) RunDue(ctx context.Context) int {
 	return ran
 }
 
-// eachPlan calls f for every readable plan.
-func (p *Poller) eachPlan(ctx context.Context, f func(jetstream.KeyValueEntry, Plan)) error {
-	lister, err := p.kv.ListKeysFiltered(ctx, PollKeyPrefix+">")
-	if err != nil {
-		if errors.Is(err, jetstream.ErrNoKeysFound) {
-			return nil
-		}
-		return err
+// listTimeout bounds one read of the plans.
+const listTimeout = 30 * time.Second
+
+// eachPlan calls f for every readable plan that keep accepts. The plans are
+// read in one pass of a KV watcher (their latest values, deletes ignored):
+// one stream read however many plans there are, not a Get per plan. f runs
+// after the read, on the entries kept.
+func (p *Poller) eachPlan(ctx context.Context, keep func(Plan) bool, f func(jetstream.KeyValueEntry, Plan)) error {
+	type item struct {
+		e    jetstream.KeyValueEntry
+		plan Plan
 	}
-	var keys []string
-	for k := range lister.Keys() {
-		keys = append(keys, k)
-	}
-	for _, k := range keys {
-		e, err := p.kv.Get(ctx, k)
+	var items []item
+	read := func() error {
+		lctx, cancel := context.WithTimeout(ctx, listTimeout)
+		defer cancel()
+		w, err := p.kv.WatchFiltered(lctx, []string{PollKeyPrefix + ">"}, jetstream.IgnoreDeletes())
 		if err != nil {
-			if errors.Is(err, jetstream.ErrKeyNotFound) {
-				continue
-			}
 			return err
 		}
-		plan, err := decodePlan(k, e.Value())
-		if err != nil {
-			p.opt.log.Error("results: unreadable poll plan skipped; delete it", "key", k, "err", err)
-			continue
+		defer func() { _ = w.Stop() }()
+		for {
+			select {
+			case e, ok := <-w.Updates():
+				if !ok {
+					return errors.New("results: the poll plans' watcher closed before it read them all")
+				}
+				if e == nil {
+					return nil // every current plan was read
+				}
+				plan, err := decodePlan(e.Key(), e.Value())
+				if err != nil {
+					p.opt.log.Error("results: unreadable poll plan skipped; delete it", "key", e.Key(), "err", err)
+					continue
+				}
+				if keep(plan) {
+					items = append(items, item{e, plan})
+				}
+			case <-lctx.Done():
+				return fmt.Errorf("results: reading the poll plans: %w", lctx.Err())
+			}
 		}
-		f(e, plan)
+	}
+	if err := read(); err != nil {
+		return err
+	}
+	for _, it := range items {
+		f(it.e, it.plan)
 	}
 	return nil
 }
