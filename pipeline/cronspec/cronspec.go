@@ -54,6 +54,9 @@ func Parse(expr, timeZone string, now time.Time) (Spec, error) {
 		// gocron's message has a line break; keep it on one line.
 		return Spec{}, fmt.Errorf("cronspec: cron %q: %s", expr, strings.ReplaceAll(err.Error(), "\n", ": "))
 	}
+	if next := c.Next(now); !next.IsZero() && next.Sub(now) > maxLookback {
+		return Spec{}, fmt.Errorf("cronspec: cron %q first fires on %s, more than 5 years from now; give a schedule that fires sooner", expr, next.UTC().Format(time.DateOnly))
+	}
 	return Spec{expr: expr, loc: loc, cron: c}, nil
 }
 

@@ -48,6 +48,7 @@ func TestParseRejects(t *testing.T) {
 		{"tz prefix", "CRON_TZ=UTC 0 9 * * FRI", ""},
 		{"unknown zone", "0 9 * * FRI", "Mars/Olympus"},
 		{"never fires", "0 0 0 30 2 *", ""},
+		{"first fires in 114 years", "@every 1000000h", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
