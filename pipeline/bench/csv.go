@@ -223,7 +223,7 @@ func naiveE164(raw string) string {
 // E.164 via libphonenumber with the default region ZA, batches of 1000
 // sent with the chatinc client while reading). It returns the rows
 // accepted.
-func LoadProject(ctx context.Context, c handlers.ChatInc, audience, path string) (Run, error) {
+func LoadProject(ctx context.Context, c handlers.AudienceClient, audience, path string) (Run, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return Run{}, fmt.Errorf("bench: %w", err)

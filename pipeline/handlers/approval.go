@@ -26,9 +26,9 @@ var errCampaignGone = errors.New("handlers: send-promo: the ledger and Chat Inc 
 
 // waitApproved polls the campaign list until the campaign is approved. The
 // runner keeps the message alive meanwhile.
-func (h *Handlers) waitApproved(ctx context.Context, campaignID string) (*chatinc.Campaign, error) {
+func (h *PromoHandler) waitApproved(ctx context.Context, campaignID string) (*chatinc.Campaign, error) {
 	p := h.approval
-	start := h.now()
+	start := h.clock.Now()
 	wait := p.Initial
 	for {
 		all, err := h.client.RetrieveCampaigns(ctx, chatinc.RetrieveCampaignsOptions{})
@@ -47,13 +47,15 @@ func (h *Handlers) waitApproved(ctx context.Context, campaignID string) (*chatin
 		if found.Approved() {
 			return found, nil
 		}
-		waited := h.now().Sub(start)
+		waited := h.clock.Now().Sub(start)
 		if waited >= p.Limit {
 			return nil, permanent(fmt.Errorf("handlers: send-promo: campaign %s template is still %s after %s (limit %s); check the template in Chat Inc, then replay the event from the DLQ",
 				campaignID, found.WhatsAppTemplatesStatus, waited.Round(time.Second), p.Limit))
 		}
-		if err := h.sleep(ctx, min(wait, p.Limit-waited)); err != nil {
-			return nil, fmt.Errorf("handlers: send-promo: waiting for approval of campaign %s: %w", campaignID, err)
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("handlers: send-promo: waiting for approval of campaign %s: %w", campaignID, ctx.Err())
+		case <-h.clock.After(min(wait, p.Limit-waited)):
 		}
 		wait = min(wait*2, p.Max)
 	}

@@ -36,24 +36,24 @@ func TestCancelWinsWhicheverIsHandledFirst(t *testing.T) {
 	at := func(d time.Duration) context.Context { return withPublished(context.Background(), t0.Add(d)) }
 
 	// The cancel (published at +1s) is handled before the promo (+0s).
-	if err := e.h.cancel(at(time.Second), "c1", &events.ScheduleCancelled{PromoID: "weekly"}); err != nil {
+	if err := e.h.Cancel.cancel(at(time.Second), "c1", &events.ScheduleCancelled{PromoID: "weekly"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.h.promo(at(0), "p1", cron("weekly")); err != nil {
+	if err := e.h.Promo.promo(at(0), "p1", cron("weekly")); err != nil {
 		t.Fatal(err)
 	}
 	if stored("weekly") {
 		t.Fatal("a promo published before the cancel stored its schedule")
 	}
 	// In order: stored, then cancelled.
-	if err := e.h.promo(at(2*time.Second), "p2", cron("daily")); err != nil || !stored("daily") {
+	if err := e.h.Promo.promo(at(2*time.Second), "p2", cron("daily")); err != nil || !stored("daily") {
 		t.Fatalf("promo in order: %v, stored %v", err, stored("daily"))
 	}
-	if err := e.h.cancel(at(3*time.Second), "c2", &events.ScheduleCancelled{PromoID: "daily"}); err != nil || stored("daily") {
+	if err := e.h.Cancel.cancel(at(3*time.Second), "c2", &events.ScheduleCancelled{PromoID: "daily"}); err != nil || stored("daily") {
 		t.Fatalf("cancel in order: %v, stored %v", err, stored("daily"))
 	}
 	// A promo published after the cancel schedules again.
-	if err := e.h.promo(at(4*time.Second), "p3", cron("weekly")); err != nil || !stored("weekly") {
+	if err := e.h.Promo.promo(at(4*time.Second), "p3", cron("weekly")); err != nil || !stored("weekly") {
 		t.Fatalf("promo after the cancel: %v, stored %v", err, stored("weekly"))
 	}
 }

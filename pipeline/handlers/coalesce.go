@@ -111,7 +111,7 @@ func (c *coalescer[M, T]) run(b *batch[M, T]) {
 func groupKey(g chatinc.VariableGroup) string { return g.ID + "\x00" + strings.Join(g.Fields, "\x00") }
 
 // flushAudience adds the merged contacts (each number once) in one call.
-func (h *Handlers) flushAudience(ctx context.Context, a chatinc.Audience, contacts []chatinc.Contact) error {
+func (h *SegmentHandler) flushAudience(ctx context.Context, a chatinc.Audience, contacts []chatinc.Contact) error {
 	seen := make(map[string]bool, len(contacts))
 	a.Contacts = make([]chatinc.Contact, 0, len(contacts))
 	for _, c := range contacts {
@@ -125,7 +125,7 @@ func (h *Handlers) flushAudience(ctx context.Context, a chatinc.Audience, contac
 }
 
 // flushGroup upserts the merged values (the last value of a number wins).
-func (h *Handlers) flushGroup(ctx context.Context, g chatinc.VariableGroup, values []chatinc.VariableValues) error {
+func (h *SegmentHandler) flushGroup(ctx context.Context, g chatinc.VariableGroup, values []chatinc.VariableValues) error {
 	at := make(map[string]int, len(values))
 	g.Values = make([]chatinc.VariableValues, 0, len(values))
 	for _, v := range values {

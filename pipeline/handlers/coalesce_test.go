@@ -30,7 +30,7 @@ func segmentStorm(tb testing.TB, e *env, n int) int {
 				ev.Contacts = append(ev.Contacts, events.Contact{Number: fmt.Sprintf("+2782%03d%04d", i, j),
 					Attributes: map[string]string{"first_name": fmt.Sprintf("n%d-%d", i, j)}})
 			}
-			errs <- e.h.Segment(context.Background(), fmt.Sprintf("storm-%d", i), ev)
+			errs <- e.h.Segment.Handle(context.Background(), fmt.Sprintf("storm-%d", i), ev)
 		}()
 	}
 	wg.Wait()

@@ -7,7 +7,7 @@ import (
 	"github.com/campaignflow/campaignflow/pipeline/events"
 )
 
-// ColumnsError is a column named by the event (or the defaults) that the
+// ColumnsError is a column named by the event that the
 // CSV header does not have. Key is the event's key that names it
 // (columns.number or columns.fields), so that a caller with other names
 // for it (campaignflow import's flags) can say those instead.
@@ -27,10 +27,9 @@ type columnMap struct {
 	index  []int    // their column indexes
 }
 
-// mapColumns resolves the event's columns (else the configured defaults,
-// else "number" and every other column as a field) against the header,
-// case-insensitively.
-func (d FieldDefaults) mapColumns(header []string, cols *events.Columns) (columnMap, error) {
+// mapColumns resolves the event's columns (else "number" and every other
+// column as a field) against the header, case-insensitively.
+func mapColumns(header []string, cols *events.Columns) (columnMap, error) {
 	find := func(name string) int {
 		for i, h := range header {
 			if strings.EqualFold(strings.TrimSpace(h), strings.TrimSpace(name)) {
@@ -40,12 +39,6 @@ func (d FieldDefaults) mapColumns(header []string, cols *events.Columns) (column
 		return -1
 	}
 	numberCol, fields := "number", map[string]string(nil)
-	if d.NumberColumn != "" {
-		numberCol = d.NumberColumn
-	}
-	if len(d.Columns) > 0 {
-		fields = d.Columns
-	}
 	if cols != nil {
 		if cols.Number != "" {
 			numberCol = cols.Number

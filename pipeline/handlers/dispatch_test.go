@@ -34,7 +34,7 @@ func TestHandleDispatchesAndClassifies(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := e.h.Handle(ctx, tt.typ, "id-"+tt.name, []byte(tt.body))
+			err := e.handle(ctx, tt.typ, "id-"+tt.name, []byte(tt.body))
 			if tt.ok {
 				if err != nil {
 					t.Fatal(err)
@@ -58,7 +58,7 @@ func TestConcurrentDeliveriesMakeOneCampaignOneRun(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make([]error, 5)
 	for i := range errs {
-		wg.Go(func() { errs[i] = e.h.Handle(ctx, "send-promo", "dup", []byte(contractPromo)) })
+		wg.Go(func() { errs[i] = e.handle(ctx, "send-promo", "dup", []byte(contractPromo)) })
 	}
 	wg.Wait()
 	for _, err := range errs {

@@ -7,29 +7,13 @@ import (
 	"github.com/campaignflow/campaignflow/pipeline/events"
 )
 
-// FieldDefaults is the configured mapping used when an event does not say:
-// which variable group contact attributes / CSV columns fill, and which of
-// them are fields.
-type FieldDefaults struct {
-	VariableGroup string            // group id (and name) when the event names none; "" = no group
-	Fields        []string          // segment attributes that become fields
-	NumberColumn  string            // CSV number column (default "number")
-	Columns       map[string]string // CSV: field -> column
-}
-
-// segmentGroup resolves the variable group and fields of a segment event.
-func (d FieldDefaults) segmentGroup(g *events.VariableGroupRef) *events.VariableGroupRef {
-	if g != nil {
-		out := *g
-		if len(out.Fields) == 0 {
-			out.Fields = slices.Clone(d.Fields)
-		}
-		return &out
-	}
-	if d.VariableGroup == "" || len(d.Fields) == 0 {
+// segmentGroup is the variable group of a segment event (a copy), or nil.
+func segmentGroup(g *events.VariableGroupRef) *events.VariableGroupRef {
+	if g == nil {
 		return nil
 	}
-	return &events.VariableGroupRef{ID: d.VariableGroup, Name: d.VariableGroup, Fields: slices.Clone(d.Fields)}
+	out := *g
+	return &out
 }
 
 // groupValues picks the attributes named in fields.

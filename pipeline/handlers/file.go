@@ -11,26 +11,56 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/campaignflow/campaignflow/chatinc"
+	"github.com/campaignflow/campaignflow/pipeline"
+	"github.com/campaignflow/campaignflow/pipeline/e164"
 	"github.com/campaignflow/campaignflow/pipeline/events"
 )
 
-// File handles audience-file-uploaded: it opens the source through the
-// Opener, reads the CSV a row at a time, and sends good rows to Chat Inc in
-// batches, in file order, while reading: batch N is posted while the rows
+// FileHandler handles audience-file-uploaded: it opens the source through
+// the Opener, reads the CSV a row at a time, and sends good rows to Chat Inc
+// in batches, in file order, while reading: batch N is posted while the rows
 // of batch N+1 are read and mapped to E.164 (on up to two goroutines), with
 // a few chunks and at most three batches in memory (memory stays flat).
 // Bad rows go to the report. A refused batch stops the reading and is
 // returned naming its rows; a cancelled ctx stops every stage.
-func (h *Handlers) File(ctx context.Context, eventID string, ev *events.AudienceFileUploaded) error {
+type FileHandler struct {
+	client  AudienceClient
+	report  reporter
+	opener  Opener
+	csv     CSVReaderFunc
+	numbers e164.Mapper
+	batch   int
+}
+
+// NewFileHandler returns the handler; reports receives one ingest report per
+// event. Options read: WithOpener, WithCSVReader, WithBatchSize,
+// WithDefaultRegion, WithClock, WithLogger.
+func NewFileHandler(client AudienceClient, reports ReportPublisher, opts ...Option) (*FileHandler, error) {
+	if client == nil || reports == nil {
+		return nil, errors.New("handlers: NewFileHandler needs a Chat Inc client and a report publisher")
+	}
+	s := newSettings(opts)
+	return &FileHandler{client: client, report: reporter{reports: reports, clock: s.clock, log: s.log}, opener: s.opener,
+		csv: s.csv, numbers: s.numbers, batch: s.batch}, nil
+}
+
+func (h *FileHandler) register(r *pipeline.Router) {
+	pipeline.HandleEvent(r, events.TypeAudienceFileUploaded, decoder[events.AudienceFileUploaded](events.TypeAudienceFileUploaded),
+		func(ctx context.Context, m *pipeline.Message, ev *events.AudienceFileUploaded) error {
+			return classify(h.file(ctx, firstNonEmpty(m.ID, ev.EventID), ev))
+		})
+}
+
+// Handle validates the event, then handles it (the router's path validates
+// once, at decode).
+func (h *FileHandler) Handle(ctx context.Context, eventID string, ev *events.AudienceFileUploaded) error {
 	if err := ev.Validate(); err != nil {
 		return classify(err)
 	}
 	return h.file(ctx, eventID, ev)
 }
 
-// file is File for an event already validated (the router's path: events.Decode
-// checked it).
-func (h *Handlers) file(ctx context.Context, eventID string, ev *events.AudienceFileUploaded) error {
+func (h *FileHandler) file(ctx context.Context, eventID string, ev *events.AudienceFileUploaded) error {
 	if h.opener == nil {
 		return permanent(fmt.Errorf("handlers: %s %s: no file sources are configured; set the allowed directories, URLs or object store", events.TypeAudienceFileUploaded, eventID))
 	}
@@ -52,14 +82,11 @@ func (h *Handlers) file(ctx context.Context, eventID string, ev *events.Audience
 	if err != nil {
 		return validation(fmt.Errorf("handlers: %s %s: %w", events.TypeAudienceFileUploaded, eventID, err))
 	}
-	cols, err := h.defaults.mapColumns(rows.Header(), ev.Columns)
+	cols, err := mapColumns(rows.Header(), ev.Columns)
 	if err != nil {
 		return validation(err)
 	}
 	group := ev.VariableGroup
-	if group == nil && h.defaults.VariableGroup != "" {
-		group = &events.VariableGroupRef{ID: h.defaults.VariableGroup}
-	}
 	if group != nil && len(cols.fields) == 0 {
 		group = nil
 	}
@@ -72,7 +99,7 @@ func (h *Handlers) file(ctx context.Context, eventID string, ev *events.Audience
 	if err := b.readAndSend(ctx, rows, rep); err != nil {
 		return err
 	}
-	return h.publishReport(ctx, rep)
+	return h.report.publish(ctx, rep)
 }
 
 // isNotFound reports a missing file, bucket or object.
@@ -198,7 +225,7 @@ func (e *fileSendError) Unwrap() error { return e.err }
 
 // fileBatch is what every batch of one file shares.
 type fileBatch struct {
-	h       *Handlers
+	h       *FileHandler
 	ev      *events.AudienceFileUploaded
 	group   *events.VariableGroupRef
 	cols    columnMap

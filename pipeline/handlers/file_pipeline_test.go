@@ -18,7 +18,6 @@ import (
 	"github.com/campaignflow/campaignflow/chatinc/sandbox"
 	"github.com/campaignflow/campaignflow/pipeline"
 	"github.com/campaignflow/campaignflow/pipeline/events"
-	"github.com/campaignflow/campaignflow/pipeline/ledger"
 	"go.uber.org/goleak"
 )
 
@@ -97,7 +96,7 @@ func TestFileRefusedBatchStopsReading(t *testing.T) {
 		countingReader(&read, func(int) {}))
 	defer verifyNoPipelineLeak(t, goleak.IgnoreCurrent())
 
-	err := e.h.File(context.Background(), "file-refused", &events.AudienceFileUploaded{
+	err := e.h.File.Handle(context.Background(), "file-refused", &events.AudienceFileUploaded{
 		Audience: events.Audience{ID: "refused"}, Source: events.Source{File: path}})
 	if err == nil {
 		t.Fatal("File succeeded; want the refusal of rows 12-21")
@@ -120,7 +119,7 @@ func TestFileRefusedBatchStopsReading(t *testing.T) {
 // gatedChatInc is the sandbox behind a gate that holds every audience call
 // until release is closed (then answers 503 without passing it on), and
 // tells arrived about each held call; calls counts them.
-func gatedChatInc(t *testing.T, calls *atomic.Int32, arrived chan<- struct{}, release <-chan struct{}) ChatInc {
+func gatedChatInc(t *testing.T, calls *atomic.Int32, arrived chan<- struct{}, release <-chan struct{}) AudienceClient {
 	t.Helper()
 	sb := sandbox.New(sandbox.Options{})
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -167,7 +166,7 @@ func TestFileCancelStopsPromptly(t *testing.T) {
 			var calls atomic.Int32
 			client := gatedChatInc(t, &calls, arrived, release)
 			read := 0
-			h, err := New(client, new(ledger.Ledger), &reportCapture{}, WithOpener(dirOpener(filepath.Dir(path))),
+			h, err := NewFileHandler(client, &reportCapture{}, WithOpener(dirOpener(filepath.Dir(path))),
 				WithBatchSize(batch), countingReader(&read, func(row int) {
 					if row == tt.cancelAt {
 						cancel()
@@ -191,7 +190,7 @@ func TestFileCancelStopsPromptly(t *testing.T) {
 				}()
 			}
 
-			err = h.File(ctx, "file-cancel", &events.AudienceFileUploaded{
+			err = h.Handle(ctx, "file-cancel", &events.AudienceFileUploaded{
 				Audience: events.Audience{ID: "cancelled"}, Source: events.Source{File: path}})
 			if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "row") {
 				t.Fatalf("err = %v; want context.Canceled naming the row", err)
@@ -207,7 +206,7 @@ func TestFileCancelStopsPromptly(t *testing.T) {
 }
 
 // panickingChatInc is the real client except that adding contacts panics.
-type panickingChatInc struct{ ChatInc }
+type panickingChatInc struct{ AudienceClient }
 
 func (panickingChatInc) CreateAudience(context.Context, chatinc.Audience) (*chatinc.AudienceResult, error) {
 	panic("boom")
@@ -221,12 +220,12 @@ func TestFileSenderPanicIsPermanentError(t *testing.T) {
 	path := writeNumbers(t, 100, nil)
 	var calls atomic.Int32
 	client := gatedChatInc(t, &calls, make(chan struct{}, 1), nil)
-	h, err := New(panickingChatInc{client}, new(ledger.Ledger), &reportCapture{}, WithOpener(dirOpener(filepath.Dir(path))), WithBatchSize(10))
+	h, err := NewFileHandler(panickingChatInc{client}, &reportCapture{}, WithOpener(dirOpener(filepath.Dir(path))), WithBatchSize(10))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer verifyNoPipelineLeak(t, goleak.IgnoreCurrent())
-	err = h.File(context.Background(), "file-panic", &events.AudienceFileUploaded{
+	err = h.Handle(context.Background(), "file-panic", &events.AudienceFileUploaded{
 		Audience: events.Audience{ID: "panic"}, Source: events.Source{File: path}})
 	if c := pipeline.ClassOf(err); c != pipeline.ClassPermanent || !strings.Contains(fmt.Sprint(err), "sender panicked: boom") {
 		t.Fatalf("class %s, err %v; want a permanent error saying the sender panicked", c, err)

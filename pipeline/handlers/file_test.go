@@ -47,7 +47,7 @@ func TestFileEndToEndInBatches(t *testing.T) {
 		Columns:       &events.Columns{Number: "phone", Fields: map[string]string{"first_name": "First Name", "tier": "TIER"}},
 		VariableGroup: &events.VariableGroupRef{ID: "customers", Name: "customers"},
 	}
-	if err := e.h.File(context.Background(), "file-7781", ev); err != nil {
+	if err := e.h.File.Handle(context.Background(), "file-7781", ev); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := e.sb.Audience("bf-list")
@@ -91,7 +91,7 @@ func TestFileErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t, sandbox.Options{}, tt.opts...)
-			err := e.h.File(context.Background(), "f", &events.AudienceFileUploaded{Audience: events.Audience{ID: "a"}, Source: tt.source})
+			err := e.h.File.Handle(context.Background(), "f", &events.AudienceFileUploaded{Audience: events.Audience{ID: "a"}, Source: tt.source})
 			if c := pipeline.ClassOf(err); c != tt.class || !strings.Contains(fmt.Sprint(err), tt.want) {
 				t.Fatalf("class %s err %v; want %s containing %q", c, err, tt.class, tt.want)
 			}
@@ -104,14 +104,14 @@ func TestFileErrors(t *testing.T) {
 func TestFileMissingObjectIsPermanent(t *testing.T) {
 	e := newEnv(t, sandbox.Options{})
 	ctx := context.Background()
-	e.h.opener = LocationOpener{JS: e.js}
+	e.h.File.opener = LocationOpener{JS: e.js}
 	for _, ref := range []events.ObjectStoreRef{{Bucket: "nope", Key: "k"}, {Bucket: "uploads", Key: "missing.csv"}} {
 		if ref.Bucket == "uploads" {
 			if _, err := e.js.CreateObjectStore(ctx, jetstream.ObjectStoreConfig{Bucket: "uploads"}); err != nil {
 				t.Fatal(err)
 			}
 		}
-		err := e.h.File(ctx, "f", &events.AudienceFileUploaded{Audience: events.Audience{ID: "a"}, Source: events.Source{ObjectStore: &ref}})
+		err := e.h.File.Handle(ctx, "f", &events.AudienceFileUploaded{Audience: events.Audience{ID: "a"}, Source: events.Source{ObjectStore: &ref}})
 		if c := pipeline.ClassOf(err); c != pipeline.ClassPermanent || !strings.Contains(fmt.Sprint(err), "source not found") {
 			t.Fatalf("%+v: class %s err %v", ref, c, err)
 		}
@@ -128,10 +128,10 @@ func TestFileFromObjectStore(t *testing.T) {
 	if _, err := store.PutString(ctx, "2026/11/bf.csv", "Number,Tier\n0821234567,gold\nnope,x\n"); err != nil {
 		t.Fatal(err)
 	}
-	e.h.opener = LocationOpener{JS: e.js}
+	e.h.File.opener = LocationOpener{JS: e.js}
 	ev := &events.AudienceFileUploaded{Audience: events.Audience{ID: "bf"},
 		Source: events.Source{ObjectStore: &events.ObjectStoreRef{Bucket: "uploads", Key: "2026/11/bf.csv"}}}
-	if err := e.h.File(ctx, "file-os", ev); err != nil {
+	if err := e.h.File.Handle(ctx, "file-os", ev); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := e.sb.Audience("bf"); len(got) != 1 || got[0] != "+27821234567" {

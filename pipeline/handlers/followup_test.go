@@ -41,7 +41,7 @@ func TestTickPlanStoredBeforeDone(t *testing.T) {
 	ctx := context.Background()
 	p := promo("plan")
 	p.Schedule = nil
-	campaignID, err := e.h.ensureCampaign(ctx, p)
+	campaignID, err := e.h.Promo.ensureCampaign(ctx, p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,19 +49,19 @@ func TestTickPlanStoredBeforeDone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.h.storeJob(ctx, "plan", jobs.Promo{Promo: raw, CampaignID: campaignID, Cron: "* * * * * *", CreatedAt: jobs.Time{Time: e.sb.Now()}}); err != nil {
+	if err := e.h.Promo.jobs.store(ctx, "plan", jobs.Promo{Promo: raw, CampaignID: campaignID, Cron: "* * * * * *", CreatedAt: jobs.Time{Time: e.sb.Now()}}); err != nil {
 		t.Fatal(err)
 	}
 	tick := e.sb.Now().Truncate(time.Second).Add(time.Second)
-	if _, err := e.h.RunPromo(ctx, "plan", tick); err == nil {
+	if _, err := e.h.Promo.RunPromo(ctx, "plan", tick); err == nil {
 		t.Fatal("tick whose plan was not stored reported success")
 	}
-	l := e.h.ledger
+	l := e.ledger
 	rec, ok, err := l.Get(ctx, ledger.RunKey("plan", tick))
 	if err != nil || !ok || rec.State == ledger.StateDone || rec.Outcome.RunID == "" {
 		t.Fatalf("ledger after the failed plan store: %+v (ok %v, err %v); want the run recorded, not done", rec, ok, err)
 	}
-	info, err := e.h.RunPromo(ctx, "plan", tick)
+	info, err := e.h.Promo.RunPromo(ctx, "plan", tick)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 
 	"github.com/campaignflow/campaignflow/pipeline/events"
-	"github.com/campaignflow/campaignflow/pipeline/ledger"
 	"github.com/campaignflow/campaignflow/sinks"
 )
 
@@ -37,7 +36,7 @@ type ImportOptions struct {
 // a mapped column missing, Chat Inc refused a batch); the report then has
 // no row counts, and OnRow tells how far it got. Batches sent before the
 // error stay in Chat Inc (merges by number are idempotent: rerun it).
-func ImportCSV(ctx context.Context, client ChatInc, r io.Reader, o ImportOptions) (sinks.IngestReport, error) {
+func ImportCSV(ctx context.Context, client AudienceClient, r io.Reader, o ImportOptions) (sinks.IngestReport, error) {
 	if client == nil {
 		return sinks.IngestReport{}, errors.New("handlers: ImportCSV needs a Chat Inc client")
 	}
@@ -64,9 +63,7 @@ func ImportCSV(ctx context.Context, client ChatInc, r io.Reader, o ImportOptions
 			return progressRows{CSVRows: rows, onRow: o.OnRow}, nil
 		}
 	}
-	// File never touches the ledger (merges by number are idempotent), so a
-	// ledger with no bucket stands in for it.
-	h, err := New(client, new(ledger.Ledger), capture, WithCSVReader(csvRows), WithBatchSize(o.BatchSize),
+	h, err := NewFileHandler(client, capture, WithCSVReader(csvRows), WithBatchSize(o.BatchSize),
 		WithDefaultRegion(o.DefaultRegion), WithLogger(o.Logger),
 		WithOpener(OpenerFunc(func(context.Context, events.Source) (io.ReadCloser, error) { return io.NopCloser(r), nil })))
 	if err != nil {
@@ -74,7 +71,7 @@ func ImportCSV(ctx context.Context, client ChatInc, r io.Reader, o ImportOptions
 	}
 	ev := &events.AudienceFileUploaded{EventID: o.ID, Audience: o.Audience, Source: events.Source{File: "-"},
 		Columns: o.Columns, VariableGroup: o.VariableGroup}
-	err = h.File(ctx, o.ID, ev)
+	err = h.Handle(ctx, o.ID, ev)
 	rep := capture.r
 	rep.Schema, rep.EventID, rep.EventType = sinks.SchemaIngestReport, o.ID, EventTypeImport
 	if rep.AudienceID == "" {

@@ -7,12 +7,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jonboulle/clockwork"
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/goleak"
 
 	"github.com/campaignflow/campaignflow/chatinc"
 	"github.com/campaignflow/campaignflow/chatinc/sandbox"
 	"github.com/campaignflow/campaignflow/chatinc/sandbox/sandboxtest"
+	"github.com/campaignflow/campaignflow/pipeline"
 	"github.com/campaignflow/campaignflow/pipeline/ledger"
 	"github.com/campaignflow/campaignflow/sinks"
 	"github.com/campaignflow/campaignflow/sources"
@@ -57,17 +59,20 @@ func (l *runLog) RunStarted(_ context.Context, info RunInfo) error {
 }
 
 type env struct {
-	js   jetstream.JetStream
-	sb   *sandbox.Server
-	h    *Handlers
-	topo *sources.Topology
-	runs *runLog
-	jobs jetstream.KeyValue
+	js     jetstream.JetStream
+	sb     *sandbox.Server
+	client *chatinc.Client
+	ledger *ledger.Ledger
+	runs   *RunStarter
+	h      Set
+	topo   *sources.Topology
+	plans  *runLog
+	jobs   jetstream.KeyValue
 }
 
 // newEnv wires the handlers to a real nats-server (ledger and jobs KV) and
 // the sandbox over HTTP; the handlers' clock is the sandbox's simulated
-// clock and sleeping advances it.
+// clock and waiting on it advances it.
 func newEnv(tb testing.TB, sbOpts sandbox.Options, opts ...Option) *env {
 	tb.Helper()
 	ctx := context.Background()
@@ -85,13 +90,55 @@ func newEnv(tb testing.TB, sbOpts sandbox.Options, opts ...Option) *env {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	e := &env{js: js, sb: sb, topo: topo, runs: &runLog{}, jobs: jobs}
-	advance := func(_ context.Context, d time.Duration) error { sb.Advance(d); return nil }
-	all := append([]Option{WithJobs(jobs), WithRunObserver(e.runs), WithClock(sb.Now, advance),
+	e := &env{js: js, sb: sb, client: client, topo: topo, plans: &runLog{}, jobs: jobs}
+	all := append([]Option{WithRunObserver(e.plans), WithClock(sandboxClock{sb}),
 		WithApproval(ApprovalPolicy{Initial: time.Second, Max: 10 * time.Second, Limit: time.Minute})}, opts...)
-	e.h, err = New(client, ledger.New(topo.Ledger, ledger.WithNow(sb.Now)), sinks.NewPublisher(js, topo.Names), all...)
-	if err != nil {
-		tb.Fatal(err)
+	e.ledger = ledger.New(topo.Ledger, ledger.WithNow(sb.Now))
+	reports := sinks.NewPublisher(js, topo.Names)
+	must := func(err error) {
+		if err != nil {
+			tb.Fatal(err)
+		}
 	}
+	e.runs, err = NewRunStarter(client, e.ledger, all...)
+	must(err)
+	e.h.Segment, err = NewSegmentHandler(client, reports, all...)
+	must(err)
+	e.h.File, err = NewFileHandler(client, reports, all...)
+	must(err)
+	e.h.Promo, err = NewPromoHandler(client, e.ledger, e.runs, jobs, all...)
+	must(err)
+	e.h.Cancel, err = NewCancelHandler(jobs, all...)
+	must(err)
 	return e
+}
+
+// handle runs the handler of eventType on a body, as a message would (one
+// router with the four handlers).
+func (e *env) handle(ctx context.Context, eventType, eventID string, data []byte) error {
+	r := pipeline.NewRouter()
+	e.h.Register(r)
+	return r.Handler()(ctx, &pipeline.Message{Type: eventType, ID: eventID, Data: data})
+}
+
+// sandboxClock is the sandbox's simulated clock: waiting on it advances it
+// at once. The handlers use only Now and After.
+type sandboxClock struct{ sb *sandbox.Server }
+
+var _ clockwork.Clock = sandboxClock{}
+
+func (c sandboxClock) Now() time.Time                  { return c.sb.Now() }
+func (c sandboxClock) Since(t time.Time) time.Duration { return c.sb.Now().Sub(t) }
+func (c sandboxClock) Until(t time.Time) time.Duration { return t.Sub(c.sb.Now()) }
+func (c sandboxClock) Sleep(d time.Duration)           { c.sb.Advance(d) }
+func (c sandboxClock) After(d time.Duration) <-chan time.Time {
+	c.sb.Advance(d)
+	ch := make(chan time.Time, 1)
+	ch <- c.sb.Now()
+	return ch
+}
+func (c sandboxClock) NewTicker(time.Duration) clockwork.Ticker { panic("sandboxClock: no tickers") }
+func (c sandboxClock) NewTimer(time.Duration) clockwork.Timer   { panic("sandboxClock: no timers") }
+func (c sandboxClock) AfterFunc(time.Duration, func()) clockwork.Timer {
+	panic("sandboxClock: no timers")
 }

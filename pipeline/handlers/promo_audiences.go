@@ -20,7 +20,7 @@ const allAudiences = "all"
 // and the message says what exists; after max_deliver it is dead-lettered.
 // It returns how many contacts the audiences hold together (-1 for "all":
 // unknown).
-func (h *Handlers) checkAudiences(ctx context.Context, ev *events.SendPromo) (int, error) {
+func (h *PromoHandler) checkAudiences(ctx context.Context, ev *events.SendPromo) (int, error) {
 	want := slices.DeleteFunc(slices.Clone(ev.Audiences), func(id string) bool { return id == allAudiences })
 	if len(want) < len(ev.Audiences) || len(want) == 0 {
 		return -1, nil

@@ -22,7 +22,7 @@ import (
 
 func (e *env) seedAudience(t *testing.T) {
 	t.Helper()
-	err := e.h.Segment(context.Background(), "seed", &events.SegmentUpdated{
+	err := e.h.Segment.Handle(context.Background(), "seed", &events.SegmentUpdated{
 		Audience:      events.Audience{ID: "vip", Name: "VIP"},
 		Contacts:      []events.Contact{{Number: "+27821234567", Attributes: map[string]string{"first_name": "Thandi"}}},
 		VariableGroup: &events.VariableGroupRef{ID: "customers", Fields: []string{"first_name"}},
@@ -43,7 +43,7 @@ func TestPromoFiveDeliveriesOneCampaignOneRun(t *testing.T) {
 	e.seedAudience(t)
 	ctx := context.Background()
 	for i := range 5 {
-		if err := e.h.Promo(ctx, "promo-1", promo("bf")); err != nil {
+		if err := e.h.Promo.Handle(ctx, "promo-1", promo("bf")); err != nil {
 			t.Fatalf("delivery %d: %v", i+1, err)
 		}
 	}
@@ -58,8 +58,8 @@ func TestPromoFiveDeliveriesOneCampaignOneRun(t *testing.T) {
 	if n := e.sb.RequestCount("/v1/run/campaign"); n != 1 {
 		t.Fatalf("run endpoint called %d times, want 1", n)
 	}
-	if len(e.runs.runs) == 0 || e.runs.runs[0].CampaignID != cs[0].ID || e.runs.runs[0].RunID == "" {
-		t.Fatalf("observer saw %+v", e.runs.runs)
+	if len(e.plans.runs) == 0 || e.plans.runs[0].CampaignID != cs[0].ID || e.plans.runs[0].RunID == "" {
+		t.Fatalf("observer saw %+v", e.plans.runs)
 	}
 }
 
@@ -70,7 +70,7 @@ func TestPromoAtRunsAtThatTime(t *testing.T) {
 	p := promo("at")
 	p.Schedule = &events.Schedule{At: at.Format(time.RFC3339)}
 	for range 2 {
-		if err := e.h.Promo(context.Background(), "promo-at", p); err != nil {
+		if err := e.h.Promo.Handle(context.Background(), "promo-at", p); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -86,7 +86,7 @@ func TestPromoDroppedRunIsReconciled(t *testing.T) {
 	e.seedAudience(t)
 	ctx := context.Background()
 	for range 3 {
-		if err := e.h.Promo(ctx, "promo-drop", promo("drop")); err != nil {
+		if err := e.h.Promo.Handle(ctx, "promo-drop", promo("drop")); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -102,7 +102,7 @@ func TestPromoCronStoresJobAndRunsEachTickOnce(t *testing.T) {
 	ctx := context.Background()
 	p := promo("weekly")
 	p.Schedule = &events.Schedule{Cron: "0 9 * * FRI", TimeZone: "Africa/Johannesburg", CatchUp: "once"}
-	if err := e.h.Promo(ctx, "promo-cron", p); err != nil {
+	if err := e.h.Promo.Handle(ctx, "promo-cron", p); err != nil {
 		t.Fatal(err)
 	}
 	entry, err := e.jobs.Get(ctx, "promo.weekly")
@@ -123,7 +123,7 @@ func TestPromoCronStoresJobAndRunsEachTickOnce(t *testing.T) {
 	tick1, tick2 := e.sb.Now().Truncate(time.Minute), e.sb.Now().Truncate(time.Minute).Add(time.Minute)
 	var ids []string
 	for _, tick := range []time.Time{tick1, tick1, tick2, tick2, tick1} {
-		info, err := e.h.RunPromo(ctx, "weekly", tick)
+		info, err := e.h.Promo.RunPromo(ctx, "weekly", tick)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -136,14 +136,14 @@ func TestPromoCronStoresJobAndRunsEachTickOnce(t *testing.T) {
 		t.Fatalf("%d runs for 2 ticks", n)
 	}
 	for range 2 {
-		if err := e.h.Cancel(ctx, "cancel-1", &events.ScheduleCancelled{PromoID: "weekly"}); err != nil {
+		if err := e.h.Cancel.Handle(ctx, "cancel-1", &events.ScheduleCancelled{PromoID: "weekly"}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if _, err := e.jobs.Get(ctx, "promo.weekly"); !errors.Is(err, jetstream.ErrKeyNotFound) {
 		t.Fatalf("job still stored after cancel: %v", err)
 	}
-	if _, err := e.h.RunPromo(ctx, "weekly", tick2.Add(time.Minute)); err == nil {
+	if _, err := e.h.Promo.RunPromo(ctx, "weekly", tick2.Add(time.Minute)); err == nil {
 		t.Fatal("RunPromo ran a cancelled schedule")
 	}
 }
@@ -169,7 +169,7 @@ func TestPromoErrorClasses(t *testing.T) {
 			e.seedAudience(t)
 			p := promo("bad")
 			tt.edit(p)
-			err := e.h.Promo(context.Background(), "promo-bad", p)
+			err := e.h.Promo.Handle(context.Background(), "promo-bad", p)
 			if c := pipeline.ClassOf(err); c != tt.class || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("class %s, error %v; want %s containing %q", c, err, tt.class, tt.want)
 			}
@@ -183,7 +183,7 @@ func TestPromoErrorClasses(t *testing.T) {
 func TestPromoApprovalLimitIsPermanent(t *testing.T) {
 	e := newEnv(t, sandbox.Options{ApproveAfter: time.Hour})
 	e.seedAudience(t)
-	err := e.h.Promo(context.Background(), "promo-slow", promo("slow"))
+	err := e.h.Promo.Handle(context.Background(), "promo-slow", promo("slow"))
 	if c := pipeline.ClassOf(err); c != pipeline.ClassPermanent || !strings.Contains(err.Error(), "still PENDING") {
 		t.Fatalf("class %s, error %v; want permanent 'still PENDING'", c, err)
 	}
@@ -195,7 +195,7 @@ func TestPromoApprovalLimitIsPermanent(t *testing.T) {
 func TestPromoTransientChatIncErrorIsTransient(t *testing.T) {
 	e := newEnv(t, sandbox.Options{Faults: []sandbox.Fault{{Endpoint: "/v1/create/campaign", Kind: sandbox.Fault503, Rate: 1}}})
 	e.seedAudience(t)
-	err := e.h.Promo(context.Background(), "promo-503", promo("p503"))
+	err := e.h.Promo.Handle(context.Background(), "promo-503", promo("p503"))
 	if c := pipeline.ClassOf(err); c != pipeline.ClassTransient || !errors.Is(err, chatinc.ErrServer) {
 		t.Fatalf("class %s, error %v; want transient server error", c, err)
 	}
@@ -208,12 +208,12 @@ func TestPromoCampaignGoneNamesTheLedgerCommand(t *testing.T) {
 	e := newEnv(t, sandbox.Options{})
 	e.seedAudience(t)
 	ctx := context.Background()
-	if err := e.h.Promo(ctx, "promo-1", promo("bf")); err != nil {
+	if err := e.h.Promo.Handle(ctx, "promo-1", promo("bf")); err != nil {
 		t.Fatal(err)
 	}
 	e.sb.Reset()
 	e.seedAudience(t)
-	err := e.h.Promo(ctx, "promo-2", promo("bf"))
+	err := e.h.Promo.Handle(ctx, "promo-2", promo("bf"))
 	if c := pipeline.ClassOf(err); c != pipeline.ClassPermanent || !strings.Contains(fmt.Sprint(err), "campaignflow ledger forget promo.bf.campaign --yes") {
 		t.Fatalf("class %s, error %v; want permanent naming `campaignflow ledger forget promo.bf.campaign --yes`", c, err)
 	}
@@ -226,18 +226,18 @@ func TestPromoToEmptyAudiencesWarns(t *testing.T) {
 	e := newEnv(t, sandbox.Options{}, WithLogger(slog.New(slog.NewTextHandler(&buf, nil))))
 	e.seedAudience(t)
 	ctx := context.Background()
-	if err := e.h.Promo(ctx, "promo-full", promo("full")); err != nil {
+	if err := e.h.Promo.Handle(ctx, "promo-full", promo("full")); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(buf.String(), "0 contacts") {
 		t.Fatalf("warned for an audience with contacts:\n%s", buf.String())
 	}
-	if _, err := e.h.client.CreateAudience(ctx, chatinc.Audience{ID: "nobody", Name: "nobody"}); err != nil {
+	if _, err := e.client.CreateAudience(ctx, chatinc.Audience{ID: "nobody", Name: "nobody"}); err != nil {
 		t.Fatal(err)
 	}
 	p := promo("empty")
 	p.Audiences = []string{"nobody"}
-	if err := e.h.Promo(ctx, "promo-empty", p); err != nil {
+	if err := e.h.Promo.Handle(ctx, "promo-empty", p); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(buf.String(), "promo reaches 0 contacts") || !strings.Contains(buf.String(), "promo_id=empty") {
@@ -253,7 +253,7 @@ func TestPromoAgainSaysItAlreadyRan(t *testing.T) {
 	e.seedAudience(t)
 	ctx := context.Background()
 	for _, id := range []string{"promo-a", "promo-b"} {
-		if err := e.h.Promo(ctx, id, promo("again")); err != nil {
+		if err := e.h.Promo.Handle(ctx, id, promo("again")); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -2,7 +2,11 @@ package handlers
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"time"
+
+	"github.com/jonboulle/clockwork"
 
 	"github.com/campaignflow/campaignflow/sinks"
 )
@@ -39,4 +43,22 @@ func (b *reportBuilder) reject(row int, column, value, reason string) {
 func (b *reportBuilder) finish(now time.Time) sinks.IngestReport {
 	b.r.FinishedAt = now.UTC()
 	return b.r
+}
+
+// reporter publishes a finished ingest report and logs it (the segment and
+// file handlers).
+type reporter struct {
+	reports ReportPublisher
+	clock   clockwork.Clock
+	log     *slog.Logger
+}
+
+func (p reporter) publish(ctx context.Context, rep *reportBuilder) error {
+	r := rep.finish(p.clock.Now())
+	if err := p.reports.PublishIngestReport(ctx, r); err != nil {
+		return classify(fmt.Errorf("handlers: publish ingest report of %s %s: %w", r.EventType, r.EventID, err))
+	}
+	p.log.InfoContext(ctx, "handlers: ingest done", "event_id", r.EventID, "type", r.EventType, "audience", r.AudienceID,
+		"accepted", r.RowsAccepted, "rejected", r.RowsRejected)
+	return nil
 }

@@ -2,27 +2,65 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/campaignflow/campaignflow/chatinc"
+	"github.com/campaignflow/campaignflow/pipeline"
+	"github.com/campaignflow/campaignflow/pipeline/e164"
 	"github.com/campaignflow/campaignflow/pipeline/events"
 )
 
-// Segment handles customer-segment-updated: good numbers (E.164) join the
-// audience and, with a variable group, their named attributes become the
-// group's values; bad numbers are rejected rows of the ingest report
-// (row = 1-based position in contacts). Merges are idempotent by number.
-func (h *Handlers) Segment(ctx context.Context, eventID string, ev *events.SegmentUpdated) error {
+// SegmentHandler handles customer-segment-updated: good numbers (E.164)
+// join the audience and, with a variable group, their named attributes
+// become the group's values; bad numbers are rejected rows of the ingest
+// report (row = 1-based position in contacts). Merges are idempotent by
+// number; concurrent events for one audience or group share calls (group
+// commit, WithCoalesce).
+type SegmentHandler struct {
+	client    AudienceClient
+	report    reporter
+	numbers   e164.Mapper
+	audiences *coalescer[chatinc.Audience, chatinc.Contact]
+	groups    *coalescer[chatinc.VariableGroup, chatinc.VariableValues]
+}
+
+// NewSegmentHandler returns the handler; reports receives one ingest report
+// per event. Options read: WithCoalesce, WithBatchSize, WithDefaultRegion,
+// WithClock, WithLogger.
+func NewSegmentHandler(client AudienceClient, reports ReportPublisher, opts ...Option) (*SegmentHandler, error) {
+	if client == nil || reports == nil {
+		return nil, errors.New("handlers: NewSegmentHandler needs a Chat Inc client and a report publisher")
+	}
+	s := newSettings(opts)
+	h := &SegmentHandler{client: client, report: reporter{reports: reports, clock: s.clock, log: s.log}, numbers: s.numbers}
+	h.audiences = newCoalescer(s.coalesce, s.batch, flushTimeout, h.flushAudience)
+	h.groups = newCoalescer(s.coalesce, s.batch, flushTimeout, h.flushGroup)
+	return h, nil
+}
+
+// flushTimeout bounds a coalesced call (the client's retry budget is shorter).
+const flushTimeout = 5 * time.Minute
+
+func (h *SegmentHandler) register(r *pipeline.Router) {
+	pipeline.HandleEvent(r, events.TypeSegmentUpdated, decoder[events.SegmentUpdated](events.TypeSegmentUpdated),
+		func(ctx context.Context, m *pipeline.Message, ev *events.SegmentUpdated) error {
+			return classify(h.segment(ctx, firstNonEmpty(m.ID, ev.EventID), ev))
+		})
+}
+
+// Handle validates the event, then handles it (the router's path validates
+// once, at decode).
+func (h *SegmentHandler) Handle(ctx context.Context, eventID string, ev *events.SegmentUpdated) error {
 	if err := ev.Validate(); err != nil {
 		return classify(err)
 	}
 	return h.segment(ctx, eventID, ev)
 }
 
-// segment is Segment for an event already validated (the router's path: events.Decode
-// checked it).
-func (h *Handlers) segment(ctx context.Context, eventID string, ev *events.SegmentUpdated) error {
-	group := h.defaults.segmentGroup(ev.VariableGroup)
+func (h *SegmentHandler) segment(ctx context.Context, eventID string, ev *events.SegmentUpdated) error {
+	group := segmentGroup(ev.VariableGroup)
 	if group != nil && len(group.Fields) == 0 {
 		group.Fields = attributeNames(ev.Contacts)
 	}
@@ -60,15 +98,5 @@ func (h *Handlers) segment(ctx context.Context, eventID string, ev *events.Segme
 			}
 		}
 	}
-	return h.publishReport(ctx, rep)
-}
-
-func (h *Handlers) publishReport(ctx context.Context, rep *reportBuilder) error {
-	r := rep.finish(h.now())
-	if err := h.reports.PublishIngestReport(ctx, r); err != nil {
-		return classify(fmt.Errorf("handlers: publish ingest report of %s %s: %w", r.EventType, r.EventID, err))
-	}
-	h.log.InfoContext(ctx, "handlers: ingest done", "event_id", r.EventID, "type", r.EventType, "audience", r.AudienceID,
-		"accepted", r.RowsAccepted, "rejected", r.RowsRejected)
-	return nil
+	return h.report.publish(ctx, rep)
 }

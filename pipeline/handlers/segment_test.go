@@ -24,7 +24,7 @@ func TestSegmentEndToEnd(t *testing.T) {
 		VariableGroup: &events.VariableGroupRef{ID: "customers", Name: "customers", Fields: []string{"first_name", "tier"}},
 	}
 	for range 2 { // a redelivery merges to the same state
-		if err := e.h.Segment(ctx, "seg-1", ev); err != nil {
+		if err := e.h.Segment.Handle(ctx, "seg-1", ev); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -51,7 +51,7 @@ func TestSegmentEndToEnd(t *testing.T) {
 
 func TestSegmentInvalidIsValidationClass(t *testing.T) {
 	e := newEnv(t, sandbox.Options{})
-	err := e.h.Segment(context.Background(), "seg-2", &events.SegmentUpdated{})
+	err := e.h.Segment.Handle(context.Background(), "seg-2", &events.SegmentUpdated{})
 	if c := pipeline.ClassOf(err); c != pipeline.ClassValidation {
 		t.Fatalf("class %q for %v, want validation", c, err)
 	}
@@ -59,7 +59,7 @@ func TestSegmentInvalidIsValidationClass(t *testing.T) {
 
 func TestSegmentGroupWithoutFieldsUsesAttributes(t *testing.T) {
 	e := newEnv(t, sandbox.Options{})
-	err := e.h.Segment(context.Background(), "seg-3", &events.SegmentUpdated{
+	err := e.h.Segment.Handle(context.Background(), "seg-3", &events.SegmentUpdated{
 		Audience:      events.Audience{ID: "a"},
 		Contacts:      []events.Contact{{Number: "0821234567", Attributes: map[string]string{"tier": "gold", "first_name": "T"}}},
 		VariableGroup: &events.VariableGroupRef{ID: "g"},

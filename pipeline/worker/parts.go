@@ -162,23 +162,36 @@ func (w *Worker) startHandlers() error {
 		reports = tel.CountReports(w.pub)
 		observer = telemetry.MultiObserver(tel.RunnerObserver(), w.opts.observer)
 	}
-	h, err := handlers.New(w.client, l, reports,
-		handlers.WithJobs(w.top.Jobs), handlers.WithRunObserver(runObserver{w.poller}),
+	opts := []handlers.Option{handlers.WithRunObserver(runObserver{w.poller}),
 		handlers.WithOpener(handlers.LocationOpener{JS: w.js, Policy: sources.LocationPolicy{AllowedDirs: w.cfg.CSV.AllowedDirs, AllowedHosts: w.cfg.CSV.AllowedHosts}}),
 		handlers.WithDefaultRegion(w.cfg.Mapping.DefaultRegion), handlers.WithBatchSize(w.cfg.ChatInc.BatchSize),
 		handlers.WithApproval(handlers.ApprovalPolicy{Initial: time.Second, Max: 15 * time.Second, Limit: w.cfg.Promo.ApprovalWait}),
-		handlers.WithCSVReader(handlers.CSVRowsWithLimits(w.cfg.CSV.Limits())), handlers.WithLogger(w.log))
-	if err != nil {
+		handlers.WithCSVReader(handlers.CSVRowsWithLimits(w.cfg.CSV.Limits())), handlers.WithLogger(w.log)}
+	var set handlers.Set
+	var err error
+	if w.runs, err = handlers.NewRunStarter(w.client, l, opts...); err != nil {
 		return err
 	}
-	w.handlers = h
+	if set.Segment, err = handlers.NewSegmentHandler(w.client, reports, opts...); err != nil {
+		return err
+	}
+	if set.File, err = handlers.NewFileHandler(w.client, reports, opts...); err != nil {
+		return err
+	}
+	if set.Promo, err = handlers.NewPromoHandler(w.client, l, w.runs, w.top.Jobs, opts...); err != nil {
+		return err
+	}
+	if set.Cancel, err = handlers.NewCancelHandler(w.top.Jobs, opts...); err != nil {
+		return err
+	}
+	w.promos = set.Promo
 	r := pipeline.NewRouter()
 	if tel := w.opts.telemetry; tel != nil {
 		r.Use(tel.Middleware()) // outermost: a recovered panic is inside the event's span
 	}
 	r.Use(pipeline.Recover())
 	r.Use(w.opts.middleware...)
-	h.Register(r)
+	set.Register(r)
 	w.runner = pipeline.NewRunner(w.js, w.cfg.Names, r.Handler(), pipeline.WithMaxDeliver(w.cfg.Consumer.MaxDeliver),
 		pipeline.WithLogger(w.log), pipeline.WithObserver(observer))
 	return nil
@@ -189,12 +202,12 @@ func (w *Worker) startScheduler() error {
 	for i, s := range w.cfg.Schedules {
 		jobs[i] = scheduler.ConfigJob(s)
 	}
-	sopts := []scheduler.Option{scheduler.WithJobs(jobs), scheduler.WithCampaignRunner(w.handlers), scheduler.WithReplicaID(w.cfg.WorkerID),
+	sopts := []scheduler.Option{scheduler.WithJobs(jobs), scheduler.WithCampaignRunner(w.runs), scheduler.WithReplicaID(w.cfg.WorkerID),
 		scheduler.WithLogger(w.log), scheduler.WithElector(w.elector)}
 	if tel := w.opts.telemetry; tel != nil {
 		sopts = append(sopts, scheduler.WithObserver(func(o scheduler.Outcome) { tel.ObserveTick(o.JobID, o.ScheduledAt, o.FinishedAt, o.OK()) }))
 	}
-	s, err := scheduler.New(w.js, scheduler.Buckets{Jobs: w.cfg.Names.JobsBucket, Leases: w.cfg.Names.LeasesBucket}, w.handlers, sopts...)
+	s, err := scheduler.New(w.js, scheduler.Buckets{Jobs: w.cfg.Names.JobsBucket, Leases: w.cfg.Names.LeasesBucket}, w.promos, sopts...)
 	if err != nil {
 		return err
 	}

@@ -43,7 +43,8 @@ type Worker struct {
 	top      *sources.Topology
 	client   *chatinc.Client
 	pub      *sinks.Publisher
-	handlers *handlers.Handlers
+	promos   *handlers.PromoHandler // cron promos' ticks (the scheduler)
+	runs     *handlers.RunStarter   // configured campaigns' ticks (the scheduler)
 	ledger   *ledger.Ledger
 	runner   *pipeline.Runner
 	consumer *sources.Consumer
