@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -43,17 +44,14 @@ removes it from the DLQ only after the events stream acked the publish.`,
 	return cmd
 }
 
-// withDLQ connects and runs f on the dead-letter stream.
-func withDLQ(cmd *cobra.Command, f func(d *pipeline.DLQ, bus *busConn) error) error {
-	bus, err := connectBus(cmd)
-	if err != nil {
-		return err
-	}
-	defer bus.Close()
-	if _, err := bus.js.Stream(cmd.Context(), bus.names.DLQStream); err != nil {
-		return missingResource(fmt.Errorf("dlq: %w", err), "dead-letter stream", bus.names.DLQStream, bus.url)
-	}
-	return f(pipeline.NewDLQ(bus.js, bus.names), bus)
+// withDLQ connects and runs f on the dead-letter stream, within dlqTimeout.
+func withDLQ(cmd *cobra.Command, f func(ctx context.Context, d *pipeline.DLQ, bus *busConn) error) error {
+	return withBus(cmd, dlqTimeout, func(ctx context.Context, bus *busConn) error {
+		if _, err := bus.js.Stream(ctx, bus.names.DLQStream); err != nil {
+			return missingResource(fmt.Errorf("dlq: %w", err), "dead-letter stream", bus.names.DLQStream, bus.url)
+		}
+		return f(ctx, pipeline.NewDLQ(bus.js, bus.names), bus)
+	})
 }
 
 func newDLQListCmd() *cobra.Command {
@@ -66,10 +64,7 @@ func newDLQListCmd() *cobra.Command {
 		Short: "List dead letters, oldest first: seq, time, type, class, reason, event id",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx, cancel := commandContext(cmd, dlqTimeout)
-			defer cancel()
-			cmd.SetContext(ctx)
-			return withDLQ(cmd, func(d *pipeline.DLQ, _ *busConn) error {
+			return withDLQ(cmd, func(ctx context.Context, d *pipeline.DLQ, _ *busConn) error {
 				if asJSON {
 					return writeDeadLettersJSON(cmd.OutOrStdout(), d.All(ctx, typ))
 				}
@@ -159,10 +154,7 @@ func newDLQShowCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ctx, cancel := commandContext(cmd, dlqTimeout)
-			defer cancel()
-			cmd.SetContext(ctx)
-			return withDLQ(cmd, func(d *pipeline.DLQ, _ *busConn) error {
+			return withDLQ(cmd, func(ctx context.Context, d *pipeline.DLQ, _ *busConn) error {
 				dl, err := d.Show(ctx, seq)
 				if err != nil {
 					return err
@@ -239,11 +231,8 @@ replayed (it would only come back): fix the publisher, or replay it with a corre
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx, cancel := commandContext(cmd, dlqTimeout)
-			defer cancel()
-			cmd.SetContext(ctx)
 			out := cmd.OutOrStdout()
-			return withDLQ(cmd, func(d *pipeline.DLQ, bus *busConn) error {
+			return withDLQ(cmd, func(ctx context.Context, d *pipeline.DLQ, bus *busConn) error {
 				var seqs []uint64
 				if all {
 					var err error
@@ -359,10 +348,7 @@ func newDLQPurgeCmd() *cobra.Command {
 		Short: "Remove every dead letter (needs --yes)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx, cancel := commandContext(cmd, dlqTimeout)
-			defer cancel()
-			cmd.SetContext(ctx)
-			return withDLQ(cmd, func(d *pipeline.DLQ, bus *busConn) error {
+			return withDLQ(cmd, func(ctx context.Context, d *pipeline.DLQ, bus *busConn) error {
 				s, err := bus.js.Stream(ctx, bus.names.DLQStream)
 				if err != nil {
 					return err

@@ -1,7 +1,7 @@
 package main
 
 import (
-	"encoding/json"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -40,19 +40,13 @@ of an entry is gone from Chat Inc): the next event for that promo creates it afr
 
 // withLedger connects and runs f on the ledger bucket.
 func withLedger(cmd *cobra.Command, f func(l *ledger.Ledger) error) error {
-	ctx, cancel := commandContext(cmd, ledgerTimeout)
-	defer cancel()
-	cmd.SetContext(ctx)
-	bus, err := connectBus(cmd)
-	if err != nil {
-		return err
-	}
-	defer bus.Close()
-	kv, err := bus.js.KeyValue(ctx, bus.names.LedgerBucket)
-	if err != nil {
-		return missingResource(fmt.Errorf("ledger: %w", err), "ledger bucket", bus.names.LedgerBucket, bus.url)
-	}
-	return f(ledger.New(kv))
+	return withBus(cmd, ledgerTimeout, func(ctx context.Context, bus *busConn) error {
+		kv, err := bus.keyValue(ctx, "ledger", bus.names.LedgerBucket)
+		if err != nil {
+			return err
+		}
+		return f(ledger.New(kv))
+	})
 }
 
 func newLedgerListCmd() *cobra.Command {
@@ -71,9 +65,7 @@ func newLedgerListCmd() *cobra.Command {
 					return err
 				}
 				if asJSON {
-					enc := json.NewEncoder(cmd.OutOrStdout())
-					enc.SetIndent("", "  ")
-					return enc.Encode(es)
+					return writeJSON(cmd.OutOrStdout(), es)
 				}
 				writeLedgerEntries(cmd.OutOrStdout(), es, prefix)
 				return nil
@@ -120,9 +112,7 @@ func newLedgerShowCmd() *cobra.Command {
 				if err != nil {
 					return ledgerKeyError(err)
 				}
-				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "  ")
-				return enc.Encode(e)
+				return writeJSON(cmd.OutOrStdout(), e)
 			})
 		},
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -37,22 +36,17 @@ worker unregisters it within moments. Config schedules are removed from the conf
 
 // withScheduleBuckets connects and opens the jobs and leases buckets.
 func withScheduleBuckets(cmd *cobra.Command, f func(ctx context.Context, bus *busConn, jobs, leases jetstream.KeyValue) error) error {
-	ctx, cancel := commandContext(cmd, schedulesTimeout)
-	defer cancel()
-	bus, err := connectBus(cmd)
-	if err != nil {
-		return err
-	}
-	defer bus.Close()
-	jobs, err := bus.js.KeyValue(ctx, bus.names.JobsBucket)
-	if err != nil {
-		return missingResource(fmt.Errorf("schedules: %w", err), "KV bucket", bus.names.JobsBucket, bus.url)
-	}
-	leases, err := bus.js.KeyValue(ctx, bus.names.LeasesBucket)
-	if err != nil {
-		return missingResource(fmt.Errorf("schedules: %w", err), "KV bucket", bus.names.LeasesBucket, bus.url)
-	}
-	return f(ctx, bus, jobs, leases)
+	return withBus(cmd, schedulesTimeout, func(ctx context.Context, bus *busConn) error {
+		jobs, err := bus.keyValue(ctx, "schedules", bus.names.JobsBucket)
+		if err != nil {
+			return err
+		}
+		leases, err := bus.keyValue(ctx, "schedules", bus.names.LeasesBucket)
+		if err != nil {
+			return err
+		}
+		return f(ctx, bus, jobs, leases)
+	})
 }
 
 // configJobs are the config file's schedules in the scheduler's form.
@@ -80,9 +74,7 @@ func newSchedulesListCmd() *cobra.Command {
 					if st == nil {
 						st = []scheduler.JobStatus{}
 					}
-					enc := json.NewEncoder(cmd.OutOrStdout())
-					enc.SetIndent("", "  ")
-					return enc.Encode(st)
+					return writeJSON(cmd.OutOrStdout(), st)
 				}
 				writeSchedules(cmd.OutOrStdout(), st)
 				return nil

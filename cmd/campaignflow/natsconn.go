@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -79,6 +81,37 @@ func missingResource(err error, kind, name, url string) error {
 		return fmt.Errorf("%s %s does not exist on NATS %s: `campaignflow run` creates it on start; is it running against this server (--nats-url)?: %w", kind, name, url, err)
 	}
 	return err
+}
+
+// withBus runs f connected to the bus, the command's context bounded by
+// timeout (and set on cmd, so f's calls see the bound).
+func withBus(cmd *cobra.Command, timeout time.Duration, f func(ctx context.Context, bus *busConn) error) error {
+	ctx, cancel := commandContext(cmd, timeout)
+	defer cancel()
+	cmd.SetContext(ctx)
+	bus, err := connectBus(cmd)
+	if err != nil {
+		return err
+	}
+	defer bus.Close()
+	return f(ctx, bus)
+}
+
+// keyValue opens a KV bucket the worker creates, saying how to get it when
+// it is missing; what prefixes the error ("ledger", "schedules").
+func (b *busConn) keyValue(ctx context.Context, what, bucket string) (jetstream.KeyValue, error) {
+	kv, err := b.js.KeyValue(ctx, bucket)
+	if err != nil {
+		return nil, missingResource(fmt.Errorf("%s: %w", what, err), "KV bucket", bucket, b.url)
+	}
+	return kv, nil
+}
+
+// writeJSON prints v as indented JSON.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 // commandContext bounds a one-shot operator command.
