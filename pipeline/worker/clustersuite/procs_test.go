@@ -116,15 +116,16 @@ func getJSON(url string, v any) error {
 type node struct {
 	*proc
 	serverName          string
+	host                string
 	client, route, http int
 }
 
-func (n *node) url() string { return fmt.Sprintf("nats://127.0.0.1:%d", n.client) }
+func (n *node) url() string { return fmt.Sprintf("nats://%s:%d", n.host, n.client) }
 
 // healthy says whether the node answers its health check and knows the
 // JetStream meta leader.
 func (n *node) healthy() error {
-	if err := getJSON(fmt.Sprintf("http://127.0.0.1:%d/healthz", n.http), nil); err != nil {
+	if err := getJSON(fmt.Sprintf("http://%s:%d/healthz", n.host, n.http), nil); err != nil {
 		return err
 	}
 	var jsz struct {
@@ -132,7 +133,7 @@ func (n *node) healthy() error {
 			Leader string `json:"leader"`
 		} `json:"meta_cluster"`
 	}
-	if err := getJSON(fmt.Sprintf("http://127.0.0.1:%d/jsz", n.http), &jsz); err != nil {
+	if err := getJSON(fmt.Sprintf("http://%s:%d/jsz", n.host, n.http), &jsz); err != nil {
 		return err
 	}
 	if jsz.Meta == nil || jsz.Meta.Leader == "" {
@@ -142,31 +143,37 @@ func (n *node) healthy() error {
 }
 
 // startCluster writes three configs and starts three nats-servers as one
-// JetStream cluster.
-func startCluster(t *testing.T, bin, dir string) []*node {
+// JetStream cluster, each on its own address of tp. Pings every 2s (3
+// unanswered close a connection) find a route or client cut off in
+// seconds; the default is 2 minutes.
+func startCluster(t *testing.T, bin, dir string, tp *topology) []*node {
 	t.Helper()
 	nodes := make([]*node, 3)
 	for i := range nodes {
-		nodes[i] = &node{serverName: fmt.Sprintf("n%d", i+1), client: freePort(t), route: freePort(t), http: freePort(t)}
+		name := fmt.Sprintf("n%d", i+1)
+		nodes[i] = &node{serverName: name, host: tp.member(name), client: freePort(t), route: freePort(t), http: freePort(t)}
 	}
 	for i, n := range nodes {
 		var routes []string
 		for j, o := range nodes {
 			if j != i {
-				routes = append(routes, fmt.Sprintf("nats-route://127.0.0.1:%d", o.route))
+				routes = append(routes, fmt.Sprintf("nats-route://%s:%d", o.host, o.route))
 			}
 		}
 		conf := fmt.Sprintf(`server_name: %s
-listen: 127.0.0.1:%d
-http: 127.0.0.1:%d
+listen: %s:%d
+http: %s:%d
+ping_interval: "2s"
+ping_max: 3
 jetstream { store_dir: %q }
-cluster { name: cf-faults, listen: 127.0.0.1:%d, routes: [%s] }
-`, n.serverName, n.client, n.http, filepath.Join(dir, n.serverName), n.route, strings.Join(routes, ", "))
+cluster { name: cf-faults, listen: %s:%d, routes: [%s] }
+`, n.serverName, n.host, n.client, n.host, n.http, filepath.Join(dir, n.serverName), n.host, n.route, strings.Join(routes, ", "))
 		path := filepath.Join(dir, n.serverName+".conf")
 		if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		n.proc = newProc(t, dir, n.serverName, bin, os.Environ(), "-c", path)
+		cmd, args := tp.command(n.serverName, bin, "-c", path)
+		n.proc = newProc(t, dir, n.serverName, cmd, os.Environ(), args...)
 		n.start(t)
 		t.Cleanup(n.kill9)
 	}
@@ -185,16 +192,17 @@ cluster { name: cf-faults, listen: 127.0.0.1:%d, routes: [%s] }
 type worker struct {
 	*proc
 	id   string
+	host string
 	http int
 }
 
 func (w *worker) ready() error {
-	return getJSON(fmt.Sprintf("http://127.0.0.1:%d/readyz", w.http), nil)
+	return getJSON(fmt.Sprintf("http://%s:%d/readyz", w.host, w.http), nil)
 }
 
 // callsInFlight reads the worker's campaignflow_chatinc_calls_in_flight.
 func (w *worker) callsInFlight() int {
-	resp, err := httpClient.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", w.http))
+	resp, err := httpClient.Get(fmt.Sprintf("http://%s:%d/metrics", w.host, w.http))
 	if err != nil {
 		return 0
 	}
