@@ -65,7 +65,7 @@ type wireCreateCampaign struct {
 // until Chat Inc approves it). It is not retried once sent: an unknown
 // outcome is an *AmbiguousError.
 func (c *Client) CreateCampaign(ctx context.Context, req CreateCampaignRequest) (*Campaign, error) {
-	if err := req.Validate(c.now()); err != nil {
+	if err := req.Validate(c.clock.Now()); err != nil {
 		return nil, err
 	}
 	o := req.Options
@@ -95,7 +95,7 @@ type wireRun struct {
 // RunCampaign runs a created campaign now or at req.TimeToRun. It is not
 // retried once sent: an unknown outcome is an *AmbiguousError.
 func (c *Client) RunCampaign(ctx context.Context, req RunCampaignRequest) (*Run, error) {
-	if err := req.Validate(c.now()); err != nil {
+	if err := req.Validate(c.clock.Now()); err != nil {
 		return nil, err
 	}
 	w := wireRun{CampaignID: req.CampaignID, Audiences: req.Audiences}

@@ -1,7 +1,6 @@
 package chatinc
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -9,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/jonboulle/clockwork"
 )
 
 // Client talks to one Chat Inc account. It is safe for concurrent use; its
@@ -25,8 +26,7 @@ type Client struct {
 	maxBody   int64
 	timeout   time.Duration
 	log       *slog.Logger
-	sleep     func(context.Context, time.Duration) error
-	now       func() time.Time
+	clock     clockwork.Clock
 	userAgent string
 }
 
@@ -56,8 +56,7 @@ func New(baseURL, apiKey string, opts ...Option) (*Client, error) {
 		maxBody:   DefaultMaxResponseBytes,
 		timeout:   DefaultTimeout,
 		log:       slog.New(slog.DiscardHandler),
-		sleep:     sleepCtx,
-		now:       time.Now,
+		clock:     clockwork.NewRealClock(),
 		userAgent: "campaignflow-chatinc/1",
 	}
 	for _, o := range opts {
@@ -67,7 +66,7 @@ func New(baseURL, apiKey string, opts ...Option) (*Client, error) {
 		return nil, fmt.Errorf("chatinc: batch size %d must be between 1 and %d (Chat Inc's limit per request)", c.batch, DefaultBatchSize)
 	}
 	c.flowCfg = c.flowCfg.withDefaults()
-	c.flows = [2]*flow{newFlow(ClassCalls, c.flowCfg, c.now, c.sleep), newFlow(ClassUploads, c.flowCfg, c.now, c.sleep)}
+	c.flows = [2]*flow{newFlow(ClassCalls, c.flowCfg, c.clock), newFlow(ClassUploads, c.flowCfg, c.clock)}
 	if c.hc == nil {
 		c.hc = &http.Client{Transport: NewTransport()}
 	} else {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/campaignflow/campaignflow/chatinc"
 	"github.com/campaignflow/campaignflow/chatinc/sandbox"
+	"github.com/campaignflow/campaignflow/pipeline/pipelinetest"
 )
 
 func TestRetryAfterIsHonoured(t *testing.T) {
@@ -25,7 +26,7 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 			if _, err := e.c.RetrieveAudiences(ctx); err != nil {
 				t.Fatal(err)
 			}
-			got := e.sleeps.all()
+			got := e.clock.Waits()
 			if len(got) != 2 {
 				t.Fatalf("slept %v, want two waits", got)
 			}
@@ -49,7 +50,7 @@ func TestServerErrorsRetriedForIdempotentCalls(t *testing.T) {
 	if n := e.sb.RequestCount("/v1/create/audience"); n != 4 {
 		t.Fatalf("%d requests, want 4 (3 failures + 1 success)", n)
 	}
-	if got := e.sleeps.all(); len(got) != 3 || !(got[0] < got[2]) {
+	if got := e.clock.Waits(); len(got) != 3 || !(got[0] < got[2]) {
 		t.Fatalf("waits %v: want 3 growing backoff waits", got)
 	}
 }
@@ -135,11 +136,11 @@ func TestCanaryKeyNeverLeaks(t *testing.T) {
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	_, url := newEnvURL(t, sandbox.Options{APIKey: "other-key", Faults: []sandbox.Fault{{Endpoint: "/v1/retrieve/campaigns", Kind: "503", Count: 2}}})
-	c, err := chatinc.New(url, canary, chatinc.WithLogger(logger), chatinc.WithSleep((&sleeps{}).sleep))
+	c, err := chatinc.New(url, canary, chatinc.WithLogger(logger), chatinc.WithClock(pipelinetest.NewInstantClock()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	dead, _ := chatinc.New("http://127.0.0.1:1", canary, chatinc.WithLogger(logger), chatinc.WithRetry(time.Hour, 2), chatinc.WithSleep((&sleeps{}).sleep))
+	dead, _ := chatinc.New("http://127.0.0.1:1", canary, chatinc.WithLogger(logger), chatinc.WithRetry(time.Hour, 2), chatinc.WithClock(pipelinetest.NewInstantClock()))
 	var out strings.Builder
 	fmt.Fprintf(&out, "%v %+v %#v %s %q\n", c, c, c, c, c)
 	logger.Info("client", "client", c)

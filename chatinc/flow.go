@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jonboulle/clockwork"
 	"golang.org/x/time/rate"
 )
 
@@ -124,8 +125,7 @@ func (c *Client) flowFor(endpoint string) *flow {
 type flow struct {
 	class string
 	fc    FlowControl
-	now   func() time.Time
-	sleep func(context.Context, time.Duration) error
+	clock clockwork.Clock
 
 	mu          sync.Mutex
 	lim         *rate.Limiter // nil: no limit
@@ -146,9 +146,9 @@ type flow struct {
 	latMin      float64
 }
 
-func newFlow(class string, fc FlowControl, now func() time.Time, sleep func(context.Context, time.Duration) error) *flow {
-	f := &flow{class: class, fc: fc, now: now, sleep: sleep}
-	t := now()
+func newFlow(class string, fc FlowControl, clock clockwork.Clock) *flow {
+	f := &flow{class: class, fc: fc, clock: clock}
+	t := clock.Now()
 	f.tickAt, f.okAt, f.created = t, t, t
 	switch {
 	case fc.Mode == FlowFixed && fc.Ceiling > 0:
@@ -170,7 +170,7 @@ func (f *flow) adaptive() bool { return f.fc.Mode != FlowFixed }
 func (f *flow) state() FlowState {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return FlowState{Class: f.class, Limit: f.rate, InFlight: f.inflight, Paused: f.now().Before(f.pausedUntil)}
+	return FlowState{Class: f.class, Limit: f.rate, InFlight: f.inflight, Paused: f.clock.Now().Before(f.pausedUntil)}
 }
 
 // ticket is one admitted try.
@@ -189,7 +189,7 @@ func (f *flow) acquire(ctx context.Context, waitedUntil time.Time) (ticket, erro
 			return ticket{}, err
 		}
 		f.mu.Lock()
-		now := f.now()
+		now := f.clock.Now()
 		f.tickLocked(now)
 		var d time.Duration
 		if f.lim != nil {
@@ -207,7 +207,7 @@ func (f *flow) acquire(ctx context.Context, waitedUntil time.Time) (ticket, erro
 			return ticket{f: f, sent: now}, nil
 		}
 		f.mu.Unlock()
-		if err := f.sleep(ctx, min(d, flowRecheck)); err != nil {
+		if err := sleep(ctx, f.clock, min(d, flowRecheck)); err != nil {
 			return ticket{}, err
 		}
 		if d <= flowRecheck { // the token is ours
@@ -216,7 +216,7 @@ func (f *flow) acquire(ctx context.Context, waitedUntil time.Time) (ticket, erro
 			}
 			f.mu.Lock()
 			f.inflight++
-			t := ticket{f: f, sent: f.now()}
+			t := ticket{f: f, sent: f.clock.Now()}
 			f.mu.Unlock()
 			return t, nil
 		}
@@ -225,13 +225,13 @@ func (f *flow) acquire(ctx context.Context, waitedUntil time.Time) (ticket, erro
 
 func (f *flow) waitPause(ctx context.Context, waitedUntil time.Time) error {
 	f.mu.Lock()
-	pause := f.pausedUntil.Sub(f.now())
+	pause := f.pausedUntil.Sub(f.clock.Now())
 	// The caller's own retry wait covers a pause that ends (within the jitter
 	// of when each side read the clock) by the end of it.
 	covered := !f.pausedUntil.After(waitedUntil.Add(flowTick))
 	f.mu.Unlock()
 	if pause > 0 && !covered {
-		return f.sleep(ctx, pause)
+		return sleep(ctx, f.clock, pause)
 	}
 	return nil
 }
@@ -247,7 +247,7 @@ func (t ticket) release(ctx context.Context, err error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.inflight--
-	now := f.now()
+	now := f.clock.Now()
 	f.rollLocked(now)
 	if err == nil {
 		f.ok[f.okIdx]++

@@ -2,7 +2,6 @@ package chatinc_test
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -11,42 +10,24 @@ import (
 	"github.com/campaignflow/campaignflow/chatinc"
 	"github.com/campaignflow/campaignflow/chatinc/sandbox"
 	"github.com/campaignflow/campaignflow/chatinc/sandbox/sandboxtest"
+	"github.com/campaignflow/campaignflow/pipeline/pipelinetest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// sleeps records the waits the client asked for instead of waiting.
-type sleeps struct {
-	mu sync.Mutex
-	d  []time.Duration
-}
-
-func (s *sleeps) sleep(_ context.Context, d time.Duration) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.d = append(s.d, d)
-	return nil
-}
-
-func (s *sleeps) all() []time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]time.Duration(nil), s.d...)
-}
-
 // env is a sandbox plus a client talking to it over loopback HTTP.
 type env struct {
-	sb     *sandbox.Server
-	url    string
-	c      *chatinc.Client
-	sleeps *sleeps
+	sb    *sandbox.Server
+	url   string
+	c     *chatinc.Client
+	clock *pipelinetest.InstantClock // waits return at once, recorded
 }
 
 func newEnv(t testing.TB, sopts sandbox.Options, copts ...chatinc.Option) *env {
 	t.Helper()
 	sb, url := sandboxtest.Start(t, sopts)
-	sl := &sleeps{}
-	opts := append([]chatinc.Option{chatinc.WithSleep(sl.sleep), chatinc.WithRateLimit(1e6, 1e6)}, copts...)
+	clock := pipelinetest.NewInstantClock()
+	opts := append([]chatinc.Option{chatinc.WithClock(clock), chatinc.WithRateLimit(1e6, 1e6)}, copts...)
 	key := sopts.APIKey
 	if key == "" {
 		key = "test-key"
@@ -55,7 +36,7 @@ func newEnv(t testing.TB, sopts sandbox.Options, copts ...chatinc.Option) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{sb: sb, url: url, c: c, sleeps: sl}
+	return &env{sb: sb, url: url, c: c, clock: clock}
 }
 
 // approvedCampaign creates a campaign and moves the sandbox past approval.

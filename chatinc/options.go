@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/jonboulle/clockwork"
 	"golang.org/x/time/rate"
 )
 
@@ -78,22 +79,23 @@ func WithMaxResponseBytes(n int64) Option { return func(c *Client) { c.maxBody =
 // WithTimeout caps each single try (default 30s); 0 means no cap.
 func WithTimeout(d time.Duration) Option { return func(c *Client) { c.timeout = d } }
 
-// WithSleep replaces the wait between retries (a clock seam for tests).
-func WithSleep(sleep func(ctx context.Context, d time.Duration) error) Option {
-	return func(c *Client) { c.sleep = sleep }
+// WithClock sets the clock of retries, pacing and timeToRun checks
+// (default: the real one; tests pass a fake one).
+func WithClock(c clockwork.Clock) Option {
+	return func(cl *Client) {
+		if c != nil {
+			cl.clock = c
+		}
+	}
 }
-
-// WithNow replaces the clock used to check timeToRun and the retry budget.
-func WithNow(now func() time.Time) Option { return func(c *Client) { c.now = now } }
 
 // WithUserAgent sets the User-Agent header.
 func WithUserAgent(ua string) Option { return func(c *Client) { c.userAgent = ua } }
 
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
+// sleep waits d on clock, or until ctx ends.
+func sleep(ctx context.Context, clock clockwork.Clock, d time.Duration) error {
 	select {
-	case <-t.C:
+	case <-clock.After(d):
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()

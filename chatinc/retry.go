@@ -49,7 +49,7 @@ func (c *Client) do(ctx context.Context, cl call) error {
 	bo.InitialInterval, bo.MaxInterval = c.retry.initial, c.retry.max
 	bo.RandomizationFactor, bo.Multiplier = 0.5, 2
 	bo.Reset()
-	start := c.now()
+	start := c.clock.Now()
 	var waitedUntil time.Time // this goroutine's retry wait already covers pauses until then
 	for attempt := uint(1); ; attempt++ {
 		err := c.try(ctx, cl, waitedUntil)
@@ -64,15 +64,15 @@ func (c *Client) do(ctx context.Context, cl call) error {
 		if wait > next {
 			next = wait
 		}
-		if attempt >= c.retry.maxAttempts || c.now().Add(next).Sub(start) > c.retry.maxElapsed {
+		if attempt >= c.retry.maxAttempts || c.clock.Now().Add(next).Sub(start) > c.retry.maxElapsed {
 			return fmt.Errorf("chatinc: %s: gave up after %d tries: %w", cl.endpoint, attempt, err)
 		}
 		c.log.DebugContext(ctx, "chatinc retry", "endpoint", cl.endpoint, "attempt", attempt, "wait", next, "err", err)
 		if c.retry.observe != nil {
 			c.retry.observe(cl.endpoint, attempt, next, err)
 		}
-		waitedUntil = c.now().Add(next)
-		if serr := c.sleep(ctx, next); serr != nil {
+		waitedUntil = c.clock.Now().Add(next)
+		if serr := sleep(ctx, c.clock, next); serr != nil {
 			return err
 		}
 	}
@@ -246,7 +246,7 @@ func (c *Client) apiError(endpoint string, resp *http.Response) error {
 		StatusCode: resp.StatusCode,
 		Code:       body.Code,
 		Message:    c.redact(msg),
-		RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), c.now()),
+		RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), c.clock.Now()),
 	}
 }
 

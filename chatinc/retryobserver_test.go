@@ -87,7 +87,7 @@ func TestRetryObserverSeesExactlyTheRetriesMade(t *testing.T) {
 			if err := tt.call(e.c); (err != nil) != tt.wantErr {
 				t.Fatalf("err = %v, want error: %v", err, tt.wantErr)
 			}
-			seen, slept := log.all(), e.sleeps.all()
+			seen, slept := log.all(), e.clock.Waits()
 			if len(seen) != len(slept) {
 				t.Fatalf("observer saw %d retries %+v, client slept %d times %v", len(seen), seen, len(slept), slept)
 			}

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/jonboulle/clockwork"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -56,7 +57,7 @@ type Runner struct {
 	maxDeliver uint64
 	log        *slog.Logger
 	obs        RunnerObserver
-	now        func() time.Time
+	clock      clockwork.Clock
 	base, max  time.Duration
 	naks       nakLog
 }
@@ -84,13 +85,14 @@ func WithNakLogInterval(d time.Duration) RunnerOption {
 	return func(r *Runner) { r.naks.interval = d }
 }
 
-// WithClock replaces time.Now (for Campaignflow-Failed-At).
-func WithClock(now func() time.Time) RunnerOption { return func(r *Runner) { r.now = now } }
+// WithClock sets the clock of Campaignflow-Failed-At, handler timings and
+// the nak log (default: the real one).
+func WithClock(c clockwork.Clock) RunnerOption { return func(r *Runner) { r.clock = c } }
 
 // NewRunner returns a runner dead-lettering to names.DLQStream's subjects.
 func NewRunner(js jetstream.JetStream, names sources.Names, h Handler, opts ...RunnerOption) *Runner {
 	r := &Runner{js: js, names: names, h: h, maxDeliver: 10, log: slog.New(slog.DiscardHandler),
-		now: time.Now, base: time.Second, max: 5 * time.Minute, naks: nakLog{interval: time.Minute}}
+		clock: clockwork.NewRealClock(), base: time.Second, max: 5 * time.Minute, naks: nakLog{interval: time.Minute}}
 	for _, o := range opts {
 		o(r)
 	}
@@ -100,7 +102,7 @@ func NewRunner(js jetstream.JetStream, names sources.Names, h Handler, opts ...R
 // Process decodes, handles and settles one message. It never returns an
 // error: every path ends in an ack, a nak or a dead letter.
 func (r *Runner) Process(ctx context.Context, msg jetstream.Msg) {
-	start := r.now()
+	start := r.clock.Now()
 	m, err := Decode(msg, r.names)
 	switch {
 	case err == nil && m.Delivered > r.maxDeliver:
@@ -148,14 +150,14 @@ func (r *Runner) Process(ctx context.Context, msg jetstream.Msg) {
 		r.naks.forget(m.StreamSeq)
 	}
 	if r.obs != nil {
-		r.obs.OnOutcome(ctx, m.Type, outcome, class, r.now().Sub(start))
+		r.obs.OnOutcome(ctx, m.Type, outcome, class, r.clock.Now().Sub(start))
 	}
 }
 
 // logNak says why m goes back and when it comes again: on its first nak,
 // then at most once per interval (WithNakLogInterval).
 func (r *Runner) logNak(ctx context.Context, m *Message, delay time.Duration, err error) {
-	ok, suppressed := r.naks.allow(m.StreamSeq, r.now())
+	ok, suppressed := r.naks.allow(m.StreamSeq, r.clock.Now())
 	if !ok {
 		return
 	}
@@ -182,7 +184,7 @@ func (r *Runner) deadLetter(ctx context.Context, msg jetstream.Msg, m *Message, 
 	if cause == nil {
 		cause = errors.New("unknown")
 	}
-	dl := deadLetterHeader(msg, m, class, cause, r.now(), r.names.EventsStream)
+	dl := deadLetterHeader(msg, m, class, cause, r.clock.Now(), r.names.EventsStream)
 	out := &nats.Msg{Subject: r.names.DLQSubject(m.Type), Header: dl.full, Data: msg.Data()}
 	if _, err := r.js.PublishMsg(ctx, out); err != nil {
 		// Too large (or refused): a dead letter without the body, naming

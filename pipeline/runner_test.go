@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jonboulle/clockwork"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -261,10 +262,8 @@ func TestRouterAndRecover(t *testing.T) {
 func TestRunnerLogsNaks(t *testing.T) {
 	ctx := context.Background()
 	b := newBus(t)
-	var mu sync.Mutex
-	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	clock := clockwork.NewFakeClockAt(time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC))
+	advance := clock.Advance
 	var buf pipelinetest.SyncBuffer
 	log := slog.New(slog.NewJSONHandler(&buf, nil))
 	h := func(context.Context, *pipeline.Message) error {

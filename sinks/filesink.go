@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jonboulle/clockwork"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/campaignflow/campaignflow/sources"
@@ -71,7 +72,7 @@ type FileSink struct {
 	names sources.Names
 	o     FileSinkConfig
 	log   *slog.Logger
-	now   func() time.Time
+	clock clockwork.Clock
 	crash func(point string) // test hook: called at each step of a commit
 
 	open      map[string]tableFile // by table + "/" + day
@@ -94,8 +95,8 @@ type FileSinkOption func(*FileSink)
 // WithLogger logs commits and errors.
 func WithLogger(l *slog.Logger) FileSinkOption { return func(f *FileSink) { f.log = l } }
 
-// WithClock sets the clock that ages open files (default time.Now).
-func WithClock(now func() time.Time) FileSinkOption { return func(f *FileSink) { f.now = now } }
+// WithClock sets the clock that ages open files (default: the real one).
+func WithClock(c clockwork.Clock) FileSinkOption { return func(f *FileSink) { f.clock = c } }
 
 // NewFileSink prepares a sink; Run consumes.
 func NewFileSink(js jetstream.JetStream, names sources.Names, o FileSinkConfig, opts ...FileSinkOption) (*FileSink, error) {
@@ -130,7 +131,7 @@ func NewFileSink(js jetstream.JetStream, names sources.Names, o FileSinkConfig, 
 	if o.Durable == "" {
 		o.Durable = "campaignflow-files-" + o.WorkerID
 	}
-	f := &FileSink{js: js, names: names, o: o, log: slog.New(slog.DiscardHandler), now: time.Now,
+	f := &FileSink{js: js, names: names, o: o, log: slog.New(slog.DiscardHandler), clock: clockwork.NewRealClock(),
 		crash: func(string) {}, open: map[string]tableFile{}, stop: make(chan struct{}), done: make(chan struct{})}
 	for _, opt := range opts {
 		opt(f)
@@ -280,7 +281,7 @@ func (f *FileSink) write(msg jetstream.Msg) error {
 		return nil
 	}
 	if len(f.pending) == 0 {
-		f.opened = f.now()
+		f.opened = f.clock.Now()
 	}
 	if len(rows) > 0 {
 		day := meta.Timestamp.UTC().Format("2006-01-02")
@@ -335,7 +336,7 @@ func (f *FileSink) dueToRoll() bool {
 	if len(f.pending) == 0 {
 		return false
 	}
-	if f.now().Sub(f.opened) >= f.o.RollAge {
+	if f.clock.Now().Sub(f.opened) >= f.o.RollAge {
 		return true
 	}
 	var size int64

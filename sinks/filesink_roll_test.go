@@ -19,7 +19,7 @@ func TestFileSinkRedeliveryWritesOneRow(t *testing.T) {
 	dir := t.TempDir()
 	clock := newFakeClock()
 	sink := startSink(t, b, sinks.FileSinkConfig{Dir: dir, WorkerID: "w", RollAge: time.Minute, AckWait: 200 * time.Millisecond},
-		sinks.WithClock(clock.Now))
+		sinks.WithClock(clock))
 	waitFor(t, "every message to be redelivered at least once", func() bool { return sink.Skipped() >= int64(msgs) })
 	if w := scan(t, dir); len(w.final) != 0 {
 		t.Fatalf("files committed before the roll: %v", w.final)
@@ -39,7 +39,7 @@ func TestFileSinkRollsByAge(t *testing.T) {
 	dir := t.TempDir()
 	clock := newFakeClock()
 	sink := startSink(t, b, sinks.FileSinkConfig{Dir: dir, WorkerID: "w", RollAge: 10 * time.Minute},
-		sinks.WithClock(clock.Now))
+		sinks.WithClock(clock))
 	durable := "campaignflow-files-w"
 	waitFor(t, "the sink to write 2 messages", func() bool { return sink.Pending() == 2 })
 
@@ -74,7 +74,7 @@ func TestFileSinkRollsBySize(t *testing.T) {
 			dir := t.TempDir()
 			clock := newFakeClock() // never advances: no roll by age
 			sink := startSink(t, b, sinks.FileSinkConfig{Dir: dir, Format: format, WorkerID: "w", RollSize: rollSize},
-				sinks.WithClock(clock.Now))
+				sinks.WithClock(clock))
 			waitFor(t, "the sink to fetch everything", func() bool {
 				info := b.consumerInfo(t, "campaignflow-files-w")
 				return info.NumPending == 0 && info.AckFloor.Stream > 0

@@ -5,7 +5,7 @@ import "time"
 // simNowLocked is the simulated time: the start, plus real time elapsed times
 // TimeScale, plus every Advance. Callers hold s.mu.
 func (s *Server) simNowLocked() time.Time {
-	real := s.opts.Now().Sub(s.realStart)
+	real := s.opts.Clock.Now().Sub(s.realStart)
 	return s.simStart.Add(time.Duration(float64(real)*s.opts.TimeScale) + s.advanced)
 }
 

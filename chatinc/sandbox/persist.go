@@ -89,7 +89,7 @@ func (s *Server) loadStateLocked(file string) error {
 func (s *Server) restoreLocked(p persisted) {
 	s.state = newState()
 	s.epoch, s.seq = p.Epoch, p.Seq
-	if now := s.opts.Now(); p.SimNow.After(now) {
+	if now := s.opts.Clock.Now(); p.SimNow.After(now) {
 		s.simStart, s.realStart, s.advanced = p.SimNow, now, 0 // the simulated clock never goes back
 	}
 	for _, a := range p.Audiences {

@@ -76,7 +76,7 @@ func (t *throttle) passed() int {
 // SetRateLimit changes the account-wide limit of API calls per second at run
 // time (0: no limit), as POST /_sim/rate-limit does.
 func (s *Server) SetRateLimit(perSecond float64) {
-	s.throttle.set(max(perSecond, 0), s.opts.Now())
+	s.throttle.set(max(perSecond, 0), s.opts.Clock.Now())
 }
 
 // RateLimit is the current limit of API calls per second (0: none).
@@ -92,7 +92,7 @@ func (s *Server) Admitted() int { return s.throttle.passed() }
 
 // admitRate answers 429 when the rate limit has no token for this call.
 func (s *Server) admitRate(w http.ResponseWriter) bool {
-	ok, wait := s.throttle.admit(s.opts.Now())
+	ok, wait := s.throttle.admit(s.opts.Clock.Now())
 	if ok {
 		return true
 	}

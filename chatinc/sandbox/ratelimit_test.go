@@ -3,9 +3,10 @@ package sandbox_test
 import (
 	"net/http"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/jonboulle/clockwork"
 
 	"github.com/campaignflow/campaignflow/chatinc/sandbox"
 	"github.com/campaignflow/campaignflow/chatinc/sandbox/sandboxtest"
@@ -15,10 +16,8 @@ import (
 // the call above it gets 429 with Retry-After; the limit changes at run time
 // through /_sim/rate-limit, and 0 lifts it.
 func TestRateLimit(t *testing.T) {
-	var nanos atomic.Int64
-	start := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
-	clock := func() time.Time { return start.Add(time.Duration(nanos.Load())) }
-	sb, base := sandboxtest.Start(t, sandbox.Options{Now: clock, RateLimit: 2})
+	clock := clockwork.NewFakeClockAt(time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC))
+	sb, base := sandboxtest.Start(t, sandbox.Options{Clock: clock, RateLimit: 2})
 	list := func() (int, http.Header) {
 		t.Helper()
 		req, _ := http.NewRequest(http.MethodGet, base+sandbox.PathRetrieveAudiences, nil)
@@ -39,7 +38,7 @@ func TestRateLimit(t *testing.T) {
 	if code != http.StatusTooManyRequests || hdr.Get("Retry-After") != "1" {
 		t.Fatalf("third call in the same instant: %d Retry-After %q, want 429 and 1", code, hdr.Get("Retry-After"))
 	}
-	nanos.Add(int64(500 * time.Millisecond)) // one token back at 2/s
+	clock.Advance(500 * time.Millisecond) // one token back at 2/s
 	if code, _ := list(); code != 200 {
 		t.Fatalf("after 500ms: %d", code)
 	}

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jonboulle/clockwork"
+
 	"github.com/campaignflow/campaignflow/chatinc/sandbox"
 	"github.com/campaignflow/campaignflow/chatinc/sandbox/sandboxtest"
 )
@@ -47,16 +49,15 @@ func TestRejections(t *testing.T) {
 }
 
 func TestApprovalAndRunTiming(t *testing.T) {
-	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
-	clock := func() time.Time { return now }
-	sb, base := sandboxtest.Start(t, sandbox.Options{ApproveAfter: 10 * time.Second, Now: clock, TimeScale: 2})
+	clock := clockwork.NewFakeClockAt(time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC))
+	sb, base := sandboxtest.Start(t, sandbox.Options{ApproveAfter: 10 * time.Second, Clock: clock, TimeScale: 2})
 	post(t, base, "/v1/create/audience", "k", []byte(`{"id":"a","name":"a","contacts":[{"number":"+27821234567"},{"number":"+27821234568"}]}`))
 	_, m, _ := post(t, base, "/v1/create/campaign", "k", []byte(`{"title":"t","message":"m"}`))
 	id := m["campaignId"].(string)
 	if code, _, raw := post(t, base, "/v1/run/campaign", "k", []byte(`{"campaignId":"`+id+`","audiences":["a"]}`)); code != 409 || !strings.Contains(string(raw), "template_not_approved") {
 		t.Fatalf("run before approval: %d %s", code, raw)
 	}
-	now = now.Add(5 * time.Second) // 10s of simulated time at scale 2
+	clock.Advance(5 * time.Second) // 10s of simulated time at scale 2
 	later := sb.Now().Add(time.Hour).Unix()
 	if code, _, raw := post(t, base, "/v1/run/campaign", "k", []byte(fmt.Sprintf(`{"campaignId":"%s","audiences":["a"],"timeToRun":%d}`, id, later))); code != 200 {
 		t.Fatalf("run after approval: %d %s", code, raw)

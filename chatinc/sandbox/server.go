@@ -30,6 +30,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/jonboulle/clockwork"
 )
 
 // Limits the sandbox enforces, documented-looking and strict.
@@ -55,8 +57,9 @@ type Options struct {
 	Seed int64
 	// Faults to inject from the start (see ParseFaults).
 	Faults []Fault
-	// Now is the real clock (default time.Now); tests inject a fake one.
-	Now func() time.Time
+	// Clock is the real clock the simulated one runs on (default: the real
+	// one); tests inject a fake one.
+	Clock clockwork.Clock
 	// Logger gets one debug line per request (default: discard).
 	Logger *slog.Logger
 	// MaxContactsPerRequest caps contacts or values per request (default 1000).
@@ -124,8 +127,8 @@ func New(opts Options) *Server {
 	if opts.TimeScale <= 0 {
 		opts.TimeScale = 1
 	}
-	if opts.Now == nil {
-		opts.Now = time.Now
+	if opts.Clock == nil {
+		opts.Clock = clockwork.NewRealClock()
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -136,7 +139,7 @@ func New(opts Options) *Server {
 	if opts.MaxUploadBytes <= 0 {
 		opts.MaxUploadBytes = MaxCSVUpload
 	}
-	now := opts.Now()
+	now := opts.Clock.Now()
 	s := &Server{
 		opts:      opts,
 		realStart: now,

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jonboulle/clockwork"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
@@ -178,7 +179,7 @@ func runImport(cmd *cobra.Command, o importOptions) error {
 	if f, ok := stderr.(*os.File); ok {
 		tty = term.IsTerminal(int(f.Fd()))
 	}
-	prog := newImportProgress(stderr, tty, size, &read, o.interval, time.Now)
+	prog := newImportProgress(stderr, tty, size, &read, o.interval, clockwork.NewRealClock())
 	lastRow := 0
 	start := time.Now()
 	rep, err := handlers.ImportCSV(cmd.Context(), client, countingReader{r: in, n: &read}, handlers.ImportOptions{

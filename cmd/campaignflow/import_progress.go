@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/jonboulle/clockwork"
 )
 
 // importProgress shows how far an import got: on a terminal a bar redrawn
@@ -17,15 +19,15 @@ type importProgress struct {
 	total    int64 // file size; 0 when unknown (stdin)
 	read     *atomic.Int64
 	interval time.Duration
-	now      func() time.Time
+	clock    clockwork.Clock
 	start    time.Time
 	last     time.Time
 	rows     int
 }
 
-func newImportProgress(w io.Writer, tty bool, total int64, read *atomic.Int64, interval time.Duration, now func() time.Time) *importProgress {
-	t := now()
-	return &importProgress{w: w, tty: tty, total: total, read: read, interval: interval, now: now, start: t, last: t}
+func newImportProgress(w io.Writer, tty bool, total int64, read *atomic.Int64, interval time.Duration, clock clockwork.Clock) *importProgress {
+	t := clock.Now()
+	return &importProgress{w: w, tty: tty, total: total, read: read, interval: interval, clock: clock, start: t, last: t}
 }
 
 // row is called for every CSV row read (its 1-based row number in the file).
@@ -38,7 +40,7 @@ func (p *importProgress) row(n int) {
 	if p.rows%256 != 0 && !p.tty {
 		return // the clock is read once per 256 rows off a terminal
 	}
-	now := p.now()
+	now := p.clock.Now()
 	if now.Sub(p.last) < every {
 		return
 	}
@@ -49,7 +51,7 @@ func (p *importProgress) row(n int) {
 // done draws the final state (and ends the bar's line).
 func (p *importProgress) done() {
 	if p.tty {
-		p.draw(p.now(), 0)
+		p.draw(p.clock.Now(), 0)
 		fmt.Fprintln(p.w)
 	}
 }

@@ -6,13 +6,14 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/jonboulle/clockwork"
 )
 
 func TestImportProgressLinesOffATerminal(t *testing.T) {
 	var out bytes.Buffer
 	var read atomic.Int64
-	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
-	clock := func() time.Time { return now }
+	clock := clockwork.NewFakeClockAt(time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC))
 	p := newImportProgress(&out, false, 1000, &read, 5*time.Second, clock)
 	for i := 1; i <= 512; i++ {
 		p.row(i + 1)
@@ -20,7 +21,7 @@ func TestImportProgressLinesOffATerminal(t *testing.T) {
 	if out.Len() != 0 {
 		t.Fatalf("printed %q before the interval passed", out.String())
 	}
-	now = now.Add(6 * time.Second)
+	clock.Advance(6 * time.Second)
 	read.Store(500)
 	for i := 513; i <= 768; i++ {
 		p.row(i + 1)
@@ -38,9 +39,9 @@ func TestImportProgressLinesOffATerminal(t *testing.T) {
 func TestImportProgressBarOnATerminal(t *testing.T) {
 	var out bytes.Buffer
 	var read atomic.Int64
-	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
-	p := newImportProgress(&out, true, 0, &read, time.Second, func() time.Time { return now })
-	now = now.Add(2 * time.Second)
+	clock := clockwork.NewFakeClockAt(time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC))
+	p := newImportProgress(&out, true, 0, &read, time.Second, clock)
+	clock.Advance(2 * time.Second)
 	p.row(2)
 	p.done()
 	if !strings.HasPrefix(out.String(), "\r[??????") || !strings.HasSuffix(out.String(), "\n") {

@@ -3,9 +3,10 @@ package handlers
 import (
 	"context"
 	"errors"
-	"github.com/campaignflow/campaignflow/pipeline"
 	"sync"
 	"testing"
+
+	"github.com/campaignflow/campaignflow/pipeline"
 
 	"github.com/campaignflow/campaignflow/chatinc/sandbox"
 	"github.com/campaignflow/campaignflow/pipeline/ledger"

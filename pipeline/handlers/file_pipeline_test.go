@@ -12,13 +12,14 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
+
+	"go.uber.org/goleak"
 
 	"github.com/campaignflow/campaignflow/chatinc"
 	"github.com/campaignflow/campaignflow/chatinc/sandbox"
 	"github.com/campaignflow/campaignflow/pipeline"
 	"github.com/campaignflow/campaignflow/pipeline/events"
-	"go.uber.org/goleak"
+	"github.com/campaignflow/campaignflow/pipeline/pipelinetest"
 )
 
 // countingRows counts the rows File reads and calls at(row) after each.
@@ -136,7 +137,7 @@ func gatedChatInc(t *testing.T, calls *atomic.Int32, arrived chan<- struct{}, re
 		http.Error(w, "gate closed", http.StatusServiceUnavailable)
 	}))
 	t.Cleanup(ts.Close)
-	client, err := chatinc.New(ts.URL, "test-key", chatinc.WithSleep(func(context.Context, time.Duration) error { return nil }))
+	client, err := chatinc.New(ts.URL, "test-key", chatinc.WithClock(pipelinetest.NewInstantClock()))
 	if err != nil {
 		t.Fatal(err)
 	}

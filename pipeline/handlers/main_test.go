@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jonboulle/clockwork"
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/goleak"
 
@@ -16,6 +15,7 @@ import (
 	"github.com/campaignflow/campaignflow/chatinc/sandbox/sandboxtest"
 	"github.com/campaignflow/campaignflow/pipeline"
 	"github.com/campaignflow/campaignflow/pipeline/ledger"
+	"github.com/campaignflow/campaignflow/pipeline/pipelinetest"
 	"github.com/campaignflow/campaignflow/sinks"
 	"github.com/campaignflow/campaignflow/sources"
 	"github.com/campaignflow/campaignflow/sources/natstest"
@@ -86,14 +86,14 @@ func newEnv(tb testing.TB, sbOpts sandbox.Options, opts ...Option) *env {
 		sbOpts.ApproveAfter = 3 * time.Second
 	}
 	sb, url := sandboxtest.Start(tb, sbOpts)
-	client, err := chatinc.New(url, "test-key", chatinc.WithSleep(func(context.Context, time.Duration) error { return nil }))
+	client, err := chatinc.New(url, "test-key", chatinc.WithClock(pipelinetest.NewInstantClock()))
 	if err != nil {
 		tb.Fatal(err)
 	}
 	e := &env{js: js, sb: sb, client: client, topo: topo, plans: &runLog{}, jobs: jobs}
-	all := append([]Option{WithRunObserver(e.plans), WithClock(sandboxClock{sb}),
+	all := append([]Option{WithRunObserver(e.plans), WithClock(sandboxtest.Clock{Sandbox: sb}),
 		WithApproval(ApprovalPolicy{Initial: time.Second, Max: 10 * time.Second, Limit: time.Minute})}, opts...)
-	e.ledger = ledger.New(topo.Ledger, ledger.WithNow(sb.Now))
+	e.ledger = ledger.New(topo.Ledger, ledger.WithClock(sandboxtest.Clock{Sandbox: sb}))
 	reports := sinks.NewPublisher(js, topo.Names)
 	must := func(err error) {
 		if err != nil {
@@ -119,26 +119,4 @@ func (e *env) handle(ctx context.Context, eventType, eventID string, data []byte
 	r := pipeline.NewRouter()
 	e.h.Register(r)
 	return r.Handler()(ctx, &pipeline.Message{Type: eventType, ID: eventID, Data: data})
-}
-
-// sandboxClock is the sandbox's simulated clock: waiting on it advances it
-// at once. The handlers use only Now and After.
-type sandboxClock struct{ sb *sandbox.Server }
-
-var _ clockwork.Clock = sandboxClock{}
-
-func (c sandboxClock) Now() time.Time                  { return c.sb.Now() }
-func (c sandboxClock) Since(t time.Time) time.Duration { return c.sb.Now().Sub(t) }
-func (c sandboxClock) Until(t time.Time) time.Duration { return t.Sub(c.sb.Now()) }
-func (c sandboxClock) Sleep(d time.Duration)           { c.sb.Advance(d) }
-func (c sandboxClock) After(d time.Duration) <-chan time.Time {
-	c.sb.Advance(d)
-	ch := make(chan time.Time, 1)
-	ch <- c.sb.Now()
-	return ch
-}
-func (c sandboxClock) NewTicker(time.Duration) clockwork.Ticker { panic("sandboxClock: no tickers") }
-func (c sandboxClock) NewTimer(time.Duration) clockwork.Timer   { panic("sandboxClock: no timers") }
-func (c sandboxClock) AfterFunc(time.Duration, func()) clockwork.Timer {
-	panic("sandboxClock: no timers")
 }

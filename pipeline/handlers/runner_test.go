@@ -6,10 +6,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/campaignflow/campaignflow/chatinc/sandbox"
-	"github.com/campaignflow/campaignflow/pipeline"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/campaignflow/campaignflow/chatinc/sandbox"
+	"github.com/campaignflow/campaignflow/pipeline"
 )
 
 // TestThroughRunner publishes events on the events stream and processes

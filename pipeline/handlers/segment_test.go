@@ -2,9 +2,10 @@ package handlers
 
 import (
 	"context"
-	"github.com/campaignflow/campaignflow/pipeline"
 	"slices"
 	"testing"
+
+	"github.com/campaignflow/campaignflow/pipeline"
 
 	"github.com/campaignflow/campaignflow/chatinc/sandbox"
 	"github.com/campaignflow/campaignflow/pipeline/events"

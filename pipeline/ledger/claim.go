@@ -53,7 +53,7 @@ type Claim struct {
 // describe (optional) fills in what the record says about the effect.
 func (l *Ledger) Begin(ctx context.Context, key string, describe ...func(*Record)) (*Claim, *Outcome, error) {
 	for range 8 {
-		now := l.now()
+		now := l.clock.Now()
 		rec, rev, err := l.get(ctx, key)
 		if errors.Is(err, jetstream.ErrKeyNotFound) {
 			rec = Record{State: StateIntent, IntentAt: now, ClaimedUntil: now.Add(l.claimTTL), Attempts: 1,
@@ -98,7 +98,7 @@ func (l *Ledger) Begin(ctx context.Context, key string, describe ...func(*Record
 		}
 		return &Claim{l: l, Key: key, Record: rec, Resumed: true, revision: rev}, nil, nil
 	}
-	return nil, nil, &BusyError{Key: key, Until: l.now().Add(time.Second)}
+	return nil, nil, &BusyError{Key: key, Until: l.clock.Now().Add(time.Second)}
 }
 
 // write stores rec with compare-and-set on the claim's revision.
@@ -149,7 +149,7 @@ func (c *Claim) Heartbeat(ctx context.Context) (stop func()) {
 			case <-t.C:
 			}
 			rec := c.current()
-			now := c.l.now()
+			now := c.l.clock.Now()
 			rec.ClaimedUntil, rec.HeartbeatAt = now.Add(c.l.claimTTL), now
 			bctx, bcancel := context.WithTimeout(ctx, c.l.heartbeat)
 			err := c.write(bctx, rec, "renew claim on")
@@ -173,7 +173,7 @@ func (c *Claim) Done(ctx context.Context, out Outcome) error { return c.done(ctx
 
 func (c *Claim) done(ctx context.Context, out Outcome, followedUp bool) error {
 	rec := c.current()
-	rec.State, rec.Outcome, rec.DoneAt, rec.ClaimedUntil = StateDone, out, c.l.now(), time.Time{}
+	rec.State, rec.Outcome, rec.DoneAt, rec.ClaimedUntil = StateDone, out, c.l.clock.Now(), time.Time{}
 	rec.FollowedUp = followedUp
 	if err := c.write(ctx, rec, "record outcome of"); err != nil {
 		return fmt.Errorf("%w (campaign %s run %s)", err, out.CampaignID, out.RunID)
@@ -202,7 +202,7 @@ func (c *Claim) Release(ctx context.Context) error {
 // reconciles after that, instead of waiting out the whole claim TTL.
 func (c *Claim) Abandon(ctx context.Context, after time.Duration) error {
 	rec := c.current()
-	rec.ClaimedUntil = c.l.now().Add(after)
+	rec.ClaimedUntil = c.l.clock.Now().Add(after)
 	return c.write(ctx, rec, "abandon claim on")
 }
 

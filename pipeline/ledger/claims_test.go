@@ -118,8 +118,7 @@ func TestFollowUpFailureKeepsOutcomePending(t *testing.T) {
 // Reconciling the first tick, or the promo's immediate run, must not adopt
 // the second tick's run; the second tick finds its own.
 func TestImmediateReconcileSkipsAnotherKeysScheduledRun(t *testing.T) {
-	var e *env
-	e = newEnv(t, WithNow(func() time.Time { return e.sb.Now() }))
+	e := newSimEnv(t)
 	ctx := context.Background()
 	id := e.createAndApprove(t, ctx, "tick")
 	tick1 := e.sb.Now().Truncate(time.Second).Add(time.Second)

@@ -69,7 +69,7 @@ func (l *Ledger) UnfollowedRuns(ctx context.Context) ([]RunEntry, error) {
 			return out, err
 		}
 		unfollowed := rec.State == StateDone && !rec.FollowedUp
-		pending := rec.State == StatePending && !rec.ClaimedUntil.After(l.now())
+		pending := rec.State == StatePending && !rec.ClaimedUntil.After(l.clock.Now())
 		if (unfollowed || pending) && rec.Outcome.RunID != "" {
 			e := runEntry(k, rec, rev)
 			e.Pending = pending
@@ -77,7 +77,7 @@ func (l *Ledger) UnfollowedRuns(ctx context.Context) ([]RunEntry, error) {
 			continue
 		}
 		if rec.State == StateIntent && rec.Run != nil && !strings.HasSuffix(k, ".now") &&
-			rec.ClaimedUntil.Add(staleAfter).Before(l.now()) {
+			rec.ClaimedUntil.Add(staleAfter).Before(l.clock.Now()) {
 			e := runEntry(k, rec, rev)
 			e.Stale, e.Request = true, rec.Run
 			if !rec.Run.TimeToRun.IsZero() {
@@ -121,7 +121,7 @@ func (l *Ledger) MarkFollowedUp(ctx context.Context, e RunEntry) error {
 	}
 	rec.FollowedUp = true
 	if rec.State == StatePending {
-		rec.State, rec.DoneAt = StateDone, l.now()
+		rec.State, rec.DoneAt = StateDone, l.clock.Now()
 	}
 	if _, err := l.kv.Update(ctx, e.Key, mustJSON(rec), rev); err != nil && !isWrongRevision(err) {
 		return fmt.Errorf("ledger: mark %s followed up: %w", e.Key, err)

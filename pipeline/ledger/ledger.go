@@ -7,13 +7,14 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/jonboulle/clockwork"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
 // Ledger records intents and outcomes of effects in a KV bucket.
 type Ledger struct {
 	kv       jetstream.KeyValue
-	now      func() time.Time
+	clock    clockwork.Clock
 	claimTTL time.Duration
 	skew     time.Duration
 	log      *slog.Logger
@@ -27,8 +28,9 @@ type Ledger struct {
 // Option configures a Ledger.
 type Option func(*Ledger)
 
-// WithNow sets the clock (default time.Now).
-func WithNow(now func() time.Time) Option { return func(l *Ledger) { l.now = now } }
+// WithClock sets the clock of claims and records (default: the real one).
+// Heartbeats tick in real time: they keep a claim alive in NATS.
+func WithClock(c clockwork.Clock) Option { return func(l *Ledger) { l.clock = c } }
 
 // DefaultClaimTTL is how long a claim lives without a heartbeat: a worker
 // that dies mid-call blocks the key for at most about this long.
@@ -56,7 +58,7 @@ func WithLogger(log *slog.Logger) Option { return func(l *Ledger) { l.log = log 
 
 // New returns a ledger on kv (see OpenBucket).
 func New(kv jetstream.KeyValue, opts ...Option) *Ledger {
-	l := &Ledger{kv: kv, now: time.Now, claimTTL: DefaultClaimTTL, skew: time.Minute, abandonAfter: 3 * time.Second,
+	l := &Ledger{kv: kv, clock: clockwork.NewRealClock(), claimTTL: DefaultClaimTTL, skew: time.Minute, abandonAfter: 3 * time.Second,
 		log: slog.New(slog.DiscardHandler)}
 	for _, o := range opts {
 		o(l)

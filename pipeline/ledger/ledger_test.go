@@ -47,8 +47,7 @@ func TestCreateCampaignTwiceMakesOne(t *testing.T) {
 }
 
 func TestCrashBetweenCallAndRecordIsReconciled(t *testing.T) {
-	var e *env
-	e = newEnv(t, WithNow(func() time.Time { return e.sb.Now() }), WithClaimTTL(time.Minute))
+	e := newSimEnv(t, WithClaimTTL(time.Minute))
 	ctx := context.Background()
 
 	// Campaign: intent, call, "crash" before Done.

@@ -30,7 +30,15 @@ type env struct {
 	ledger *Ledger
 }
 
-func newEnv(tb testing.TB, opts ...Option) *env {
+func newEnv(tb testing.TB, opts ...Option) *env { tb.Helper(); return newEnvClock(tb, false, opts...) }
+
+// newSimEnv is newEnv with the ledger on the sandbox's simulated clock.
+func newSimEnv(tb testing.TB, opts ...Option) *env {
+	tb.Helper()
+	return newEnvClock(tb, true, opts...)
+}
+
+func newEnvClock(tb testing.TB, sim bool, opts ...Option) *env {
 	tb.Helper()
 	ctx := context.Background()
 	js := startJetStream(tb)
@@ -39,9 +47,12 @@ func newEnv(tb testing.TB, opts ...Option) *env {
 		tb.Fatal(err)
 	}
 	sb, url := sandboxtest.Start(tb, sandbox.Options{ApproveAfter: time.Second})
-	c, err := chatinc.New(url, "test-key", chatinc.WithSleep(func(context.Context, time.Duration) error { return nil }))
+	c, err := chatinc.New(url, "test-key", chatinc.WithClock(sandboxtest.Clock{Sandbox: sb}))
 	if err != nil {
 		tb.Fatal(err)
+	}
+	if sim {
+		opts = append([]Option{WithClock(sandboxtest.Clock{Sandbox: sb})}, opts...)
 	}
 	return &env{sb: sb, client: c, ledger: New(kv, opts...)}
 }

@@ -14,8 +14,7 @@ import (
 // run by its timeToRun (followed up, done) and marks the second abandoned,
 // without calling Chat Inc to run anything.
 func TestSettleStaleTickIntents(t *testing.T) {
-	var e *env
-	e = newEnv(t, WithNow(func() time.Time { return e.sb.Now() }))
+	e := newSimEnv(t)
 	ctx := context.Background()
 	id := e.createAndApprove(t, ctx, "st")
 	tick1 := e.sb.Now().Truncate(time.Second).Add(time.Second)

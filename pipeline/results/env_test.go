@@ -58,7 +58,7 @@ func newEnv(t testing.TB, contacts int, clock clockwork.Clock) *env {
 		t.Fatal(err)
 	}
 
-	sim, base := sandboxtest.Start(t, sandbox.Options{APIKey: testKey, Seed: 7, ApproveAfter: time.Second, Now: clock.Now})
+	sim, base := sandboxtest.Start(t, sandbox.Options{APIKey: testKey, Seed: 7, ApproveAfter: time.Second, Clock: clock})
 	e.sim = sim
 	if e.client, err = chatinc.New(base, testKey); err != nil {
 		t.Fatal(err)
