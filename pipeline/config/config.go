@@ -117,6 +117,10 @@ type DLQ struct {
 // Promo tunes send-promo handling.
 type Promo struct {
 	ApprovalWait time.Duration `koanf:"approval_wait" yaml:"approval_wait"`
+	// TickRetention is how long the ledger keeps a finished cron tick's
+	// record (0: for good). A tick needs it only until the next tick is
+	// due; a per-second cron adds 86,400 records a day.
+	TickRetention time.Duration `koanf:"tick_retention" yaml:"tick_retention"`
 }
 
 // Results tunes result polling.
@@ -162,7 +166,7 @@ func Defaults() Config {
 		CSV: CSV{MaxFieldBytes: sources.DefaultCSVLimits().MaxFieldBytes, MaxRowBytes: sources.DefaultCSVLimits().MaxRowBytes,
 			MaxColumns: sources.DefaultCSVLimits().MaxColumns},
 		DLQ:   DLQ{MaxAge: 14 * 24 * time.Hour},
-		Promo: Promo{ApprovalWait: 10 * time.Minute},
+		Promo: Promo{ApprovalWait: 10 * time.Minute, TickRetention: 7 * 24 * time.Hour},
 		Results: Results{PollOffsets: []time.Duration{time.Minute, 10 * time.Minute, time.Hour, 6 * time.Hour, 24 * time.Hour, 72 * time.Hour},
 			TimeScale: 1, RepairInterval: time.Minute},
 		Sinks:    Sinks{Format: "parquet", RollSize: 64 << 20, RollAge: 5 * time.Minute},

@@ -88,6 +88,9 @@ func (c *Config) Validate() Problems {
 		add("mapping.default_region: %q is not a region with phone numbers (%s)", r, hint)
 	}
 	positive("promo.approval_wait", c.Promo.ApprovalWait, "10m")
+	if r := c.Promo.TickRetention; r != 0 && r < 24*time.Hour {
+		add("promo.tick_retention: %s must be at least 24h (the scheduler's tick claims live that long), or 0 to keep tick records for good", r)
+	}
 	atLeast("csv.max_field_bytes", int64(c.CSV.MaxFieldBytes), 16)
 	atLeast("csv.max_row_bytes", int64(c.CSV.MaxRowBytes), 64)
 	atLeast("csv.max_columns", int64(c.CSV.MaxColumns), 1)

@@ -2,14 +2,9 @@ package ledger
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
-
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/campaignflow/campaignflow/chatinc"
 
@@ -48,26 +43,13 @@ var runKeysFilters = []string{"promo.*.run.*", "campaign.*.run.*"}
 // UnfollowedRuns lists the done runs whose follow-up is not recorded, and
 // the pending ones.
 func (l *Ledger) UnfollowedRuns(ctx context.Context) ([]RunEntry, error) {
-	lister, err := l.kv.ListKeysFiltered(ctx, slices.Clone(runKeysFilters)...) // it rewrites the slice in place
+	runs, err := l.scanRuns(ctx)
 	if err != nil {
-		if errors.Is(err, jetstream.ErrNoKeysFound) {
-			return nil, nil
-		}
-		return nil, fmt.Errorf("ledger: list run keys: %w", err)
-	}
-	var keys []string
-	for k := range lister.Keys() {
-		keys = append(keys, k)
+		return nil, err
 	}
 	var out []RunEntry
-	for _, k := range keys {
-		rec, rev, err := l.get(ctx, k)
-		if errors.Is(err, jetstream.ErrKeyNotFound) {
-			continue
-		}
-		if err != nil {
-			return out, err
-		}
+	for _, r := range runs {
+		k, rec, rev := r.key, r.rec, r.rev
 		unfollowed := rec.State == StateDone && !rec.FollowedUp
 		pending := rec.State == StatePending && !rec.ClaimedUntil.After(l.clock.Now())
 		if (unfollowed || pending) && rec.Outcome.RunID != "" {
@@ -97,10 +79,8 @@ func runEntry(key string, rec Record, rev uint64) RunEntry {
 			e.PromoID = id
 		}
 	}
-	if len(parts) == 4 {
-		if sec, err := strconv.ParseInt(parts[3], 10, 64); err == nil {
-			e.At = time.Unix(sec, 0).UTC()
-		}
+	if at, ok := keyTime(key); ok && len(parts) == 4 {
+		e.At = at
 	}
 	if e.At.IsZero() {
 		e.At = rec.IntentAt

@@ -15,6 +15,7 @@ import (
 func (w *Worker) repairPlans(ctx context.Context) error {
 	first := true
 	wait := time.Second
+	var pruned time.Time
 	for {
 		t := time.NewTimer(wait)
 		select {
@@ -31,7 +32,26 @@ func (w *Worker) repairPlans(ctx context.Context) error {
 			continue
 		}
 		w.repairOnce(ctx)
+		if ret := w.cfg.Promo.TickRetention; ret > 0 && time.Since(pruned) >= pruneEvery {
+			w.pruneTicks(ctx, ret)
+			pruned = time.Now()
+		}
 		first, wait = false, w.cfg.Results.RepairInterval
+	}
+}
+
+// pruneEvery is how often the leader removes old tick records.
+const pruneEvery = time.Hour
+
+// pruneTicks removes the ledger records of cron ticks older than retention
+// (promo.tick_retention).
+func (w *Worker) pruneTicks(ctx context.Context, retention time.Duration) {
+	n, err := w.ledger.PruneTicks(ctx, time.Now().Add(-retention))
+	if err != nil && ctx.Err() == nil {
+		w.log.Warn("ledger: pruning old tick records failed; retried within the hour", "err", err)
+	}
+	if n > 0 {
+		w.log.Info("ledger: old tick records removed", "records", n, "older_than", retention)
 	}
 }
 

@@ -1,0 +1,119 @@
+package ledger
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// scanTimeout bounds one read of every run record.
+const scanTimeout = 2 * time.Minute
+
+// runRecord is one run key as a scan read it.
+type runRecord struct {
+	key string
+	rec Record
+	rev uint64
+}
+
+// scanRuns reads every run record in one pass of a KV watcher (latest
+// values, deletes ignored): one stream read however many runs the ledger
+// holds, not a Get per key. A value that is not a record is skipped with a
+// warning naming the command that clears it.
+func (l *Ledger) scanRuns(ctx context.Context) ([]runRecord, error) {
+	ctx, cancel := context.WithTimeout(ctx, scanTimeout)
+	defer cancel()
+	w, err := l.kv.WatchFiltered(ctx, append([]string(nil), runKeysFilters...), jetstream.IgnoreDeletes())
+	if err != nil {
+		return nil, fmt.Errorf("ledger: read run keys: %w", err)
+	}
+	defer func() { _ = w.Stop() }()
+	var out []runRecord
+	for {
+		select {
+		case e, ok := <-w.Updates():
+			if !ok {
+				return nil, errors.New("ledger: read run keys: the watcher closed before it read them all")
+			}
+			if e == nil {
+				return out, nil // every current run key was read
+			}
+			var rec Record
+			if err := json.Unmarshal(e.Value(), &rec); err != nil {
+				l.log.Warn("ledger: a run key holds invalid JSON; skipped", "key", e.Key(), "err", err,
+					"fix", "campaignflow ledger forget "+e.Key()+" --yes")
+				continue
+			}
+			out = append(out, runRecord{key: e.Key(), rec: rec, rev: e.Revision()})
+		case <-ctx.Done():
+			return nil, fmt.Errorf("ledger: read run keys: %w", ctx.Err())
+		}
+	}
+}
+
+// keyTime is the time a run key names (promo.<id>.run.<unix>,
+// campaign.<id>.run.<unix>); false for promo.<id>.run.now.
+func keyTime(key string) (time.Time, bool) {
+	i := strings.LastIndexByte(key, '.')
+	sec, err := strconv.ParseInt(key[i+1:], 10, 64)
+	if i < 0 || err != nil {
+		return time.Time{}, false
+	}
+	return time.Unix(sec, 0).UTC(), true
+}
+
+// isTick says whether a run record is a cron tick's: a tick's run is
+// scheduled after the tick its key names (timeToRun = tick + a lead), while
+// a send-promo's schedule.at run carries its own time or none, and an
+// immediate run's key says "now".
+func isTick(key string, rec Record) bool {
+	at, ok := keyTime(key)
+	return ok && rec.Run != nil && rec.Run.TimeToRun.Unix() > at.Unix()
+}
+
+// PruneTicks removes the finished records of cron ticks (a promo's or a
+// configured campaign's) whose tick is before before: a per-second cron
+// would otherwise add 86,400 keys a day for good, and every repair scan
+// reads them all. A tick's record is needed only while the tick may still
+// be retried or reconciled (until the next tick is due), so a retention of
+// days loses nothing. Records of send-promo runs (now or schedule.at) are
+// kept: they stop a replayed event from sending again. A record changed
+// since it was read is left for the next pass (compare-and-set). It returns
+// how many records it removed.
+func (l *Ledger) PruneTicks(ctx context.Context, before time.Time) (int, error) {
+	runs, err := l.scanRuns(ctx)
+	if err != nil {
+		return 0, err
+	}
+	pruned := 0
+	for _, r := range runs {
+		at, _ := keyTime(r.key)
+		finished := r.rec.State == StateDone || r.rec.State == StateAbandoned
+		if !finished || !isTick(r.key, r.rec) || !at.Before(before) {
+			continue
+		}
+		if err := l.kv.Purge(ctx, r.key, jetstream.LastRevision(r.rev)); err != nil {
+			if isWrongRevision(err) {
+				continue
+			}
+			return pruned, fmt.Errorf("ledger: prune %s: %w", r.key, err)
+		}
+		pruned++
+	}
+	if pruned > 0 {
+		// Purging leaves a marker per key; markers older than an hour (the
+		// previous passes') are removed, so the bucket does not grow by
+		// markers instead. Younger ones stay: a Create racing the removal
+		// of its key's marker would fail once.
+		if err := l.kv.PurgeDeletes(ctx, jetstream.DeleteMarkersOlderThan(time.Hour)); err != nil {
+			return pruned, fmt.Errorf("ledger: remove old purge markers: %w", err)
+		}
+	}
+	return pruned, nil
+}
