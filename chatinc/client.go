@@ -27,7 +27,6 @@ type Client struct {
 	timeout   time.Duration
 	log       *slog.Logger
 	clock     clockwork.Clock
-	userAgent string
 }
 
 // secret hides the API key from every kind of printing.
@@ -49,15 +48,14 @@ func New(baseURL, apiKey string, opts ...Option) (*Client, error) {
 		return nil, fmt.Errorf("chatinc: base URL %q must be an absolute http(s) URL like https://api.chatinc.com", baseURL)
 	}
 	c := &Client{
-		base:      u,
-		key:       secret(apiKey),
-		retry:     defaultRetryPolicy(),
-		batch:     DefaultBatchSize,
-		maxBody:   DefaultMaxResponseBytes,
-		timeout:   DefaultTimeout,
-		log:       slog.New(slog.DiscardHandler),
-		clock:     clockwork.NewRealClock(),
-		userAgent: "campaignflow-chatinc/1",
+		base:    u,
+		key:     secret(apiKey),
+		retry:   defaultRetryPolicy(),
+		batch:   DefaultBatchSize,
+		maxBody: DefaultMaxResponseBytes,
+		timeout: DefaultTimeout,
+		log:     slog.New(slog.DiscardHandler),
+		clock:   clockwork.NewRealClock(),
 	}
 	for _, o := range opts {
 		o(c)
@@ -67,16 +65,10 @@ func New(baseURL, apiKey string, opts ...Option) (*Client, error) {
 	}
 	c.flowCfg = c.flowCfg.withDefaults()
 	c.flows = [2]*flow{newFlow(ClassCalls, c.flowCfg, c.clock), newFlow(ClassUploads, c.flowCfg, c.clock)}
-	if c.hc == nil {
-		c.hc = &http.Client{Transport: NewTransport()}
-	} else {
-		cp := *c.hc
-		c.hc = &cp
-	}
+	c.hc = &http.Client{Transport: NewTransport(), CheckRedirect: c.checkRedirect}
 	if c.transport != nil {
 		c.hc.Transport = c.transport
 	}
-	c.hc.CheckRedirect = c.checkRedirect
 	return c, nil
 }
 

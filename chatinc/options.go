@@ -22,10 +22,6 @@ const (
 // Option configures a Client.
 type Option func(*Client)
 
-// WithHTTPClient uses hc for requests. Its CheckRedirect is replaced so the
-// API key never follows a redirect to another host.
-func WithHTTPClient(hc *http.Client) Option { return func(c *Client) { c.hc = hc } }
-
 // WithTransport uses rt as the HTTP transport (e.g. an otelhttp transport).
 func WithTransport(rt http.RoundTripper) Option { return func(c *Client) { c.transport = rt } }
 
@@ -62,11 +58,6 @@ func WithRetryObserver(f func(endpoint string, attempt uint, wait time.Duration,
 	return func(c *Client) { c.retry.observe = f }
 }
 
-// WithBackoff sets the first and the largest wait between tries.
-func WithBackoff(initial, max time.Duration) Option {
-	return func(c *Client) { c.retry.initial, c.retry.max = initial, max }
-}
-
 // WithBatchSize sets how many contacts or values go in one request.
 func WithBatchSize(n int) Option { return func(c *Client) { c.batch = n } }
 
@@ -88,9 +79,6 @@ func WithClock(c clockwork.Clock) Option {
 		}
 	}
 }
-
-// WithUserAgent sets the User-Agent header.
-func WithUserAgent(ua string) Option { return func(c *Client) { c.userAgent = ua } }
 
 // sleep waits d on clock, or until ctx ends.
 func sleep(ctx context.Context, clock clockwork.Clock, d time.Duration) error {

@@ -16,6 +16,9 @@ import (
 	"github.com/cenkalti/backoff/v5"
 )
 
+// userAgent is the User-Agent of every request.
+const userAgent = "campaignflow-chatinc/1"
+
 type retryPolicy struct {
 	initial, max time.Duration
 	maxElapsed   time.Duration
@@ -142,7 +145,7 @@ func (c *Client) try(ctx context.Context, cl call, waitedUntil time.Time) error 
 	}
 	req.Header.Set("Authorization", string(c.key))
 	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", c.userAgent)
+	req.Header.Set("User-Agent", userAgent)
 	if ctype != "" {
 		req.Header.Set("Content-Type", ctype)
 	}

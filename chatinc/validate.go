@@ -54,7 +54,7 @@ func ValidateButtons(bs []Button) error {
 			}
 		case ButtonPhone:
 			nPhone++
-			if !IsE164(b.PhoneNumber) {
+			if !isE164(b.PhoneNumber) {
 				return invalid(field+".phoneNumber", "%q must be an E.164 number like +27821234567", b.PhoneNumber)
 			}
 		default:
@@ -75,9 +75,9 @@ func ValidateButtons(bs []Button) error {
 
 var e164 = regexp.MustCompile(`^\+[1-9][0-9]{7,14}$`)
 
-// IsE164 reports whether n is a valid E.164 number (+ then 8 to 15 digits,
+// isE164 reports whether n is a valid E.164 number (+ then 8 to 15 digits,
 // and a real number plan according to libphonenumber).
-func IsE164(n string) bool {
+func isE164(n string) bool {
 	if !e164.MatchString(n) {
 		return false
 	}

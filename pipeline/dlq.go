@@ -245,20 +245,6 @@ func (d *DLQ) originalBody(ctx context.Context, dl *DeadLetter) ([]byte, error) 
 	return raw.Data, nil
 }
 
-// ReplayAll replays every dead letter (of one type when eventType is set).
-func (d *DLQ) ReplayAll(ctx context.Context, eventType string) (int, error) {
-	seqs, err := d.Seqs(ctx, eventType)
-	if err != nil {
-		return 0, err
-	}
-	for i, seq := range seqs {
-		if _, err := d.Replay(ctx, seq); err != nil {
-			return i, err
-		}
-	}
-	return len(seqs), nil
-}
-
 // Seqs lists the sequences of the dead letters (of one type when eventType
 // is set), oldest first, without holding their bodies.
 func (d *DLQ) Seqs(ctx context.Context, eventType string) ([]uint64, error) {

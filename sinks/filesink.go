@@ -29,8 +29,8 @@ const (
 	TableIngestReports     = "ingest_reports"
 )
 
-// Tables lists the warehouse tables, one directory each under the sink dir.
-var Tables = []string{TableCampaignSnapshots, TableContactOutcomes, TableIngestReports}
+// tables lists the warehouse tables, one directory each under the sink dir.
+var tables = []string{TableCampaignSnapshots, TableContactOutcomes, TableIngestReports}
 
 // File formats (and file name extensions).
 const (
@@ -513,7 +513,7 @@ func (f *FileSink) recover() error {
 	}
 	hidden := ".part-" + f.o.WorkerID + "-"
 	final := "part-" + f.o.WorkerID + "-"
-	for _, table := range Tables {
+	for _, table := range tables {
 		err := filepath.WalkDir(filepath.Join(f.o.Dir, table), func(path string, d os.DirEntry, err error) error {
 			if err != nil {
 				if errors.Is(err, os.ErrNotExist) {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -28,9 +27,6 @@ type Publisher struct {
 	batchRows int
 	inject    func(context.Context, nats.Header)
 	retries   int
-
-	mu   sync.Mutex
-	sent int64
 }
 
 type pending struct {
@@ -57,13 +53,6 @@ func NewPublisher(js jetstream.JetStream, names sources.Names, opts ...Publisher
 		o(p)
 	}
 	return p
-}
-
-// Sent counts messages acknowledged by the stream.
-func (p *Publisher) Sent() int64 {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.sent
 }
 
 // Batch collects the publishes of one caller: its Publish methods queue
@@ -128,19 +117,11 @@ func (b *Batch) Wait(ctx context.Context) error {
 	batch := b.pending
 	b.pending = nil
 	var first error
-	acked := int64(0)
 	for _, pd := range batch {
-		if err := b.p.await(ctx, pd); err != nil {
-			if first == nil {
-				first = err
-			}
-			continue
+		if err := b.p.await(ctx, pd); err != nil && first == nil {
+			first = err
 		}
-		acked++
 	}
-	b.p.mu.Lock()
-	b.p.sent += acked
-	b.p.mu.Unlock()
 	return first
 }
 
@@ -192,8 +173,8 @@ func (b *Batch) publishJSON(ctx context.Context, subject, msgID string, v any) e
 	return b.PublishRaw(ctx, subject, msgID, buf, nil)
 }
 
-// SnapshotMsgID is the contract's Nats-Msg-Id of a snapshot.
-func SnapshotMsgID(campaignID, runID string, poll int) string {
+// snapshotMsgID is the contract's Nats-Msg-Id of a snapshot.
+func snapshotMsgID(campaignID, runID string, poll int) string {
 	return campaignID + ":" + runID + ":" + strconv.Itoa(poll)
 }
 
@@ -231,7 +212,7 @@ func (p *Publisher) PublishIngestReport(ctx context.Context, r IngestReport) err
 // PublishSnapshot queues a campaign_snapshot.v1 with id campaign:run:poll.
 func (b *Batch) PublishSnapshot(ctx context.Context, s CampaignSnapshot) error {
 	s.Schema = SchemaCampaignSnapshot
-	return b.publishJSON(ctx, b.p.names.ResultCampaignSubject(s.CampaignID), SnapshotMsgID(s.CampaignID, s.RunID, s.Poll), s)
+	return b.publishJSON(ctx, b.p.names.ResultCampaignSubject(s.CampaignID), snapshotMsgID(s.CampaignID, s.RunID, s.Poll), s)
 }
 
 // PublishContactOutcomes queues rows in batches, with ids campaign:run:poll:batch.
@@ -243,7 +224,7 @@ func (b *Batch) PublishContactOutcomes(ctx context.Context, campaignID, runID st
 		for i := range batch.Rows {
 			batch.Rows[i].Schema = SchemaContactOutcome
 		}
-		id := SnapshotMsgID(campaignID, runID, poll) + ":" + strconv.Itoa(n)
+		id := snapshotMsgID(campaignID, runID, poll) + ":" + strconv.Itoa(n)
 		if err := b.publishJSON(ctx, p.names.ResultContactsSubject(campaignID), id, batch); err != nil {
 			return err
 		}

@@ -34,7 +34,6 @@ type Consumer struct {
 	nc          *nats.Conn
 
 	lastErr  atomic.Pointer[string]
-	consumed atomic.Int64
 	stopOnce sync.Once
 	stop     chan struct{}
 	done     chan struct{}
@@ -104,9 +103,6 @@ func (c *Consumer) Ready() error {
 	}
 	return nil
 }
-
-// Consumed counts messages handed to the handler.
-func (c *Consumer) Consumed() int64 { return c.consumed.Load() }
 
 // Run consumes until ctx ends or Shutdown is called. It recreates its pull
 // iterator when the server goes away and comes back.
@@ -267,7 +263,6 @@ func (c *Consumer) work(ctx context.Context, queue <-chan jetstream.Msg) {
 			c.bytes.Release(c.weight(msg))
 			continue
 		}
-		c.consumed.Add(1)
 		c.handler(c.hctx, msg)
 		c.untrack(msg)
 		c.bytes.Release(c.weight(msg))

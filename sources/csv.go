@@ -129,9 +129,6 @@ func sniffDelimiter(line []byte) rune {
 // Header returns the trimmed header names.
 func (c *CSVReader) Header() []string { return c.header }
 
-// Delimiter returns the sniffed delimiter.
-func (c *CSVReader) Delimiter() rune { return c.delim }
-
 // Index finds a column by name, ignoring case and surrounding space.
 func (c *CSVReader) Index(name string) (int, bool) {
 	i, ok := c.index[strings.ToLower(strings.TrimSpace(name))]

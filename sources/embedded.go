@@ -62,9 +62,6 @@ func StartEmbedded(opts EmbeddedOptions) (*Embedded, error) {
 // URL is the client URL, e.g. nats://127.0.0.1:4222.
 func (e *Embedded) URL() string { return e.srv.ClientURL() }
 
-// Server is the running server (tests restart it).
-func (e *Embedded) Server() *server.Server { return e.srv }
-
 // Shutdown stops the server, waiting until ctx ends at most.
 func (e *Embedded) Shutdown(ctx context.Context) error {
 	done := make(chan struct{})

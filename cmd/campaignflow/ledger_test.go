@@ -13,10 +13,7 @@ import (
 func TestLedgerListShowForget(t *testing.T) {
 	env := newOpsEnv(t)
 	ctx := context.Background()
-	kv, err := ledger.OpenBucket(ctx, env.js, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	kv := env.topo.Ledger
 	if r := execOps(t, "", "ledger", "list", "--nats-url", env.url); r.code() != 0 || !strings.Contains(r.stdout, "no ledger entries") {
 		t.Fatalf("list of an empty ledger: %v %q", r.err, r.stdout)
 	}

@@ -60,9 +60,6 @@ func Parse(expr, timeZone string, now time.Time) (Spec, error) {
 	return Spec{expr: expr, loc: loc, cron: c}, nil
 }
 
-// Expr is the expression as given (trimmed).
-func (c Spec) Expr() string { return c.expr }
-
 // Location is the zone the expression is read in.
 func (c Spec) Location() *time.Location { return c.loc }
 

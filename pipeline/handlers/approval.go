@@ -16,8 +16,8 @@ type ApprovalPolicy struct {
 	Initial, Max, Limit time.Duration
 }
 
-// DefaultApprovalPolicy polls after 2s, backing off to 30s, for 15 minutes.
-func DefaultApprovalPolicy() ApprovalPolicy {
+// defaultApprovalPolicy polls after 2s, backing off to 30s, for 15 minutes.
+func defaultApprovalPolicy() ApprovalPolicy {
 	return ApprovalPolicy{Initial: 2 * time.Second, Max: 30 * time.Second, Limit: 15 * time.Minute}
 }
 

@@ -10,9 +10,9 @@ import (
 	"github.com/campaignflow/campaignflow/sinks"
 )
 
-// EventTypeImport is the event_type of the ingest report of a CSV loaded
+// eventTypeImport is the event_type of the ingest report of a CSV loaded
 // with ImportCSV (campaignflow import).
-const EventTypeImport = "import"
+const eventTypeImport = "import"
 
 // ImportOptions describe a CSV loaded straight into Chat Inc, without the
 // bus: what audience-file-uploaded does, for `campaignflow import`.
@@ -65,7 +65,7 @@ func ImportCSV(ctx context.Context, client AudienceClient, r io.Reader, o Import
 	}
 	h, err := NewFileHandler(client, capture, WithCSVReader(csvRows), WithBatchSize(o.BatchSize),
 		WithDefaultRegion(o.DefaultRegion), WithLogger(o.Logger),
-		WithOpener(OpenerFunc(func(context.Context, events.Source) (io.ReadCloser, error) { return io.NopCloser(r), nil })))
+		WithOpener(openerFunc(func(context.Context, events.Source) (io.ReadCloser, error) { return io.NopCloser(r), nil })))
 	if err != nil {
 		return sinks.IngestReport{}, err
 	}
@@ -73,7 +73,7 @@ func ImportCSV(ctx context.Context, client AudienceClient, r io.Reader, o Import
 		Columns: o.Columns, VariableGroup: o.VariableGroup}
 	err = h.Handle(ctx, o.ID, ev)
 	rep := capture.r
-	rep.Schema, rep.EventID, rep.EventType = sinks.SchemaIngestReport, o.ID, EventTypeImport
+	rep.Schema, rep.EventID, rep.EventType = sinks.SchemaIngestReport, o.ID, eventTypeImport
 	if rep.AudienceID == "" {
 		rep.AudienceID = o.Audience.ID
 	}

@@ -14,10 +14,10 @@ type Opener interface {
 	Open(ctx context.Context, src events.Source) (io.ReadCloser, error)
 }
 
-// OpenerFunc adapts a function to Opener.
-type OpenerFunc func(ctx context.Context, src events.Source) (io.ReadCloser, error)
+// openerFunc adapts a function to Opener.
+type openerFunc func(ctx context.Context, src events.Source) (io.ReadCloser, error)
 
 // Open calls f.
-func (f OpenerFunc) Open(ctx context.Context, src events.Source) (io.ReadCloser, error) {
+func (f openerFunc) Open(ctx context.Context, src events.Source) (io.ReadCloser, error) {
 	return f(ctx, src)
 }

@@ -4,9 +4,10 @@ import (
 	"context"
 	"io"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/campaignflow/campaignflow/pipeline/events"
 	"github.com/campaignflow/campaignflow/sources"
-	"github.com/nats-io/nats.go/jetstream"
 )
 
 // LocationOpener opens audience files with sources.OpenLocation under a

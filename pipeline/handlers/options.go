@@ -26,7 +26,7 @@ type settings struct {
 
 func newSettings(opts []Option) settings {
 	s := settings{clock: clockwork.NewRealClock(), log: slog.New(slog.DiscardHandler), numbers: e164.Mapper{DefaultRegion: "ZA"},
-		batch: 1000, csv: NewCSVRows, approval: DefaultApprovalPolicy(), coalesce: true}
+		batch: 1000, csv: NewCSVRows, approval: defaultApprovalPolicy(), coalesce: true}
 	for _, o := range opts {
 		o(&s)
 	}

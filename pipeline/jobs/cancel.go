@@ -2,11 +2,11 @@ package jobs
 
 import "github.com/campaignflow/campaignflow/pipeline/ids"
 
-// CancelKeyPrefix is the key prefix of cancel markers: cancelled.<promoId>.
-const CancelKeyPrefix = "cancelled."
+// cancelKeyPrefix is the key prefix of cancel markers: cancelled.<promoId>.
+const cancelKeyPrefix = "cancelled."
 
 // CancelKey is the key of a promo's cancel marker.
-func CancelKey(promoID string) string { return CancelKeyPrefix + ids.Token(promoID) }
+func CancelKey(promoID string) string { return cancelKeyPrefix + ids.Token(promoID) }
 
 // Cancelled is the JSON value under CancelKey: a schedule-cancelled for the
 // promo was published at At. A send-promo published at or before At stores

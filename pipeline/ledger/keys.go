@@ -8,9 +8,6 @@ import (
 	"github.com/campaignflow/campaignflow/pipeline/ids"
 )
 
-// Bucket is the default KV bucket of the ledger.
-const Bucket = "campaignflow_ledger"
-
 // CampaignKey is the ledger key of a promo's campaign.
 func CampaignKey(promoID string) string { return "promo." + ids.Token(promoID) + ".campaign" }
 

@@ -3,7 +3,6 @@ package ledger
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -48,15 +47,10 @@ func WithHeartbeat(d time.Duration) Option { return func(l *Ledger) { l.heartbea
 // WithOwner names this worker in the claims it records (default "").
 func WithOwner(id string) Option { return func(l *Ledger) { l.owner = id } }
 
-// WithClockSkew sets how much earlier than the intent Chat Inc's createdAt
-// may be and still match when reconciling (default 1m: Chat Inc's clock and
-// whole-second timestamps differ from ours).
-func WithClockSkew(d time.Duration) Option { return func(l *Ledger) { l.skew = d } }
-
 // WithLogger sets the logger (default: discard).
 func WithLogger(log *slog.Logger) Option { return func(l *Ledger) { l.log = log } }
 
-// New returns a ledger on kv (see OpenBucket).
+// New returns a ledger on kv (the topology's ledger bucket: sources.EnsureTopology).
 func New(kv jetstream.KeyValue, opts ...Option) *Ledger {
 	l := &Ledger{kv: kv, clock: clockwork.NewRealClock(), claimTTL: DefaultClaimTTL, skew: time.Minute, abandonAfter: 3 * time.Second,
 		log: slog.New(slog.DiscardHandler)}
@@ -67,25 +61,6 @@ func New(kv jetstream.KeyValue, opts ...Option) *Ledger {
 		l.heartbeat = l.claimTTL / 3
 	}
 	return l
-}
-
-// OpenBucket creates the ledger bucket if missing (or returns the existing one).
-func OpenBucket(ctx context.Context, js jetstream.JetStream, name string) (jetstream.KeyValue, error) {
-	if name == "" {
-		name = Bucket
-	}
-	kv, err := js.KeyValue(ctx, name)
-	if errors.Is(err, jetstream.ErrBucketNotFound) {
-		kv, err = js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: name, History: 1,
-			Description: "campaignflow idempotency ledger: promo campaigns and runs"})
-		if errors.Is(err, jetstream.ErrBucketExists) {
-			kv, err = js.KeyValue(ctx, name)
-		}
-	}
-	if err != nil {
-		return nil, fmt.Errorf("ledger: open KV bucket %q: %w", name, err)
-	}
-	return kv, nil
 }
 
 // Get returns the record under key; ok is false when there is none.

@@ -31,7 +31,7 @@ func (k *lossyKV) Update(ctx context.Context, key string, value []byte, last uin
 func TestClaimSurvivesALostAnswer(t *testing.T) {
 	ctx := context.Background()
 	js := startJetStream(t)
-	kv, err := OpenBucket(ctx, js, "")
+	kv, err := openBucket(ctx, js)
 	if err != nil {
 		t.Fatal(err)
 	}

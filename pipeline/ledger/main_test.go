@@ -42,7 +42,7 @@ func newEnvClock(tb testing.TB, sim bool, opts ...Option) *env {
 	tb.Helper()
 	ctx := context.Background()
 	js := startJetStream(tb)
-	kv, err := OpenBucket(ctx, js, "")
+	kv, err := openBucket(ctx, js)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -60,4 +60,9 @@ func newEnvClock(tb testing.TB, sim bool, opts ...Option) *env {
 func promoRequest(title string) chatinc.CreateCampaignRequest {
 	return chatinc.CreateCampaignRequest{Title: title, Message: "Hello there",
 		Options: chatinc.CampaignOptions{LanguageCode: "enUS", WhatsAppTemplateType: "MARKETING"}}
+}
+
+// openBucket creates a ledger bucket as the topology does.
+func openBucket(ctx context.Context, js jetstream.JetStream) (jetstream.KeyValue, error) {
+	return js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: "campaignflow_ledger", History: 1})
 }

@@ -29,12 +29,12 @@ func defaultOptions() options {
 		timeScale:   1,
 		interval:    time.Second,
 		isLeader:    func(context.Context) bool { return true },
-		stateBucket: DefaultStateBucket,
+		stateBucket: defaultStateBucket,
 	}
 }
 
-// DefaultStateBucket is the object store holding per-run contact statuses.
-const DefaultStateBucket = "campaignflow_poll_state"
+// defaultStateBucket is the object store holding per-run contact statuses.
+const defaultStateBucket = "campaignflow_poll_state"
 
 // WithLogger sets the logger.
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
@@ -55,6 +55,3 @@ func WithInterval(d time.Duration) Option { return func(o *options) { o.interval
 // WithIsLeader makes Run poll only while f says this replica leads (pass the
 // scheduler's Elector().Leading). Default: always.
 func WithIsLeader(f func(context.Context) bool) Option { return func(o *options) { o.isLeader = f } }
-
-// WithStateBucket names the object store for contact statuses.
-func WithStateBucket(name string) Option { return func(o *options) { o.stateBucket = name } }

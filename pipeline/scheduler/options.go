@@ -72,12 +72,6 @@ func WithCampaignRunner(r CampaignRunner) Option { return func(o *options) { o.c
 // allows per-key TTLs.
 const DefaultClaimTTL = 24 * time.Hour
 
-// WithClaimTTL sets how long tick claims live (default 24h). It applies when
-// the leases bucket has LimitMarkerTTL set (per-key TTL); otherwise claims
-// stay until purged. A tick older than half of it relative to the job's last
-// tick is never run, so an expired claim cannot let a late tick run again.
-func WithClaimTTL(d time.Duration) Option { return func(o *options) { o.claimTTL = d } }
-
 // WithElector makes the scheduler campaign with e (built once by the caller,
 // who hands the same elector to the results poller) instead of building its
 // own in Run. Run drives it: campaigning starts with Run and stops with it.
@@ -94,16 +88,6 @@ const DefaultTickHold = 10 * time.Second
 // WithFollowerGrace sets how long a follower leaves a tick to the leader
 // (default DefaultFollowerGrace).
 func WithFollowerGrace(d time.Duration) Option { return func(o *options) { o.followerGrace = d } }
-
-// WithTickHold sets how long a tick claim lives past its holder's last
-// renewal (default DefaultTickHold; at least 300ms).
-func WithTickHold(d time.Duration) Option {
-	return func(o *options) {
-		if d >= 300*time.Millisecond {
-			o.tickHold = d
-		}
-	}
-}
 
 // DefaultTickRetryWindow is how long after its time a failed tick is at
 // least retried, even when the next tick is due sooner.

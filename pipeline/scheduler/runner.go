@@ -27,11 +27,3 @@ func (f PromoRunnerFunc) RunPromo(ctx context.Context, promoID string, scheduled
 type CampaignRunner interface {
 	RunCampaign(ctx context.Context, campaignID string, audiences []string, scheduledAt time.Time) (results.RunInfo, error)
 }
-
-// CampaignRunnerFunc adapts a function to CampaignRunner.
-type CampaignRunnerFunc func(ctx context.Context, campaignID string, audiences []string, scheduledAt time.Time) (results.RunInfo, error)
-
-// RunCampaign calls f.
-func (f CampaignRunnerFunc) RunCampaign(ctx context.Context, campaignID string, audiences []string, scheduledAt time.Time) (results.RunInfo, error) {
-	return f(ctx, campaignID, audiences, scheduledAt)
-}

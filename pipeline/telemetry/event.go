@@ -16,8 +16,8 @@ func WithEvent(ctx context.Context, id, typ string) context.Context {
 	return context.WithValue(ctx, eventKey{}, Event{ID: id, Type: typ})
 }
 
-// EventFrom returns the event ctx works on.
-func EventFrom(ctx context.Context) (Event, bool) {
+// eventFrom returns the event ctx works on.
+func eventFrom(ctx context.Context) (Event, bool) {
 	e, ok := ctx.Value(eventKey{}).(Event)
 	return e, ok
 }

@@ -29,7 +29,7 @@ func (h *logHandler) Handle(ctx context.Context, r slog.Record) error {
 	if ctx == nil {
 		return h.inner.Handle(ctx, r)
 	}
-	ev, hasEvent := EventFrom(ctx)
+	ev, hasEvent := eventFrom(ctx)
 	sc := trace.SpanContextFromContext(ctx)
 	if !hasEvent && !sc.IsValid() {
 		return h.inner.Handle(ctx, r)

@@ -5,7 +5,6 @@ import (
 	"os"
 	"time"
 
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
@@ -17,7 +16,6 @@ type options struct {
 	getenv           func(string) string
 	spanProcessors   []sdktrace.SpanProcessor
 	spanExporters    []sdktrace.SpanExporter
-	metricReaders    []sdkmetric.Reader
 	serviceName      string
 	serviceVersion   string
 	cardinalityLimit int
@@ -45,11 +43,6 @@ func WithSpanProcessor(sp sdktrace.SpanProcessor) Option {
 // WithSpanExporter exports spans in batches to exp, besides the environment's.
 func WithSpanExporter(exp sdktrace.SpanExporter) Option {
 	return func(o *options) { o.spanExporters = append(o.spanExporters, exp) }
-}
-
-// WithMetricReader adds a metric reader (tests: sdkmetric.NewManualReader()).
-func WithMetricReader(r sdkmetric.Reader) Option {
-	return func(o *options) { o.metricReaders = append(o.metricReaders, r) }
 }
 
 // WithService sets service.name (default "campaignflow"; OTEL_SERVICE_NAME

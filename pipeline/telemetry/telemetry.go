@@ -93,9 +93,6 @@ func Setup(ctx context.Context, opts ...Option) (*Telemetry, error) {
 		return nil, err
 	}
 	mpOpts := []sdkmetric.Option{sdkmetric.WithResource(res), sdkmetric.WithReader(prom), sdkmetric.WithCardinalityLimit(o.cardinalityLimit)}
-	for _, r := range o.metricReaders {
-		mpOpts = append(mpOpts, sdkmetric.WithReader(r))
-	}
 	if name, on := exporterFromEnv(o.getenv, "OTEL_METRICS_EXPORTER"); on {
 		r, err := newMetricReader(ctx)
 		if err != nil {
@@ -137,9 +134,6 @@ func (t *Telemetry) TracerProvider() trace.TracerProvider { return t.tp }
 
 // MeterProvider is the provider of campaignflow's metrics.
 func (t *Telemetry) MeterProvider() metric.MeterProvider { return t.mp }
-
-// Propagator carries W3C trace context and baggage.
-func (t *Telemetry) Propagator() propagation.TextMapPropagator { return t.prop }
 
 // Tracer is campaignflow's tracer.
 func (t *Telemetry) Tracer() trace.Tracer { return t.tracer }
