@@ -9,8 +9,10 @@
 //
 // Subpackages own the rest: events (the event types and their checks), ids
 // (the id rules and their encoding in subjects and keys), jobs (the stored
-// cron promo), cronspec (the cron rule), e164 (phone numbers), handlers,
-// ledger (idempotency), scheduler, results (polls and snapshots), config,
+// cron promo), cronspec (the cron rule), e164 (phone numbers), handlers
+// (one handler type per event type, and RunStarter, the one path by which a
+// run starts), ledger (idempotency), scheduler, results (run info, poll
+// plans, polls and snapshots), config,
 // telemetry, schemas (JSON Schemas), worker (the wiring of a worker), bench
 // (campaignflow bench) and pipelinetest (test helpers).
 package pipeline

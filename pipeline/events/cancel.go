@@ -13,3 +13,6 @@ func (e *ScheduleCancelled) Validate() error {
 	p.id("promo_id", e.PromoID)
 	return p.err()
 }
+
+// ID is the event's own id (event_id; "" when the body has none).
+func (e *ScheduleCancelled) ID() string { return e.EventID }

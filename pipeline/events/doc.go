@@ -1,7 +1,8 @@
-// Package events holds the four inbound event types of campaignflow's
+// Package events owns the four inbound event types of campaignflow's
 // contract (customer-segment-updated, audience-file-uploaded, send-promo,
-// schedule-cancelled), their validation and Parse, which turns an event body
-// into its typed value.
+// schedule-cancelled) and their checks: Decode turns a body into its typed,
+// validated value (the router's one decode), Parse does it for a type known
+// only at run time (publish, validate).
 package events
 
 // Event type names: the last token of the subject chatinc.events.<type> and

@@ -82,3 +82,6 @@ func (e *AudienceFileUploaded) Validate() error {
 	p.variableGroup("variable_group", e.VariableGroup)
 	return p.err()
 }
+
+// ID is the event's own id (event_id; "" when the body has none).
+func (e *AudienceFileUploaded) ID() string { return e.EventID }

@@ -105,3 +105,6 @@ func ruleOf(err error) string {
 	_, rule := splitValidation(err)
 	return rule
 }
+
+// ID is the event's own id (event_id; "" when the body has none).
+func (e *SendPromo) ID() string { return e.EventID }

@@ -29,3 +29,6 @@ func (e *SegmentUpdated) Validate() error {
 	p.variableGroup("variable_group", e.VariableGroup)
 	return p.err()
 }
+
+// ID is the event's own id (event_id; "" when the body has none).
+func (e *SegmentUpdated) ID() string { return e.EventID }

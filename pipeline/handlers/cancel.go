@@ -33,19 +33,13 @@ func NewCancelHandler(kv jetstream.KeyValue, opts ...Option) (*CancelHandler, er
 }
 
 func (h *CancelHandler) register(r *pipeline.Router) {
-	pipeline.HandleEvent(r, events.TypeScheduleCancelled, decoder[events.ScheduleCancelled](events.TypeScheduleCancelled),
-		func(ctx context.Context, m *pipeline.Message, ev *events.ScheduleCancelled) error {
-			return classify(h.cancel(withPublished(ctx, m.Published), firstNonEmpty(m.ID, ev.EventID), ev))
-		})
+	register(r, events.TypeScheduleCancelled, h.cancel)
 }
 
 // Handle validates the event, then handles it (the router's path validates
 // once, at decode).
 func (h *CancelHandler) Handle(ctx context.Context, eventID string, ev *events.ScheduleCancelled) error {
-	if err := ev.Validate(); err != nil {
-		return classify(err)
-	}
-	return h.cancel(ctx, eventID, ev)
+	return checked(ctx, eventID, ev, h.cancel)
 }
 
 func (h *CancelHandler) cancel(ctx context.Context, eventID string, ev *events.ScheduleCancelled) error {

@@ -45,19 +45,13 @@ func NewFileHandler(client AudienceClient, reports ReportPublisher, opts ...Opti
 }
 
 func (h *FileHandler) register(r *pipeline.Router) {
-	pipeline.HandleEvent(r, events.TypeAudienceFileUploaded, decoder[events.AudienceFileUploaded](events.TypeAudienceFileUploaded),
-		func(ctx context.Context, m *pipeline.Message, ev *events.AudienceFileUploaded) error {
-			return classify(h.file(ctx, firstNonEmpty(m.ID, ev.EventID), ev))
-		})
+	register(r, events.TypeAudienceFileUploaded, h.file)
 }
 
 // Handle validates the event, then handles it (the router's path validates
 // once, at decode).
 func (h *FileHandler) Handle(ctx context.Context, eventID string, ev *events.AudienceFileUploaded) error {
-	if err := ev.Validate(); err != nil {
-		return classify(err)
-	}
-	return h.file(ctx, eventID, ev)
+	return checked(ctx, eventID, ev, h.file)
 }
 
 func (h *FileHandler) file(ctx context.Context, eventID string, ev *events.AudienceFileUploaded) error {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -22,30 +21,12 @@ import (
 	"github.com/campaignflow/campaignflow/pipeline/pipelinetest"
 )
 
-// countingRows counts the rows File reads and calls at(row) after each.
-type countingRows struct {
-	CSVRows
-	read *int
-	at   func(row int)
-}
-
-func (c countingRows) Next() ([]string, int, error) {
-	rec, n, err := c.CSVRows.Next()
-	if !errors.Is(err, io.EOF) {
-		*c.read++
-		c.at(n)
-	}
-	return rec, n, err
-}
-
+// countingReader counts the rows File reads and calls at(row) after each.
 func countingReader(read *int, at func(row int)) Option {
-	return WithCSVReader(func(r io.Reader) (CSVRows, error) {
-		rows, err := NewCSVRows(r)
-		if err != nil {
-			return nil, err
-		}
-		return countingRows{CSVRows: rows, read: read, at: at}, nil
-	})
+	return WithCSVReader(withProgress(func(row int) {
+		*read++
+		at(row)
+	}))
 }
 
 // verifyNoPipelineLeak checks that File left no goroutine running besides

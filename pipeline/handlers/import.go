@@ -55,13 +55,7 @@ func ImportCSV(ctx context.Context, client AudienceClient, r io.Reader, o Import
 	capture := &reportCapture{}
 	csvRows := NewCSVRows
 	if o.OnRow != nil {
-		csvRows = func(r io.Reader) (CSVRows, error) {
-			rows, err := NewCSVRows(r)
-			if err != nil {
-				return nil, err
-			}
-			return progressRows{CSVRows: rows, onRow: o.OnRow}, nil
-		}
+		csvRows = withProgress(o.OnRow)
 	}
 	h, err := NewFileHandler(client, capture, WithCSVReader(csvRows), WithBatchSize(o.BatchSize),
 		WithDefaultRegion(o.DefaultRegion), WithLogger(o.Logger),
@@ -89,6 +83,17 @@ type reportCapture struct{ r sinks.IngestReport }
 func (c *reportCapture) PublishIngestReport(_ context.Context, r sinks.IngestReport) error {
 	c.r = r
 	return nil
+}
+
+// withProgress is NewCSVRows telling onRow about every row read.
+func withProgress(onRow func(row int)) CSVReaderFunc {
+	return func(r io.Reader) (CSVRows, error) {
+		rows, err := NewCSVRows(r)
+		if err != nil {
+			return nil, err
+		}
+		return progressRows{CSVRows: rows, onRow: onRow}, nil
+	}
 }
 
 // progressRows tells onRow about every row read.

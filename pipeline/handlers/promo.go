@@ -44,20 +44,12 @@ func NewPromoHandler(client PromoClient, l *ledger.Ledger, runs *RunStarter, kv 
 	return &PromoHandler{client: client, ledger: l, jobs: promoJobs{kv}, runs: runs, approval: s.approval, clock: s.clock, log: s.log}, nil
 }
 
-func (h *PromoHandler) register(r *pipeline.Router) {
-	pipeline.HandleEvent(r, events.TypeSendPromo, decoder[events.SendPromo](events.TypeSendPromo),
-		func(ctx context.Context, m *pipeline.Message, ev *events.SendPromo) error {
-			return classify(h.promo(withPublished(ctx, m.Published), firstNonEmpty(m.ID, ev.EventID), ev))
-		})
-}
+func (h *PromoHandler) register(r *pipeline.Router) { register(r, events.TypeSendPromo, h.promo) }
 
 // Handle validates the event, then handles it (the router's path validates
 // once, at decode).
 func (h *PromoHandler) Handle(ctx context.Context, eventID string, ev *events.SendPromo) error {
-	if err := ev.Validate(); err != nil {
-		return classify(err)
-	}
-	return h.promo(ctx, eventID, ev)
+	return checked(ctx, eventID, ev, h.promo)
 }
 
 func (h *PromoHandler) promo(ctx context.Context, eventID string, ev *events.SendPromo) error {

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"context"
+
 	"github.com/campaignflow/campaignflow/pipeline"
 	"github.com/campaignflow/campaignflow/pipeline/events"
 )
@@ -22,6 +24,32 @@ func (s Set) Register(r *pipeline.Router) {
 	s.File.register(r)
 	s.Promo.register(r)
 	s.Cancel.register(r)
+}
+
+// event is what a handler is registered for: an event type with its checks
+// and its own id.
+type event[T any] interface {
+	events.Event[T]
+	ID() string
+}
+
+// register adds handle for eventType to r: the body is decoded and checked
+// once; handle gets the message's id (else the body's), and the publish
+// time in ctx (publishedAt); its error is marked for the runner.
+func register[T any, P event[T]](r *pipeline.Router, eventType string, handle func(context.Context, string, P) error) {
+	pipeline.HandleEvent(r, eventType, decoder[T, P](eventType), func(ctx context.Context, m *pipeline.Message, ev P) error {
+		return classify(handle(withPublished(ctx, m.Published), firstNonEmpty(m.ID, ev.ID()), ev))
+	})
+}
+
+// checked validates ev, then runs handle: the handlers' Handle, for callers
+// that hold a typed event rather than a message (the router's path checks
+// at decode).
+func checked[T any, P event[T]](ctx context.Context, eventID string, ev P, handle func(context.Context, string, P) error) error {
+	if err := ev.Validate(); err != nil {
+		return classify(err)
+	}
+	return handle(ctx, eventID, ev)
 }
 
 // decoder parses and validates one event type; its errors are marked

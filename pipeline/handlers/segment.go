@@ -44,19 +44,13 @@ func NewSegmentHandler(client AudienceClient, reports ReportPublisher, opts ...O
 const flushTimeout = 5 * time.Minute
 
 func (h *SegmentHandler) register(r *pipeline.Router) {
-	pipeline.HandleEvent(r, events.TypeSegmentUpdated, decoder[events.SegmentUpdated](events.TypeSegmentUpdated),
-		func(ctx context.Context, m *pipeline.Message, ev *events.SegmentUpdated) error {
-			return classify(h.segment(ctx, firstNonEmpty(m.ID, ev.EventID), ev))
-		})
+	register(r, events.TypeSegmentUpdated, h.segment)
 }
 
 // Handle validates the event, then handles it (the router's path validates
 // once, at decode).
 func (h *SegmentHandler) Handle(ctx context.Context, eventID string, ev *events.SegmentUpdated) error {
-	if err := ev.Validate(); err != nil {
-		return classify(err)
-	}
-	return h.segment(ctx, eventID, ev)
+	return checked(ctx, eventID, ev, h.segment)
 }
 
 func (h *SegmentHandler) segment(ctx context.Context, eventID string, ev *events.SegmentUpdated) error {

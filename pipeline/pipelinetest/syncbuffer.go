@@ -1,4 +1,6 @@
-// Package pipelinetest holds small helpers shared by campaignflow's tests.
+// Package pipelinetest holds small helpers shared by campaignflow's tests:
+// one Eventually (wait on a condition, never sleep), InstantClock (a clock
+// whose waits return at once), SyncBuffer and Binary (build a command once).
 package pipelinetest
 
 import (

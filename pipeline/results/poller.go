@@ -1,6 +1,7 @@
-// Package results polls Chat Inc after each campaign run, on a plan
-// persisted in NATS KV, and publishes campaign_snapshot.v1 and
-// contact_outcome.v1 records to the results stream. A run's W3C
+// Package results owns what follows a campaign run: its RunInfo and poll
+// plan (persisted in NATS KV, poll.<runId> in the jobs bucket), the polls of
+// Chat Inc on that plan, and the campaign_snapshot.v1 and
+// contact_outcome.v1 records they publish to the results stream. A run's W3C
 // traceparent is kept in its plan (RunInfo.TraceParent) and every publish
 // of the run continues that trace, on whichever replica polls.
 package results

@@ -1,4 +1,5 @@
-// Package sandboxtest starts the Chat Inc sandbox on a loopback port for tests.
+// Package sandboxtest starts the Chat Inc sandbox on a loopback port for
+// tests, and gives its simulated time as a clock (Clock).
 package sandboxtest
 
 import (
