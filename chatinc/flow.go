@@ -20,7 +20,9 @@ type FlowMode string
 const (
 	// FlowAdaptive finds the rate Chat Inc accepts: it starts at
 	// FlowControl.Initial calls per second, doubles while calls wait for
-	// their turn and succeed with stable latency, cuts the rate by
+	// their turn and succeed with stable latency (every 50ms, or once per
+	// round trip, at most every 10ms, once 8 calls have succeeded since the
+	// last doubling), cuts the rate by
 	// FlowControl.Backoff on a 429, 503 or timeout, and then grows back in a
 	// cubic curve (as TCP CUBIC does): quickly up to the rate where it was
 	// cut, slowly around it, faster again beyond it.
@@ -64,6 +66,8 @@ const (
 	DefaultFlowBackoff = 0.9
 	DefaultFlowRecover = 10 * time.Second
 	flowTick           = 50 * time.Millisecond
+	flowSlowTickMin    = 10 * time.Millisecond  // slow start doubles at most this often (once per round trip)
+	flowSlowMinOK      = 4                      // and only after this many successes since the last doubling
 	flowRecheck        = 250 * time.Millisecond // a caller whose token is further away looks again after this
 	flowMaxRate        = 1e7
 	flowBuckets        = 60 // × flowTick: the 3s window success rates are measured over
@@ -137,6 +141,7 @@ type flow struct {
 	pausedUntil time.Time
 	tickAt      time.Time
 	waited      bool // a call waited for a token since the last tick
+	okTick      int  // successes since the last tick
 	inflight    int
 	ok          [flowBuckets]int // successes per tick, a ring
 	okAt        time.Time        // start of the current bucket
@@ -192,9 +197,10 @@ func (f *flow) acquire(ctx context.Context, waitedUntil time.Time) (ticket, erro
 		now := f.clock.Now()
 		f.tickLocked(now)
 		var d time.Duration
+		recheck := f.recheckLocked()
 		if f.lim != nil {
 			r := f.lim.ReserveN(now, 1)
-			if d = r.DelayFrom(now); d > flowRecheck {
+			if d = r.DelayFrom(now); d > recheck {
 				r.CancelAt(now)
 			}
 			if d > 0 {
@@ -207,10 +213,10 @@ func (f *flow) acquire(ctx context.Context, waitedUntil time.Time) (ticket, erro
 			return ticket{f: f, sent: now}, nil
 		}
 		f.mu.Unlock()
-		if err := sleep(ctx, f.clock, min(d, flowRecheck)); err != nil {
+		if err := sleep(ctx, f.clock, min(d, recheck)); err != nil {
 			return ticket{}, err
 		}
-		if d <= flowRecheck { // the token is ours
+		if d <= recheck { // the token is ours
 			if err := f.waitPause(ctx, waitedUntil); err != nil { // a 429 came while we waited
 				return ticket{}, err
 			}
@@ -251,6 +257,7 @@ func (t ticket) release(ctx context.Context, err error) {
 	f.rollLocked(now)
 	if err == nil {
 		f.ok[f.okIdx]++
+		f.okTick++
 		lat := now.Sub(t.sent).Seconds()
 		if f.latMin == 0 || lat < f.latMin {
 			f.latMin = lat
@@ -289,9 +296,21 @@ func congestion(ctx context.Context, err error) (bool, time.Duration) {
 // cutLocked lowers the rate to Backoff times what Chat Inc accepted over
 // the last 3 seconds, pauses included (or times the current rate, if lower),
 // but at most by half at once, and starts the cubic recovery from there.
+// The first cut, which ends slow start, is to half the rate or what Chat
+// Inc accepted so far, whichever is lower.
 func (f *flow) cutLocked(now time.Time) {
 	base := f.rate
-	if acc, ok := f.acceptedLocked(now); ok && acc < base {
+	acc, ok := f.acceptedLocked(now)
+	switch {
+	case f.slowStart:
+		// Leaving slow start, whose last doublings may have ridden Chat
+		// Inc's burst: at most half the rate (as TCP), and no more than
+		// what Chat Inc accepted so far.
+		base = f.rate / 2
+		if ok {
+			base = min(base, max(acc, f.fc.Floor))
+		}
+	case ok && acc < base:
 		base = max(acc, f.rate/2)
 	}
 	f.wMax = max(base, f.fc.Floor)
@@ -303,10 +322,10 @@ func (f *flow) cutLocked(now time.Time) {
 }
 
 // acceptedLocked is the success rate over the last 3 seconds; ok is false in
-// the client's first quarter second.
+// the client's first quarter second (in slow start: its first tick).
 func (f *flow) acceptedLocked(now time.Time) (float64, bool) {
 	span := min(now.Sub(f.created), flowBuckets*flowTick)
-	if span < 250*time.Millisecond {
+	if span < 250*time.Millisecond && !(f.slowStart && span >= flowTick) {
 		return 0, false
 	}
 	n := 0
@@ -329,15 +348,49 @@ func (f *flow) rollLocked(now time.Time) {
 	f.okAt = f.okAt.Add(time.Duration(steps) * flowTick)
 }
 
-// tickLocked grows the rate every tick in which calls waited for it, no
+// periodLocked is how often the rate may grow: every flowTick, and in slow
+// start once per round trip (the recent latency, at least
+// flowSlowTickMin), so that a fast Chat Inc is reached in a few round trips
+// (doubling every 50ms took 400ms from 50 to 12,800 calls/s) and a distant
+// one still answers a doubling before the next.
+func (f *flow) periodLocked() time.Duration {
+	if !f.slowStart || f.latEWMA == 0 {
+		return flowTick
+	}
+	rtt := time.Duration(f.latEWMA * float64(time.Second))
+	return min(max(rtt, flowSlowTickMin), flowTick)
+}
+
+// recheckLocked is how far ahead a caller reserves a token: in slow start
+// no further than the rate may double, so a caller does not sleep through
+// several doublings at the old rate.
+func (f *flow) recheckLocked() time.Duration {
+	if f.slowStart {
+		return f.periodLocked()
+	}
+	return flowRecheck
+}
+
+// dueLocked says whether a tick is due: every flowTick, and in slow start
+// after a round trip with at least flowSlowMinOK successes in it (fewer say
+// too little about the rate Chat Inc accepts).
+func (f *flow) dueLocked(now time.Time) bool {
+	elapsed := now.Sub(f.tickAt)
+	if elapsed >= flowTick {
+		return true
+	}
+	return f.slowStart && f.okTick >= flowSlowMinOK && elapsed >= f.periodLocked()
+}
+
+// tickLocked grows the rate every period in which calls waited for it, no
 // pause holds the class back and latency is stable.
 func (f *flow) tickLocked(now time.Time) {
-	if now.Sub(f.tickAt) < flowTick {
+	if !f.dueLocked(now) {
 		return
 	}
 	f.tickAt = now
 	waited := f.waited
-	f.waited = false
+	f.waited, f.okTick = false, 0
 	if !f.adaptive() || now.Before(f.pausedUntil) || !waited || !f.latencyStableLocked() {
 		return
 	}
