@@ -12,7 +12,7 @@ import (
 // matches a campaign with the same title and message created after the
 // intent (less the clock skew) that no other promo's ledger entry owns.
 func (l *Ledger) CreateCampaign(ctx context.Context, c ChatInc, promoID string, req chatinc.CreateCampaignRequest) (Outcome, error) {
-	return l.Do(ctx, CampaignKey(promoID), Effect{
+	return l.do(ctx, CampaignKey(promoID), effect{
 		Call: func(ctx context.Context) (Outcome, error) {
 			cmp, err := c.CreateCampaign(ctx, req)
 			if err != nil {

@@ -34,11 +34,11 @@ func (e *BusyError) Error() string {
 // Is makes a *BusyError match ErrBusy.
 func (e *BusyError) Is(target error) bool { return target == ErrBusy }
 
-// Claim is an intent this worker owns: call Chat Inc, then Done. While the
+// entryClaim is an intent this worker owns: call Chat Inc, then Done. While the
 // call is in flight the holder renews the claim (Heartbeat), so a live
 // holder keeps it however long the call takes, and a dead holder's claim
 // expires within the claim TTL.
-type Claim struct {
+type entryClaim struct {
 	l       *Ledger
 	Key     string
 	Resumed bool // an earlier intent existed: reconcile before calling
@@ -48,10 +48,10 @@ type Claim struct {
 	revision uint64
 }
 
-// Begin records the intent for key, or takes over an expired earlier one.
+// begin records the intent for key, or takes over an expired earlier one.
 // When the key is already done it returns its outcome and a nil claim.
 // describe (optional) fills in what the record says about the effect.
-func (l *Ledger) Begin(ctx context.Context, key string, describe ...func(*Record)) (*Claim, *Outcome, error) {
+func (l *Ledger) begin(ctx context.Context, key string, describe ...func(*Record)) (*entryClaim, *Outcome, error) {
 	for range 8 {
 		now := l.clock.Now()
 		rec, rev, err := l.get(ctx, key)
@@ -68,7 +68,7 @@ func (l *Ledger) Begin(ctx context.Context, key string, describe ...func(*Record
 			if err != nil {
 				return nil, nil, fmt.Errorf("ledger: record intent %s: %w", key, err)
 			}
-			return &Claim{l: l, Key: key, Record: rec, revision: rev}, nil, nil
+			return &entryClaim{l: l, Key: key, Record: rec, revision: rev}, nil, nil
 		}
 		if err != nil {
 			return nil, nil, err
@@ -96,13 +96,13 @@ func (l *Ledger) Begin(ctx context.Context, key string, describe ...func(*Record
 		if err != nil {
 			return nil, nil, fmt.Errorf("ledger: renew intent %s: %w", key, err)
 		}
-		return &Claim{l: l, Key: key, Record: rec, Resumed: true, revision: rev}, nil, nil
+		return &entryClaim{l: l, Key: key, Record: rec, Resumed: true, revision: rev}, nil, nil
 	}
 	return nil, nil, &BusyError{Key: key, Until: l.clock.Now().Add(time.Second)}
 }
 
 // write stores rec with compare-and-set on the claim's revision.
-func (c *Claim) write(ctx context.Context, rec Record, what string) error {
+func (c *entryClaim) write(ctx context.Context, rec Record, what string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	data := mustJSON(rec)
@@ -125,7 +125,7 @@ func (c *Claim) write(ctx context.Context, rec Record, what string) error {
 }
 
 // current is the record as this claim last wrote it.
-func (c *Claim) current() Record {
+func (c *entryClaim) current() Record {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.Record
@@ -135,7 +135,7 @@ func (c *Claim) current() Record {
 // stop is called (stop waits for a renewal in progress). A renewal that
 // fails is retried on the next beat; one that finds another revision (the
 // claim was taken over after it expired) stops beating.
-func (c *Claim) Heartbeat(ctx context.Context) (stop func()) {
+func (c *entryClaim) Heartbeat(ctx context.Context) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
@@ -169,9 +169,9 @@ func (c *Claim) Heartbeat(ctx context.Context) (stop func()) {
 
 // Done records the outcome (compare-and-set on the claim's revision).
 // followedUp says the outcome's follow-up (OnOutcome) is stored.
-func (c *Claim) Done(ctx context.Context, out Outcome) error { return c.done(ctx, out, false) }
+func (c *entryClaim) Done(ctx context.Context, out Outcome) error { return c.done(ctx, out, false) }
 
-func (c *Claim) done(ctx context.Context, out Outcome, followedUp bool) error {
+func (c *entryClaim) done(ctx context.Context, out Outcome, followedUp bool) error {
 	rec := c.current()
 	rec.State, rec.Outcome, rec.DoneAt, rec.ClaimedUntil = StateDone, out, c.l.clock.Now(), time.Time{}
 	rec.FollowedUp = followedUp
@@ -183,7 +183,7 @@ func (c *Claim) done(ctx context.Context, out Outcome, followedUp bool) error {
 
 // pending records a known outcome whose follow-up failed, and ends the
 // claim, so the next attempt only does the follow-up.
-func (c *Claim) pending(ctx context.Context, out Outcome) error {
+func (c *entryClaim) pending(ctx context.Context, out Outcome) error {
 	rec := c.current()
 	rec.State, rec.Outcome, rec.ClaimedUntil = StatePending, out, time.Time{}
 	return c.write(ctx, rec, "record pending outcome of")
@@ -191,7 +191,7 @@ func (c *Claim) pending(ctx context.Context, out Outcome) error {
 
 // Release ends the claim without an outcome, after a call that surely did
 // not take effect, so a retry need not wait for the claim to expire.
-func (c *Claim) Release(ctx context.Context) error {
+func (c *entryClaim) Release(ctx context.Context) error {
 	rec := c.current()
 	rec.ClaimedUntil = time.Time{}
 	return c.write(ctx, rec, "release claim on")
@@ -200,7 +200,7 @@ func (c *Claim) Release(ctx context.Context) error {
 // Abandon shortens the claim to after, for a holder that stops (its
 // context ended) not knowing whether its call took effect: the next worker
 // reconciles after that, instead of waiting out the whole claim TTL.
-func (c *Claim) Abandon(ctx context.Context, after time.Duration) error {
+func (c *entryClaim) Abandon(ctx context.Context, after time.Duration) error {
 	rec := c.current()
 	rec.ClaimedUntil = c.l.clock.Now().Add(after)
 	return c.write(ctx, rec, "abandon claim on")

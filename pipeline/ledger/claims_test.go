@@ -27,7 +27,7 @@ func TestHeartbeatKeepsLiveClaimAndDeadClaimExpires(t *testing.T) {
 	done := make(chan error, 1)
 	key := RunKey("hb", time.Unix(1_800_000_000, 0))
 	go func() {
-		_, err := e.ledger.Do(ctx, key, Effect{
+		_, err := e.ledger.do(ctx, key, effect{
 			Call: func(ctx context.Context) (Outcome, error) {
 				close(called)
 				<-release // a slow Chat Inc call
@@ -47,10 +47,10 @@ func TestHeartbeatKeepsLiveClaimAndDeadClaimExpires(t *testing.T) {
 		return err == nil && rec.HeartbeatAt.Sub(rec.IntentAt) > 3*ttl, fmt.Sprintf("heartbeat %s after intent (err %v)", rec.HeartbeatAt.Sub(rec.IntentAt), err)
 	})
 	other := New(e.ledger.kv, WithClaimTTL(ttl))
-	_, _, err := other.Begin(ctx, key)
+	_, _, err := other.begin(ctx, key)
 	var busy *BusyError
 	if !errors.As(err, &busy) || busy.Owner != "w1" {
-		t.Fatalf("Begin during a live, renewed claim: %v; want ErrBusy naming w1", err)
+		t.Fatalf("begin during a live, renewed claim: %v; want ErrBusy naming w1", err)
 	}
 	close(release)
 	if err := <-done; err != nil {
@@ -59,7 +59,7 @@ func TestHeartbeatKeepsLiveClaimAndDeadClaimExpires(t *testing.T) {
 
 	// A holder dies right after its call: no Done, no renewals.
 	deadKey := RunKey("hb", time.Unix(1_800_000_060, 0))
-	if _, _, err := e.ledger.Begin(ctx, deadKey); err != nil {
+	if _, _, err := e.ledger.begin(ctx, deadKey); err != nil {
 		t.Fatal(err)
 	}
 	made, err := e.client.RunCampaign(ctx, req)
@@ -124,10 +124,10 @@ func TestImmediateReconcileSkipsAnotherKeysScheduledRun(t *testing.T) {
 	tick1 := e.sb.Now().Truncate(time.Second).Add(time.Second)
 	tick2 := tick1.Add(time.Second)
 	k1, k2 := RunKey("tick", tick1), RunKey("tick", tick2)
-	if _, _, err := e.ledger.Begin(ctx, k1); err != nil { // dies before calling
+	if _, _, err := e.ledger.begin(ctx, k1); err != nil { // dies before calling
 		t.Fatal(err)
 	}
-	if _, _, err := e.ledger.Begin(ctx, k2); err != nil {
+	if _, _, err := e.ledger.begin(ctx, k2); err != nil {
 		t.Fatal(err)
 	}
 	r2, err := e.client.RunCampaign(ctx, chatinc.RunCampaignRequest{CampaignID: id, Audiences: []string{"all"}, TimeToRun: tick2.Add(2 * time.Second)})

@@ -10,9 +10,9 @@ import (
 	"github.com/campaignflow/campaignflow/chatinc"
 )
 
-// Effect is one non-idempotent Chat Inc call and how to find its result
+// effect is one non-idempotent Chat Inc call and how to find its result
 // when the ledger does not know whether it happened.
-type Effect struct {
+type effect struct {
 	// Call makes the Chat Inc call.
 	Call func(ctx context.Context) (Outcome, error)
 	// Reconcile looks in Chat Inc for the effect of an earlier call made
@@ -27,18 +27,18 @@ type Effect struct {
 	Describe func(rec *Record)
 }
 
-// Do applies the effect at most once per key: a recorded outcome is
+// do applies the effect at most once per key: a recorded outcome is
 // returned as is; an unfinished intent is reconciled first; an ambiguous
 // answer (chatinc.AmbiguousError) is reconciled right away, and when
 // nothing is found the error is returned (transient) with the claim kept, so
 // the retry reconciles again before calling. While reconciling and calling,
 // the claim is renewed (Heartbeat).
-func (l *Ledger) Do(ctx context.Context, key string, eff Effect) (Outcome, error) {
+func (l *Ledger) do(ctx context.Context, key string, eff effect) (Outcome, error) {
 	var describe []func(*Record)
 	if eff.Describe != nil {
 		describe = append(describe, eff.Describe)
 	}
-	claim, done, err := l.Begin(ctx, key, describe...)
+	claim, done, err := l.begin(ctx, key, describe...)
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -70,9 +70,9 @@ func (l *Ledger) Do(ctx context.Context, key string, eff Effect) (Outcome, error
 
 // apply finds or makes the effect's outcome under claim. stop ends the
 // heartbeat; it is called before any write that settles the claim.
-func (l *Ledger) apply(ctx context.Context, claim *Claim, eff Effect, stop func()) (Outcome, error) {
+func (l *Ledger) apply(ctx context.Context, claim *entryClaim, eff effect, stop func()) (Outcome, error) {
 	key := claim.Key
-	if rec := claim.current(); rec.State == StatePending && rec.HasOutcome() {
+	if rec := claim.current(); rec.State == StatePending && rec.hasOutcome() {
 		return rec.Outcome, nil // the call happened; only the follow-up is left
 	}
 	if claim.Resumed {

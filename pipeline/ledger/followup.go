@@ -117,7 +117,7 @@ func (l *Ledger) Settle(ctx context.Context, c ChatInc, e RunEntry, onOutcome fu
 	if !e.Stale || e.Request == nil {
 		return false, fmt.Errorf("ledger: %s is not a stale intent", e.Key)
 	}
-	claim, done, err := l.Begin(ctx, e.Key)
+	claim, done, err := l.begin(ctx, e.Key)
 	if err != nil {
 		return false, err
 	}

@@ -51,9 +51,9 @@ func TestCrashBetweenCallAndRecordIsReconciled(t *testing.T) {
 	ctx := context.Background()
 
 	// Campaign: intent, call, "crash" before Done.
-	claim, done, err := e.ledger.Begin(ctx, CampaignKey("p1"))
+	claim, done, err := e.ledger.begin(ctx, CampaignKey("p1"))
 	if err != nil || done != nil {
-		t.Fatalf("Begin: %v %v", done, err)
+		t.Fatalf("begin: %v %v", done, err)
 	}
 	created, err := e.client.CreateCampaign(ctx, promoRequest("Spring sale"))
 	if err != nil {
@@ -79,7 +79,7 @@ func TestCrashBetweenCallAndRecordIsReconciled(t *testing.T) {
 	// Run: same crash between call and record.
 	e.approve(t)
 	key := RunKey("p1", time.Time{})
-	if _, _, err := e.ledger.Begin(ctx, key); err != nil {
+	if _, _, err := e.ledger.begin(ctx, key); err != nil {
 		t.Fatal(err)
 	}
 	run, err := e.client.RunCampaign(ctx, chatinc.RunCampaignRequest{CampaignID: out.CampaignID, Audiences: []string{"all"}})

@@ -37,9 +37,9 @@ func TestClaimSurvivesALostAnswer(t *testing.T) {
 	}
 	lossy := &lossyKV{KeyValue: kv}
 	l := New(lossy, WithOwner("w1"))
-	claim, done, err := l.Begin(ctx, "promo.lost.campaign")
+	claim, done, err := l.begin(ctx, "promo.lost.campaign")
 	if err != nil || done != nil {
-		t.Fatalf("Begin: %v, %v", done, err)
+		t.Fatalf("begin: %v, %v", done, err)
 	}
 	lossy.lose.Store(1) // the next update (a renewal) is applied, its answer lost
 	rec := claim.current()

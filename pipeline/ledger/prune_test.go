@@ -36,7 +36,7 @@ func TestPruneTicksKeepsWhatDedupNeeds(t *testing.T) {
 	tick(CampaignRunKey(id, old), old)
 	tick(RunKey("pr", recent), recent)
 	inFlight := RunKey("pr", old.Add(2*time.Second))
-	if _, _, err := e.ledger.Begin(ctx, inFlight, func(r *Record) {
+	if _, _, err := e.ledger.begin(ctx, inFlight, func(r *Record) {
 		r.Run = &RunRequest{CampaignID: id, TimeToRun: old.Add(4 * time.Second)}
 	}); err != nil {
 		t.Fatal(err)

@@ -6,7 +6,7 @@ import "time"
 const (
 	StateIntent = "intent" // the call may have been made; outcome unknown
 	// StatePending: the outcome is known (recorded here) but its follow-up
-	// (Effect.OnOutcome: a run's poll plan) is not stored yet; the next
+	// (effect.OnOutcome: a run's poll plan) is not stored yet; the next
 	// attempt stores it and records done, without calling Chat Inc again.
 	StatePending = "pending"
 	StateDone    = "done" // the outcome is recorded (and followed up)
@@ -53,5 +53,5 @@ type Record struct {
 	Run *RunRequest `json:"run,omitempty"`
 }
 
-// HasOutcome says whether the record holds a known outcome (done or pending).
-func (r Record) HasOutcome() bool { return r.Outcome.CampaignID != "" || r.Outcome.RunID != "" }
+// hasOutcome says whether the record holds a known outcome (done or pending).
+func (r Record) hasOutcome() bool { return r.Outcome.CampaignID != "" || r.Outcome.RunID != "" }

@@ -21,7 +21,7 @@ type runOptions struct {
 func MatchTimeToRun(t time.Time) RunOption { return func(o *runOptions) { o.tag = t } }
 
 // OnOutcome stores what must follow the run (its poll plan) before the
-// ledger records it as done (see Effect.OnOutcome).
+// ledger records it as done (see effect.OnOutcome).
 func OnOutcome(f func(context.Context, Outcome) error) RunOption {
 	return func(o *runOptions) { o.onOutcome = f }
 }
@@ -40,7 +40,7 @@ func (l *Ledger) RunCampaign(ctx context.Context, c ChatInc, key string, req cha
 	if o.tag.IsZero() {
 		o.tag = req.TimeToRun
 	}
-	return l.Do(ctx, key, Effect{
+	return l.do(ctx, key, effect{
 		OnOutcome: o.onOutcome,
 		Describe: func(rec *Record) {
 			immediate := req.TimeToRun.IsZero() || (rec.Run != nil && rec.Run.Immediate)

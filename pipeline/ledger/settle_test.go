@@ -22,7 +22,7 @@ func TestSettleStaleTickIntents(t *testing.T) {
 	for _, tick := range []time.Time{tick1, tick2} {
 		tag := tick.Add(2 * time.Second)
 		req := chatinc.RunCampaignRequest{CampaignID: id, Audiences: []string{"all"}, TimeToRun: tag}
-		if _, _, err := e.ledger.Begin(ctx, RunKey("st", tick), func(r *Record) {
+		if _, _, err := e.ledger.begin(ctx, RunKey("st", tick), func(r *Record) {
 			r.Run = &RunRequest{CampaignID: id, Audiences: req.Audiences, TimeToRun: tag}
 		}); err != nil {
 			t.Fatal(err)
