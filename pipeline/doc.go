@@ -9,10 +9,11 @@
 //
 // Subpackages own the rest: events (the event types and their checks), ids
 // (the id rules and their encoding in subjects and keys), jobs (the stored
-// cron promo), cronspec (the cron rule), e164 (phone numbers), handlers
-// (one handler type per event type, and RunStarter, the one path by which a
-// run starts), ledger (idempotency), scheduler, results (run info, poll
-// plans, polls and snapshots), config,
-// telemetry, schemas (JSON Schemas), worker (the wiring of a worker), bench
-// (campaignflow bench) and pipelinetest (test helpers).
+// cron promo), cronspec (the cron rule), e164 (phone numbers), handlers (one
+// handler type per event type, and RunStarter, the one path by which a run
+// starts), ledger (idempotency), scheduler, results (run info, poll plans,
+// polls and snapshots), config, telemetry, schemas (JSON Schemas), worker
+// (the wiring of a worker), bench (campaignflow bench) and pipelinetest (test
+// helpers); config/configtest and worker/clustersuite hold the integration
+// tests' config and the cluster fault suite.
 package pipeline
