@@ -36,13 +36,7 @@ func jsonBody(v any) func() (io.Reader, string, error) {
 
 // decodeInto returns a handler that decodes a buffered JSON answer into v.
 func (c *Client) decodeInto(v any) func(*http.Response) error {
-	return func(resp *http.Response) error {
-		b, err := c.readBody(resp.Body)
-		if err != nil {
-			return err
-		}
-		return json.Unmarshal(b, v)
-	}
+	return func(resp *http.Response) error { return c.decodeBody(resp.Body, v) }
 }
 
 type wireOptions struct {

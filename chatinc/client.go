@@ -16,6 +16,8 @@ import (
 // flow control (see FlowControl) is shared by every goroutine.
 type Client struct {
 	base      *url.URL
+	baseURL   string   // base.String(), once
+	authHdr   []string // the Authorization header's value, shared by every request (never modified)
 	key       secret
 	hc        *http.Client
 	transport http.RoundTripper
@@ -60,6 +62,7 @@ func New(baseURL, apiKey string, opts ...Option) (*Client, error) {
 	for _, o := range opts {
 		o(c)
 	}
+	c.baseURL, c.authHdr = c.base.String(), []string{string(c.key)}
 	if c.batch <= 0 || c.batch > DefaultBatchSize {
 		return nil, fmt.Errorf("chatinc: batch size %d must be between 1 and %d (Chat Inc's limit per request)", c.batch, DefaultBatchSize)
 	}
@@ -127,7 +130,7 @@ func (c *Client) LogValue() slog.Value {
 }
 
 func (c *Client) endpointURL(path string) string {
-	return c.base.String() + path
+	return c.baseURL + path
 }
 
 // redact removes the API key from a text that came from outside.

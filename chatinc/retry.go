@@ -1,6 +1,7 @@
 package chatinc
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"net/http/httptrace"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cenkalti/backoff/v5"
@@ -18,6 +20,13 @@ import (
 
 // userAgent is the User-Agent of every request.
 const userAgent = "campaignflow-chatinc/1"
+
+// Header values shared by every request (net/http and otelhttp copy or
+// replace a header's values, never modify them).
+var (
+	hdrJSON      = []string{"application/json"}
+	hdrUserAgent = []string{userAgent}
+)
 
 type retryPolicy struct {
 	initial, max time.Duration
@@ -48,10 +57,7 @@ type call struct {
 
 // do runs c with retries, the rate limit and the context.
 func (c *Client) do(ctx context.Context, cl call) error {
-	bo := backoff.NewExponentialBackOff()
-	bo.InitialInterval, bo.MaxInterval = c.retry.initial, c.retry.max
-	bo.RandomizationFactor, bo.Multiplier = 0.5, 2
-	bo.Reset()
+	var bo *backoff.ExponentialBackOff // made at the first retry: most calls need none
 	start := c.clock.Now()
 	var waitedUntil time.Time // this goroutine's retry wait already covers pauses until then
 	for attempt := uint(1); ; attempt++ {
@@ -62,6 +68,12 @@ func (c *Client) do(ctx context.Context, cl call) error {
 		retryable, wait := c.shouldRetry(cl, err)
 		if !retryable || ctx.Err() != nil {
 			return err
+		}
+		if bo == nil {
+			bo = backoff.NewExponentialBackOff()
+			bo.InitialInterval, bo.MaxInterval = c.retry.initial, c.retry.max
+			bo.RandomizationFactor, bo.Multiplier = 0.5, 2
+			bo.Reset()
 		}
 		next := bo.NextBackOff()
 		if wait > next {
@@ -143,11 +155,13 @@ func (c *Client) try(ctx context.Context, cl call, waitedUntil time.Time) error 
 	if err != nil {
 		return fmt.Errorf("chatinc: %s: %w", cl.endpoint, err)
 	}
-	req.Header.Set("Authorization", string(c.key))
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", userAgent)
-	if ctype != "" {
-		req.Header.Set("Content-Type", ctype)
+	// One map of the right size with shared, never modified values, instead
+	// of four Sets growing an empty map on every request.
+	req.Header = http.Header{"Authorization": c.authHdr, "Accept": hdrJSON, "User-Agent": hdrUserAgent}
+	if ctype == "application/json" {
+		req.Header["Content-Type"] = hdrJSON
+	} else if ctype != "" {
+		req.Header["Content-Type"] = []string{ctype}
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
@@ -229,6 +243,32 @@ func (c *Client) readBody(r io.Reader) ([]byte, error) {
 		return nil, errTooBig
 	}
 	return b, nil
+}
+
+// bodyBufs are read buffers for answers decoded at once (decodeInto): most
+// answers are small, and a buffer per call was a good part of a call's
+// garbage.
+var bodyBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// decodeBody reads r (at most maxBody) into a pooled buffer and decodes it
+// into v.
+func (c *Client) decodeBody(r io.Reader, v any) error {
+	buf := bodyBufs.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= 64<<10 { // keep small buffers only
+			buf.Reset()
+			bodyBufs.Put(buf)
+		}
+	}()
+	buf.Reset()
+	n, err := buf.ReadFrom(io.LimitReader(r, c.maxBody+1))
+	if err != nil {
+		return err
+	}
+	if n > c.maxBody {
+		return errTooBig
+	}
+	return json.Unmarshal(buf.Bytes(), v)
 }
 
 func (c *Client) apiError(endpoint string, resp *http.Response) error {

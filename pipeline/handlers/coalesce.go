@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -112,17 +113,29 @@ func groupKey(g chatinc.VariableGroup) string { return g.ID + "\x00" + strings.J
 
 // flushAudience adds the merged contacts (each number once) in one call.
 func (h *SegmentHandler) flushAudience(ctx context.Context, a chatinc.Audience, contacts []chatinc.Contact) error {
-	seen := make(map[string]bool, len(contacts))
 	a.Contacts = make([]chatinc.Contact, 0, len(contacts))
-	for _, c := range contacts {
-		if !seen[c.Number] {
-			seen[c.Number] = true
-			a.Contacts = append(a.Contacts, c)
+	if len(contacts) <= smallDedupe { // a scan beats building a map
+		for _, c := range contacts {
+			if !slices.Contains(a.Contacts, c) {
+				a.Contacts = append(a.Contacts, c)
+			}
+		}
+	} else {
+		seen := make(map[string]bool, len(contacts))
+		for _, c := range contacts {
+			if !seen[c.Number] {
+				seen[c.Number] = true
+				a.Contacts = append(a.Contacts, c)
+			}
 		}
 	}
 	_, err := h.client.CreateAudience(ctx, a)
 	return err
 }
+
+// smallDedupe is up to how many contacts a call's numbers are made unique
+// by a scan instead of a map.
+const smallDedupe = 32
 
 // flushGroup upserts the merged values (the last value of a number wins).
 func (h *SegmentHandler) flushGroup(ctx context.Context, g chatinc.VariableGroup, values []chatinc.VariableValues) error {

@@ -32,14 +32,16 @@ func (t *Telemetry) Middleware() pipeline.Middleware {
 		return func(ctx context.Context, m *pipeline.Message) (err error) {
 			ctx = t.ExtractHeaders(ctx, m.Header)
 			ctx = WithEvent(ctx, m.ID, m.Type)
-			ctx, span := t.tracer.Start(ctx, SpanName(m.Type), trace.WithSpanKind(trace.SpanKindConsumer),
-				trace.WithAttributes(
+			ctx, span := t.tracer.Start(ctx, SpanName(m.Type), trace.WithSpanKind(trace.SpanKindConsumer))
+			if span.IsRecording() { // an unsampled span drops them: not built for every event
+				span.SetAttributes(
 					attribute.String("messaging.system", "nats"),
 					attribute.String("messaging.operation.type", "process"),
 					attribute.String("messaging.destination.name", m.Subject),
 					attribute.String("messaging.message.id", m.ID),
 					AttrEventID.String(m.ID), AttrEventType.String(m.Type),
-					AttrDeliveryCount.Int64(int64(m.Delivered)), AttrStreamSeq.Int64(int64(m.StreamSeq))))
+					AttrDeliveryCount.Int64(int64(m.Delivered)), AttrStreamSeq.Int64(int64(m.StreamSeq)))
+			}
 			if sc := span.SpanContext(); sc.HasTraceID() {
 				m.TraceID = sc.TraceID().String()
 			}
@@ -51,7 +53,9 @@ func (t *Telemetry) Middleware() pipeline.Middleware {
 					span.RecordError(err)
 					span.SetStatus(codes.Error, result)
 				}
-				span.SetAttributes(attribute.String("campaignflow.result", result))
+				if span.IsRecording() {
+					span.SetAttributes(attribute.String("campaignflow.result", result))
+				}
 				t.inst.handleDuration.Record(ctx, time.Since(start).Seconds(), labels("event_type", t.inst.eventTypes.label(m.Type), "result", result))
 				span.End()
 			}()

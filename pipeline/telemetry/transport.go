@@ -39,12 +39,13 @@ func (t *Telemetry) Transport(base http.RoundTripper) http.RoundTripper {
 // record either, so such calls are only counted and timed. Calls in a
 // recording span, or outside any span, get their client span.
 type spanTransport struct {
-	traced, counted http.RoundTripper
+	traced  http.RoundTripper
+	counted *countingTransport
 }
 
 func (s *spanTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if sp := trace.SpanFromContext(r.Context()); sp.SpanContext().IsValid() && !sp.IsRecording() {
-		return s.counted.RoundTrip(r)
+		return s.counted.count(r) // the client's own body: nothing to unwrap
 	}
 	return s.traced.RoundTrip(r)
 }
@@ -72,8 +73,13 @@ type countingTransport struct {
 	calls *callTracker
 }
 
+// RoundTrip is called by otelhttp, with its wrapper around the body.
 func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = inMemoryBody(r)
+	return c.count(inMemoryBody(r))
+}
+
+// count sends r and counts and times it.
+func (c *countingTransport) count(r *http.Request) (*http.Response, error) {
 	start := time.Now()
 	finish := c.calls.track(r)
 	resp, err := c.base.RoundTrip(r)
