@@ -105,19 +105,25 @@ func verdict(out io.Writer, results []bench.Result, failBelow bool) error {
 	return nil
 }
 
+// benchCmd completes a bench subcommand: no arguments, and measure run
+// through run (which prints the results and checks their targets).
+func benchCmd(c *cobra.Command, run benchRunner, measure func(ctx context.Context, cmd *cobra.Command) ([]bench.Result, error)) *cobra.Command {
+	c.Args = cobra.NoArgs
+	c.RunE = func(cmd *cobra.Command, _ []string) error {
+		return run(cmd, func(ctx context.Context) ([]bench.Result, error) { return measure(ctx, cmd) })
+	}
+	return c
+}
+
+// one is a single measurement as a result list.
+func one(r bench.Result, err error) ([]bench.Result, error) { return []bench.Result{r}, err }
+
 func newBenchIngestCmd(run benchRunner) *cobra.Command {
 	var o bench.IngestOptions
-	cmd := &cobra.Command{
+	cmd := benchCmd(&cobra.Command{
 		Use:   "ingest",
 		Short: "Consume+ack rate: raw nats.go vs sources.Consumer + pipeline.Runner (target >= 60% of raw)",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return run(cmd, func(ctx context.Context) ([]bench.Result, error) {
-				r, err := bench.Ingest(ctx, o)
-				return []bench.Result{r}, err
-			})
-		},
-	}
+	}, run, func(ctx context.Context, _ *cobra.Command) ([]bench.Result, error) { return one(bench.Ingest(ctx, o)) })
 	cmd.Flags().IntVar(&o.Messages, "messages", 200_000, "send-promo events stored and consumed by each side")
 	cmd.Flags().IntVar(&o.Concurrency, "concurrency", 16, "the worker's consumer concurrency (consumer.concurrency)")
 	cmd.Flags().BoolVar(&o.Breakdown, "breakdown", false, "also time sources.Consumer acking without the runner (Ack, then DoubleAck) to locate the gap")
@@ -129,7 +135,7 @@ func newBenchCSVCmd(run benchRunner) *cobra.Command {
 		o       bench.CSVOptions
 		process bool
 	)
-	cmd := &cobra.Command{
+	cmd := benchCmd(&cobra.Command{
 		Use:   "csv",
 		Short: "CSV decode (target 1M rows/s) and CSV -> Chat Inc end to end (target 150k rows/s, peak RSS < 100 MB)",
 		Long: `csv writes a contacts CSV (--rows, about 65 bytes a row: 1M rows is about 65 MB) to a temporary
@@ -138,18 +144,14 @@ directory, then measures:
   end to end  encoding/csv + net/http vs handlers.ImportCSV (E.164, chatinc client) into the sandbox
 By default the sandbox runs as a child process (` + "`campaignflow sim`" + `), so the peak RSS and CPU
 are campaignflow's alone; --sandbox-process=false keeps it in this process.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return run(cmd, func(ctx context.Context) ([]bench.Result, error) {
-				stop, err := benchSandbox(ctx, cmd, &o.ChatIncURL, &o.APIKey, process)
-				if err != nil {
-					return nil, err
-				}
-				defer stop()
-				return bench.CSV(ctx, o)
-			})
-		},
-	}
+	}, run, func(ctx context.Context, cmd *cobra.Command) ([]bench.Result, error) {
+		stop, err := benchSandbox(ctx, cmd, &o.ChatIncURL, &o.APIKey, process)
+		if err != nil {
+			return nil, err
+		}
+		defer stop()
+		return bench.CSV(ctx, o)
+	})
 	cmd.Flags().IntVar(&o.Rows, "rows", 1_000_000, "data rows in the generated CSV")
 	cmd.Flags().StringVar(&o.Dir, "dir", "", "directory for the generated CSV (default: a temporary one, removed after)")
 	addBenchSandboxFlags(cmd, &o.ChatIncURL, &o.APIKey, &process)
@@ -161,25 +163,20 @@ func newBenchClientCmd(run benchRunner) *cobra.Command {
 		o       bench.ClientOptions
 		process bool
 	)
-	cmd := &cobra.Command{
+	cmd := benchCmd(&cobra.Command{
 		Use:   "client",
 		Short: "Add contacts in batches of 1000: raw net/http vs the chatinc client (target 200k contacts/s)",
 		Long: `client adds --contacts numbers to a new audience twice: with net/http POSTing pre-encoded
 batches, and with chatinc.Client.CreateAudience. By default the sandbox runs as a child process
 (` + "`campaignflow sim`" + `), so the CPU per contact printed is the client's alone.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return run(cmd, func(ctx context.Context) ([]bench.Result, error) {
-				stop, err := benchSandbox(ctx, cmd, &o.ChatIncURL, &o.APIKey, process)
-				if err != nil {
-					return nil, err
-				}
-				defer stop()
-				r, err := bench.Client(ctx, o)
-				return []bench.Result{r}, err
-			})
-		},
-	}
+	}, run, func(ctx context.Context, cmd *cobra.Command) ([]bench.Result, error) {
+		stop, err := benchSandbox(ctx, cmd, &o.ChatIncURL, &o.APIKey, process)
+		if err != nil {
+			return nil, err
+		}
+		defer stop()
+		return one(bench.Client(ctx, o))
+	})
 	cmd.Flags().IntVar(&o.Contacts, "contacts", 200_000, "contacts added by each side")
 	addBenchSandboxFlags(cmd, &o.ChatIncURL, &o.APIKey, &process)
 	return cmd
@@ -187,17 +184,10 @@ batches, and with chatinc.Client.CreateAudience. By default the sandbox runs as 
 
 func newBenchPublishCmd(run benchRunner) *cobra.Command {
 	var o bench.PublishOptions
-	cmd := &cobra.Command{
+	cmd := benchCmd(&cobra.Command{
 		Use:   "publish",
 		Short: "Result publishing: raw nats.go PublishAsync vs sinks.Publisher (target 100k msg/s)",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return run(cmd, func(ctx context.Context) ([]bench.Result, error) {
-				r, err := bench.Publish(ctx, o)
-				return []bench.Result{r}, err
-			})
-		},
-	}
+	}, run, func(ctx context.Context, _ *cobra.Command) ([]bench.Result, error) { return one(bench.Publish(ctx, o)) })
 	cmd.Flags().IntVar(&o.Messages, "messages", 100_000, "result messages published by each side")
 	return cmd
 }

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jonboulle/clockwork"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 )
 
 // importProgress shows how far an import got: on a terminal a bar redrawn
@@ -87,20 +89,10 @@ func progressBar(frac float64, width int) string {
 }
 
 // groupDigits writes 1234567 as 1,234,567.
-func groupDigits(n int) string {
-	s := fmt.Sprint(n)
-	if n < 0 {
-		return "-" + groupDigits(-n)
-	}
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
+func groupDigits(n int) string { return english.Sprintf("%d", n) }
+
+// english prints numbers with thousands separators.
+var english = message.NewPrinter(language.English)
 
 // countingReader counts the bytes read through it.
 type countingReader struct {

@@ -3,8 +3,10 @@ package bench
 import (
 	"fmt"
 	"io"
-	"strings"
 	"text/tabwriter"
+
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 )
 
 // Figure is one side of a comparison: what was measured and its rate.
@@ -93,13 +95,8 @@ func human(v float64) string {
 	if v < 100 {
 		return fmt.Sprintf("%.2f", v)
 	}
-	s := fmt.Sprintf("%.0f", v)
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
+	return english.Sprintf("%.0f", v)
 }
+
+// english prints numbers with thousands separators.
+var english = message.NewPrinter(language.English)
