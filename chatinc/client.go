@@ -1,9 +1,11 @@
 package chatinc
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -85,11 +87,27 @@ const (
 )
 
 // NewTransport is the transport a Client uses when given none: net/http's
-// default transport with MaxConnsPerHost connections, kept when idle. Wrap it
-// (e.g. with otelhttp) and pass it to WithTransport.
+// default transport with MaxConnsPerHost connections, kept when idle, each
+// closed with a reset (SO_LINGER 0). Wrap it (e.g. with otelhttp) and pass it
+// to WithTransport.
+//
+// The reset matters when a call times out while the network to Chat Inc is
+// down: a plain close leaves the request in the kernel's send buffer, which
+// goes on retransmitting it, so it could reach Chat Inc long after the
+// client gave up and after a reconciliation found no run, and a run would be
+// made twice (seen in the cluster suite's Chat Inc partition). A reset
+// drops it.
 func NewTransport() *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxConnsPerHost, t.MaxIdleConns, t.MaxIdleConnsPerHost = MaxConnsPerHost, MaxIdleConnsPerHost, MaxIdleConnsPerHost
+	d := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
+	t.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := d.DialContext(ctx, network, addr)
+		if tc, ok := conn.(*net.TCPConn); ok {
+			_ = tc.SetLinger(0) // Close resets: unsent data is dropped, never delivered late
+		}
+		return conn, err
+	}
 	return t
 }
 
