@@ -90,8 +90,11 @@ const DefaultTickHold = 10 * time.Second
 func WithFollowerGrace(d time.Duration) Option { return func(o *options) { o.followerGrace = d } }
 
 // DefaultTickRetryWindow is how long after its time a failed tick is at
-// least retried, even when the next tick is due sooner.
-const DefaultTickRetryWindow = 15 * time.Second
+// least retried, even when the next tick is due sooner: a 20 s outage of
+// Chat Inc (each try of a run waits out its call timeout, then the ledger
+// holds an unknown outcome about 10 s before it looks again) or of NATS
+// quorum must cost a per-second cron no tick.
+const DefaultTickRetryWindow = 40 * time.Second
 
 // WithTickRetryWindow sets how long after its time a failed tick is at
 // least retried (default DefaultTickRetryWindow); later it is retried until

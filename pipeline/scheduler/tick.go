@@ -74,10 +74,7 @@ func (s *Scheduler) runTick(ctx context.Context, spec jobSpec, at time.Time, cat
 		log.Warn("scheduler: tick skipped: far older than the job's last tick (its claim may have expired)", "last", last)
 		return
 	}
-	deadline := spec.cron.next(at)
-	if min := at.Add(s.opt.retryWindow); deadline.Before(min) {
-		deadline = min // a per-second cron: outlast a NATS leader election
-	}
+	deadline := retryDeadline(spec, at, s.opt.retryWindow)
 	wait := tickRetryFirst
 	var lastErr error
 	ranOnce := false
@@ -130,6 +127,17 @@ func (s *Scheduler) runTick(ctx context.Context, spec jobSpec, at time.Time, cat
 			wait = min(wait*2, tickRetryMax)
 		}
 	}
+}
+
+// retryDeadline is when a failed tick at is given up: when the job's next
+// tick is due, but not before window has passed (a per-second cron must
+// outlast a NATS leader election or a Chat Inc outage).
+func retryDeadline(spec jobSpec, at time.Time, window time.Duration) time.Time {
+	deadline := spec.cron.next(at)
+	if min := at.Add(window); deadline.Before(min) {
+		deadline = min
+	}
+	return deadline
 }
 
 // runClaimed runs the tick under slot, renewing the claim meanwhile, and

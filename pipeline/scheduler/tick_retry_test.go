@@ -134,3 +134,31 @@ func TestFollowerRunsTicksTheLeaderDoesNotClaim(t *testing.T) {
 		}
 	}
 }
+
+// TestRetryDeadlineOutlastsAnOutage: a per-second cron's failed tick is
+// retried for the whole default window (a 20 s Chat Inc or NATS outage,
+// the call timeout of the try under way and the ledger's hold of an
+// unknown outcome fit in it); an hourly cron's until its next tick.
+func TestRetryDeadlineOutlastsAnOutage(t *testing.T) {
+	at := time.Date(2026, 11, 30, 18, 5, 26, 0, time.UTC)
+	tests := []struct {
+		cron string
+		want time.Time
+	}{
+		{"* * * * * *", at.Add(DefaultTickRetryWindow)},
+		{"0 0 * * * *", time.Date(2026, 11, 30, 19, 0, 0, 0, time.UTC)},
+	}
+	for _, tc := range tests {
+		c, err := parseCron(tc.cron, "UTC", at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := retryDeadline(jobSpec{cron: c}, at, DefaultTickRetryWindow); !got.Equal(tc.want) {
+			t.Errorf("%s: retried until %s, want %s", tc.cron, got.Format(time.TimeOnly), tc.want.Format(time.TimeOnly))
+		}
+	}
+	// 20 s outage + 5 s call timeout + 10 s unknown-outcome hold.
+	if DefaultTickRetryWindow < 35*time.Second {
+		t.Errorf("DefaultTickRetryWindow %s: too short to outlast a 20 s outage", DefaultTickRetryWindow)
+	}
+}
