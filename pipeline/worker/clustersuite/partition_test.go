@@ -6,21 +6,23 @@ import (
 	"fmt"
 	"syscall"
 	"time"
+
+	"github.com/campaignflow/campaignflow/chatinc/sandbox"
 )
 
 // cutFor is how long a partition lasts (the partition run).
 const cutFor = 20 * time.Second
 
 // partition is one link cut: who is cut from whom with network
-// namespaces, and which processes SIGSTOP stalls instead without them.
+// namespaces, and what stands in without them: SIGSTOP of processes, or
+// for Chat Inc the sandbox answering 503 to everything (a stalled sandbox
+// would still serve the requests queued in its kernel when it resumes,
+// long after the clients gave up: not what a partition does).
 type partition struct {
-	name  string
-	cuts  map[string][]string // member -> peers it loses
-	stall []*proc
-	// chatIncCut: the fault takes Chat Inc away, so ticks cannot run
-	// while it lasts (a tick is retried for the scheduler's retry window,
-	// 15s, then given up): its missed ticks are reported, not bounded.
-	chatIncCut bool
+	name        string
+	cuts        map[string][]string // member -> peers it loses
+	stall       []*proc
+	chatIncDown bool
 }
 
 // partitions runs the four partition faults, 20 s each.
@@ -60,17 +62,21 @@ func (s *suite) partitions() {
 
 	// (4) Chat Inc cut from every worker
 	s.partition(partition{name: "Chat Inc cut from every worker", cuts: map[string][]string{"sim": workers},
-		stall: []*proc{s.sim}, chatIncCut: true}, "sim")
+		chatIncDown: true}, "sim")
 }
 
 // partition applies p for cutFor, heals it, and waits for the cluster.
 func (s *suite) partition(p partition, on string) {
 	how := "nftables drop rules"
-	if !s.net.netns {
+	switch {
+	case s.net.netns:
+	case p.chatIncDown:
+		how = "503s standing in"
+	default:
 		how = "SIGSTOP standing in"
 	}
 	f := s.begin(fmt.Sprintf("partition (%s): %s for %s", how, p.name, cutFor))
-	f.note, f.unbounded = on, p.chatIncCut
+	f.note = on
 	if s.net.netns {
 		for m, peers := range p.cuts {
 			s.net.cut(m, peers...)
@@ -79,6 +85,9 @@ func (s *suite) partition(p partition, on string) {
 		for _, pr := range p.stall {
 			pr.signal(syscall.SIGSTOP)
 		}
+		if p.chatIncDown {
+			s.simFaults([]sandbox.Fault{{Endpoint: "*", Kind: sandbox.Fault503, Rate: 1}})
+		}
 	}
 	<-time.After(cutFor) // the fault's duration
 	if s.net.netns {
@@ -86,6 +95,9 @@ func (s *suite) partition(p partition, on string) {
 	} else {
 		for _, pr := range p.stall {
 			pr.signal(syscall.SIGCONT)
+		}
+		if p.chatIncDown {
+			s.simFaults(nil)
 		}
 	}
 	f.end = time.Now()
