@@ -142,6 +142,7 @@ type flow struct {
 	tickAt      time.Time
 	waited      bool // a call waited for a token since the last tick
 	okTick      int  // successes since the last tick
+	okSinceCut  int  // successes since the last cut
 	inflight    int
 	ok          [flowBuckets]int // successes per tick, a ring
 	okAt        time.Time        // start of the current bucket
@@ -258,6 +259,7 @@ func (t ticket) release(ctx context.Context, err error) {
 	if err == nil {
 		f.ok[f.okIdx]++
 		f.okTick++
+		f.okSinceCut++
 		lat := now.Sub(t.sent).Seconds()
 		if f.latMin == 0 || lat < f.latMin {
 			f.latMin = lat
@@ -275,7 +277,11 @@ func (t ticket) release(ctx context.Context, err error) {
 	if until := now.Add(wait); until.After(f.pausedUntil) {
 		f.pausedUntil = until
 	}
-	if f.adaptive() && t.sent.After(f.lastCut) {
+	// Once per round; and not again until a call has succeeded: calls that
+	// all fail are an outage (Chat Inc or the network to it down), not a
+	// rate Chat Inc refuses, and cutting on every round of it would leave
+	// the rate at the floor when it comes back (1 call/s after a 20 s cut).
+	if f.adaptive() && t.sent.After(f.lastCut) && (f.lastCut.IsZero() || f.okSinceCut > 0) {
 		f.cutLocked(now)
 	}
 }
@@ -307,7 +313,7 @@ func (f *flow) cutLocked(now time.Time) {
 		// Inc's burst: at most half the rate (as TCP), and no more than
 		// what Chat Inc accepted so far.
 		base = f.rate / 2
-		if ok {
+		if ok && acc > 0 { // nothing accepted: an outage, which says nothing of the rate
 			base = min(base, max(acc, f.fc.Floor))
 		}
 	case ok && acc < base:
@@ -316,7 +322,7 @@ func (f *flow) cutLocked(now time.Time) {
 	f.wMax = max(base, f.fc.Floor)
 	f.rate = max(f.fc.Floor, base*f.fc.Backoff)
 	f.slowStart = false
-	f.lastCut = now
+	f.lastCut, f.okSinceCut = now, 0
 	f.epoch = maxTime(now, f.pausedUntil)
 	f.applyLocked(now)
 }
