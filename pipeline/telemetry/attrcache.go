@@ -12,21 +12,43 @@ import (
 // measureOpts caches the metric option of each set of label values: an
 // attribute set built per measurement costs allocations and a sort on every
 // event's path. Label values are bounded (see eventTypeSet, labelValue),
-// so the cache is too.
-var measureOpts sync.Map // "k\x00v\x00k\x00v" -> metric.MeasurementOption
+// so the cache is too. Keys are arrays, not joined strings: looking one up
+// allocates nothing.
+var (
+	measureMu   sync.RWMutex
+	measureOpts = map[labelKey]metric.MeasurementOption{}
+)
+
+// labelKey holds up to two label pairs; more are joined into its first slot
+// (label values never hold \x00).
+type labelKey [4]string
 
 // labels returns the cached option for the label pairs kv (key, value, ...).
 func labels(kv ...string) metric.MeasurementOption {
-	key := strings.Join(kv, "\x00")
-	if o, ok := measureOpts.Load(key); ok {
-		return o.(metric.MeasurementOption)
+	var key labelKey
+	if len(kv) <= len(key) {
+		copy(key[:], kv)
+	} else {
+		key[0] = strings.Join(kv, "\x00")
+	}
+	measureMu.RLock()
+	o, ok := measureOpts[key]
+	measureMu.RUnlock()
+	if ok {
+		return o
 	}
 	attrs := make([]attribute.KeyValue, 0, len(kv)/2)
 	for i := 0; i+1 < len(kv); i += 2 {
 		attrs = append(attrs, attribute.String(kv[i], kv[i+1]))
 	}
-	o, _ := measureOpts.LoadOrStore(key, metric.WithAttributeSet(attribute.NewSet(attrs...)))
-	return o.(metric.MeasurementOption)
+	measureMu.Lock()
+	defer measureMu.Unlock()
+	if o, ok := measureOpts[key]; ok {
+		return o
+	}
+	o = metric.WithAttributeSet(attribute.NewSet(attrs...))
+	measureOpts[key] = o
+	return o
 }
 
 // maxEventTypes bounds the event_type label: subjects come from outside, and
