@@ -47,11 +47,13 @@ func (s *suite) partitions() {
 	}
 	s.partition(partition{name: "the events stream's leader node cut from the other two", cuts: map[string][]string{l.serverName: others},
 		stall: []*proc{l.proc}}, l.serverName)
+	s.t.Logf("events stream leader: %s before the cut, %s after it", l.serverName, s.streamLeader(s.names.EventsStream).serverName)
 
 	// (2) the scheduling leader cut from NATS; it still reaches Chat Inc
 	w := s.schedulingLeader()
 	s.partition(partition{name: "the scheduling leader cut from NATS (reaches Chat Inc)", cuts: map[string][]string{w.id: all},
 		stall: []*proc{w.proc}}, w.id)
+	s.t.Logf("scheduling leader: %s before the cut, %s after it", w.id, s.schedulingLeader().id)
 
 	// (3) {node 1, worker 1} | {nodes 2-3, workers 2-3}
 	n1, w1 := s.nodes[0], s.workers[0]

@@ -68,6 +68,7 @@ type suite struct {
 	faults    []*fault
 	snapCons  jetstream.Consumer
 	snaps     map[snapKey]int
+	began     time.Time
 }
 
 // TestClusterFaults runs the fault suite; see the package doc. Network
@@ -86,7 +87,7 @@ func TestClusterFaults(t *testing.T) {
 		}
 		_ = os.RemoveAll(dir)
 	})
-	s := &suite{t: t, dir: dir, names: sources.DefaultNames(), audiences: map[string]int{}}
+	s := &suite{t: t, dir: dir, names: sources.DefaultNames(), audiences: map[string]int{}, began: time.Now()}
 	natsBin := pipelinetest.Binary(t, "github.com/nats-io/nats-server/v2")
 	s.cfBin = pipelinetest.Binary(t, "./cmd/campaignflow")
 	s.net = newTopology(t)
@@ -747,8 +748,8 @@ func (s *suite) check(loadEnd time.Time, recovery time.Duration) {
 	for i, f := range s.faults {
 		t.Logf("  fault %d: %-60s on %-5s %s..%s: missed ticks %d", i+1, f.name, f.note, f.start.Format("15:04:05"), f.end.Format("15:04:05"), missedPerFault[i])
 	}
-	t.Logf("  events lost: contacts %d, promos %d; dead letters %d; duplicate campaigns %d, runs %d, ticks %d, snapshots %d (of %d); runs without a snapshot %d (of %d); missed ticks outside faults %d, all missed %v; ticks run but not done in the ledger %d; recovery after worker kill -9 mid-call %s",
-		lostContacts, lostPromos, len(dl), dupCampaigns, dupRuns, dupTicks, dupSnaps, len(snaps), len(missingSnap), totalRuns, missedElsewhere, missed, notDone, recovery.Round(100*time.Millisecond))
+	t.Logf("  events lost: contacts %d, promos %d; dead letters %d; duplicate campaigns %d, runs %d, ticks %d, snapshots %d (of %d); runs without a snapshot %d (of %d); missed ticks outside faults %d, all missed %v; ticks run but not done in the ledger %d; recovery after worker kill -9 mid-call %s; suite time %s",
+		lostContacts, lostPromos, len(dl), dupCampaigns, dupRuns, dupTicks, dupSnaps, len(snaps), len(missingSnap), totalRuns, missedElsewhere, missed, notDone, recovery.Round(100*time.Millisecond), time.Since(s.began).Round(time.Second))
 
 	if lostContacts != 0 || lostPromos != 0 || len(dl) != 0 {
 		t.Errorf("lost: %d contacts, %d promos; %d dead letters: %+v", lostContacts, lostPromos, len(dl), first(dl, 3))
