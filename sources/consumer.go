@@ -32,6 +32,10 @@ type Consumer struct {
 	ackWait     time.Duration
 	log         *slog.Logger
 	nc          *nats.Conn
+	// slots bounds the messages taken from the iterator and not yet settled
+	// so that, with a pull's worth buffered in the client, they stay under
+	// the consumer's MaxAckPending (made at the first open).
+	slots chan struct{}
 
 	lastErr  atomic.Pointer[string]
 	stopOnce sync.Once
@@ -166,6 +170,9 @@ func (c *Consumer) open(ctx context.Context) (jetstream.MessagesContext, error) 
 	if c.ackWait == 0 {
 		c.ackWait = cons.CachedInfo().Config.AckWait
 	}
+	if c.slots == nil {
+		c.slots = make(chan struct{}, inFlightLimit(cons.CachedInfo().Config.MaxAckPending, c.pullBatch(), c.concurrency))
+	}
 	// A message count, not a byte limit: a byte limit alone lets thousands
 	// of small messages wait in the client's buffer, where nothing keeps
 	// them alive, and bytes with a count lets nats.go have more messages
@@ -173,6 +180,46 @@ func (c *Consumer) open(ctx context.Context) (jetstream.MessagesContext, error) 
 	// seen in the ingest benchmark's test). pullBatch keeps the count small.
 	return cons.Messages(jetstream.PullMaxMessages(c.pullBatch()), jetstream.PullHeartbeat(2*time.Second))
 }
+
+// inFlightLimit is how many messages may be taken and unsettled at once:
+// the handlers and their queue, but fewer than MaxAckPending by a pull's
+// worth (which nats.go may hold besides), the reader's one and one more, so
+// that the server stays under the limit. At
+// MaxAckPending the server hands out one message per ack instead of
+// batches, which costs it and the worker CPU for every message.
+func inFlightLimit(maxAckPending, pullBatch, concurrency int) int {
+	n := 2 * concurrency // the handlers and their queue
+	if maxAckPending > 0 {
+		under := maxAckPending - pullBatch - 2
+		if under < maxAckPending/2 {
+			// A MaxAckPending near a pull's worth: staying under it would
+			// starve the handlers; the server's limit bounds them as before.
+			under = maxAckPending
+		}
+		n = min(n, under)
+	}
+	return max(n, 1)
+}
+
+// takeSlot waits for room under the in-flight limit; false when ctx ends
+// or the consumer stops first.
+func (c *Consumer) takeSlot(ctx context.Context) bool {
+	select {
+	case c.slots <- struct{}{}:
+		return true
+	default:
+	}
+	select {
+	case c.slots <- struct{}{}:
+		return true
+	case <-c.stop:
+		return false
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func (c *Consumer) freeSlot() { <-c.slots }
 
 // consume queues messages for the workers until the iterator breaks or we
 // stop.
@@ -205,8 +252,14 @@ func (c *Consumer) consume(ctx context.Context, it jetstream.MessagesContext, qu
 		failures = 0
 		c.lastErr.Store(nil)
 		c.track(msg)
-		// Wait for room in the byte budget (kept alive meanwhile: tracked).
+		// Wait for room under the in-flight limit and in the byte budget
+		// (kept alive meanwhile: tracked).
+		if !c.takeSlot(ctx) {
+			c.settleUnhandled(msg)
+			return
+		}
 		if !c.acquire(ctx, c.weight(msg)) {
+			c.freeSlot()
 			c.settleUnhandled(msg)
 			return
 		}
@@ -214,10 +267,12 @@ func (c *Consumer) consume(ctx context.Context, it jetstream.MessagesContext, qu
 		case queue <- msg:
 		case <-c.stop:
 			c.bytes.Release(c.weight(msg))
+			c.freeSlot()
 			c.settleUnhandled(msg)
 			return
 		case <-ctx.Done():
 			c.bytes.Release(c.weight(msg))
+			c.freeSlot()
 			c.settleUnhandled(msg)
 			return
 		}
@@ -261,11 +316,13 @@ func (c *Consumer) work(ctx context.Context, queue <-chan jetstream.Msg) {
 		if c.stopping(ctx) {
 			c.settleUnhandled(msg)
 			c.bytes.Release(c.weight(msg))
+			c.freeSlot()
 			continue
 		}
 		c.handler(c.hctx, msg)
 		c.untrack(msg)
 		c.bytes.Release(c.weight(msg))
+		c.freeSlot()
 	}
 }
 

@@ -244,3 +244,52 @@ func TestConsumerBoundsBytesInFlight(t *testing.T) {
 		t.Fatalf("only %d bytes held at once: the budget did not let several run", peak)
 	}
 }
+
+// TestConsumerStaysUnderMaxAckPending: with more handlers than the
+// consumer's MaxAckPending allows, the messages held at once stay a pull's
+// worth (64) and two under it, so the server never sits at the limit
+// (where it hands out one message per ack); all are handled once released.
+func TestConsumerStaysUnderMaxAckPending(t *testing.T) {
+	opts := sources.DefaultTopologyOptions()
+	opts.MaxAckPending = 200
+	e, top := setup(t, opts)
+	s := newSeen()
+	var mu sync.Mutex
+	var held, peak int
+	release := make(chan struct{})
+	c := sources.NewConsumer(e.js, top.Names.EventsStream, top.Names.EventsConsumer, func(_ context.Context, m jetstream.Msg) {
+		mu.Lock()
+		held++
+		peak = max(peak, held)
+		mu.Unlock()
+		<-release
+		mu.Lock()
+		held--
+		mu.Unlock()
+		s.add(string(m.Data()))
+		_ = m.Ack()
+	}, sources.WithConcurrency(300), sources.WithConn(e.nc))
+	run(t, c)
+	publishN(t, e.js, 0, 500)
+	const limit = 200 - 64 - 2
+	pipelinetest.Eventually(t, 10*time.Second, func() (bool, string) {
+		mu.Lock()
+		defer mu.Unlock()
+		return held >= limit, fmt.Sprintf("%d handlers hold a message", held)
+	})
+	info, err := top.Consumer.Info(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.NumAckPending >= 200 {
+		t.Errorf("%d messages pending an ack: the consumer reached its MaxAckPending of 200", info.NumAckPending)
+	}
+	close(release)
+	s.waitN(t, 500, 20*time.Second)
+	if peak > limit {
+		t.Errorf("%d messages held by handlers at once, want at most %d", peak, limit)
+	}
+	if len(s.ids) != 500 {
+		t.Errorf("%d distinct messages handled, want 500", len(s.ids))
+	}
+}
