@@ -231,6 +231,15 @@ func replayID(id string, seq uint64) string {
 	return id + suffix
 }
 
+// Body is the dead letter's body: its own, or for one published without it
+// (BodyOmitted) the original's, read from the events stream.
+func (d *DLQ) Body(ctx context.Context, dl *DeadLetter) ([]byte, error) {
+	if dl.BodyOmitted == "" {
+		return dl.Data, nil
+	}
+	return d.originalBody(ctx, dl)
+}
+
 // originalBody reads the body of a dead letter published without it from
 // the events stream, where the original still is (until it ages out).
 func (d *DLQ) originalBody(ctx context.Context, dl *DeadLetter) ([]byte, error) {

@@ -159,11 +159,15 @@ func newDLQShowCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				if bodyOnly {
-					_, err := cmd.OutOrStdout().Write(append(bytes.TrimSpace(dl.Data), '\n'))
+				body, err := d.Body(ctx, dl)
+				if err != nil {
 					return err
 				}
-				writeDeadLetter(cmd.OutOrStdout(), dl)
+				if bodyOnly {
+					_, err := cmd.OutOrStdout().Write(append(bytes.TrimSpace(body), '\n'))
+					return err
+				}
+				writeDeadLetter(cmd.OutOrStdout(), dl, body)
 				return nil
 			})
 		},
@@ -172,8 +176,9 @@ func newDLQShowCmd() *cobra.Command {
 	return cmd
 }
 
-// writeDeadLetter prints a dead letter's headers (sorted) and payload.
-func writeDeadLetter(w io.Writer, dl *pipeline.DeadLetter) {
+// writeDeadLetter prints a dead letter's headers (sorted) and payload
+// (body: its own, or the original's when it was stored without it).
+func writeDeadLetter(w io.Writer, dl *pipeline.DeadLetter, body []byte) {
 	fmt.Fprintf(w, "Dead letter %d on %s\n\nHeaders:\n", dl.Seq, dl.Subject)
 	keys := make([]string, 0, len(dl.Header))
 	for k := range dl.Header {
@@ -185,15 +190,19 @@ func writeDeadLetter(w io.Writer, dl *pipeline.DeadLetter) {
 			fmt.Fprintf(w, "  %s: %s\n", k, v)
 		}
 	}
-	fmt.Fprintf(w, "\nPayload (%d bytes):\n", len(dl.Data))
+	if dl.BodyOmitted != "" {
+		fmt.Fprintf(w, "\nPayload (%d bytes; too large for the dead letter, read from the original: %s):\n", len(body), dl.BodyOmitted)
+	} else {
+		fmt.Fprintf(w, "\nPayload (%d bytes):\n", len(body))
+	}
 	var pretty bytes.Buffer
 	switch {
-	case json.Indent(&pretty, dl.Data, "  ", "  ") == nil:
+	case json.Indent(&pretty, body, "  ", "  ") == nil:
 		fmt.Fprintf(w, "  %s\n", pretty.String())
-	case utf8.Valid(dl.Data):
-		fmt.Fprintf(w, "  %s\n", dl.Data)
+	case utf8.Valid(body):
+		fmt.Fprintf(w, "  %s\n", body)
 	default:
-		fmt.Fprintf(w, "  %q\n", dl.Data)
+		fmt.Fprintf(w, "  %q\n", body)
 	}
 }
 
@@ -256,8 +265,16 @@ replayed (it would only come back): fix the publisher, or replay it with a corre
 					if err != nil {
 						return replayStopped(err, i, len(seqs))
 					}
-					if why := stillInvalid(dl, body); why != "" && !force {
-						if !all {
+					why, err := stillInvalid(ctx, d, dl, body)
+					if err != nil {
+						return replayStopped(err, i, len(seqs))
+					}
+					if why != "" && !force {
+						switch {
+						case body != nil:
+							return exitError{code: 1, msg: fmt.Sprintf("campaignflow: dlq replay: the body given for dead letter %d (%s) would fail too: %s\n"+
+								"  correct it and replay again (or --force to replay it as it is)", seq, orDash(dl.Type), why)}
+						case !all:
 							return exitError{code: 1, msg: fmt.Sprintf("campaignflow: dlq replay: dead letter %d (%s %s) would fail again: %s\n"+
 								"  fix it: `campaignflow dlq show %d --body > fixed.json`, correct the file, then `campaignflow dlq replay %d --file fixed.json` (or --force to replay it as it is)",
 								seq, orDash(dl.Type), orDash(dl.EventID), why, seq, seq)}
@@ -315,23 +332,26 @@ func replayBody(cmd *cobra.Command, data, file string) ([]byte, error) {
 
 // stillInvalid says why a dead letter's body (or the replacement body)
 // would be dead-lettered again by the worker's own checks ("" if it would
-// not, or cannot be told: a body that was left out of the dead letter).
-// A body given explicitly is always checked; the dead letter's own only
-// when it failed validation or decode.
-func stillInvalid(dl *pipeline.DeadLetter, body []byte) string {
+// not). A body given explicitly is always checked; the dead letter's own
+// (read from the events stream when it was stored without it) only when it
+// failed validation or decode.
+func stillInvalid(ctx context.Context, d *pipeline.DLQ, dl *pipeline.DeadLetter, body []byte) (string, error) {
 	if body == nil {
-		if dl.Class != "validation" && dl.Class != "decode" || dl.BodyOmitted != "" {
-			return ""
+		if dl.Class != "validation" && dl.Class != "decode" {
+			return "", nil
 		}
-		body = dl.Data
+		var err error
+		if body, err = d.Body(ctx, dl); err != nil {
+			return "", err
+		}
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
-		return "the body is empty"
+		return "the body is empty", nil
 	}
 	if p := publishProblems(dl.Type, bytes.TrimSpace(body)); len(p) > 0 {
-		return strings.Join(p, "; ")
+		return strings.Join(p, "; "), nil
 	}
-	return ""
+	return "", nil
 }
 
 func replayStopped(err error, done, total int) error {

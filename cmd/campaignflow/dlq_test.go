@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -159,6 +160,51 @@ func TestDLQReplayOfAnUnfixedValidationFailure(t *testing.T) {
 	msg, err := env.topo.Events.GetMsg(context.Background(), 1)
 	if err != nil || string(msg.Data) != fixed {
 		t.Fatalf("replayed %q (%v), want the corrected body", msg.Data, err)
+	}
+	r = execOps(t, "", append([]string{"dlq", "replay", "--all"}, nurl...)...)
+	if r.code() != 0 || !strings.Contains(r.stdout, "0 dead letter(s) replayed, 1 skipped") {
+		t.Fatalf("replay --all: %v %q", r.err, r.stdout)
+	}
+}
+
+// TestDLQBodyOmitted: a dead letter stored without its body (too large)
+// shows and checks the original's body, read from the events stream: show
+// --body prints it, and a replay of a body that still fails is refused.
+func TestDLQBodyOmitted(t *testing.T) {
+	env := newOpsEnv(t)
+	ctx := context.Background()
+	bad := `{"event_id":"big-1","audience":{"id":"a"},"contacts":"notalist"}`
+	ack, err := env.js.Publish(ctx, "chatinc.events.customer-segment-updated", []byte(bad))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := nats.Header{}
+	h.Set(pipeline.HeaderError, "customer-segment-updated: body is not a valid event")
+	h.Set(pipeline.HeaderErrorClass, "validation")
+	h.Set(pipeline.HeaderOriginalSubject, "chatinc.events.customer-segment-updated")
+	h.Set(pipeline.HeaderOriginalSeq, fmt.Sprint(ack.Sequence))
+	h.Set(pipeline.HeaderOriginalMsgID, "big-1")
+	h.Set(pipeline.HeaderEventType, "customer-segment-updated")
+	h.Set(pipeline.HeaderBodyOmitted, fmt.Sprintf("1048000 bytes not published; the original is CHATINC_EVENTS sequence %d", ack.Sequence))
+	if _, err := env.js.PublishMsg(ctx, &nats.Msg{Subject: "chatinc.dlq.customer-segment-updated", Header: h}); err != nil {
+		t.Fatal(err)
+	}
+	nurl := []string{"--nats-url", env.url}
+	r := execOps(t, "", append([]string{"dlq", "show", "1", "--body"}, nurl...)...)
+	if r.code() != 0 || strings.TrimSpace(r.stdout) != bad {
+		t.Fatalf("show --body = %q, %v; want the original body", r.stdout, r.err)
+	}
+	r = execOps(t, "", append([]string{"dlq", "show", "1"}, nurl...)...)
+	if !strings.Contains(r.stdout, "read from the original") || !strings.Contains(r.stdout, `"notalist"`) {
+		t.Fatalf("show does not print the original body:\n%s", r.stdout)
+	}
+	r = execOps(t, "", append([]string{"dlq", "replay", "1"}, nurl...)...)
+	if r.code() != 1 || !strings.Contains(r.err.Error(), "would fail again") {
+		t.Fatalf("replay of an omitted body that still fails: exit %d, %v", r.code(), r.err)
+	}
+	r = execOps(t, "", append([]string{"dlq", "replay", "1", "--data", `{"event_id":"x"}`}, nurl...)...)
+	if r.code() != 1 || !strings.Contains(r.err.Error(), "the body given") || strings.Contains(r.err.Error(), "dlq show") {
+		t.Fatalf("replay of a given body that fails: exit %d, %v; want it to speak of the given body", r.code(), r.err)
 	}
 	r = execOps(t, "", append([]string{"dlq", "replay", "--all"}, nurl...)...)
 	if r.code() != 0 || !strings.Contains(r.stdout, "0 dead letter(s) replayed, 1 skipped") {
