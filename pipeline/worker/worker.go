@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gofrs/flock"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -59,6 +60,7 @@ type Worker struct {
 	wg      sync.WaitGroup
 	errs    chan error
 	cancel  context.CancelFunc
+	dirLock *flock.Flock // the data dir, while embedded NATS or the sandbox keep state there
 	stopped bool
 
 	closing    atomic.Bool           // Shutdown has begun: a closed connection is ours
@@ -84,6 +86,9 @@ func (w *Worker) Start(ctx context.Context) (err error) {
 			_ = w.Shutdown(sctx)
 		}
 	}()
+	if err := w.lockDataDir(); err != nil {
+		return err
+	}
 	if err := w.startNATS(ctx); err != nil {
 		return err
 	}
@@ -293,5 +298,6 @@ func (w *Worker) Shutdown(ctx context.Context) error {
 	if w.embedded != nil {
 		errs = append(errs, w.embedded.Shutdown(ctx))
 	}
+	w.unlockDataDir()
 	return errors.Join(errs...)
 }
