@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -115,14 +114,8 @@ NATS is --nats-url, else $CAMPAIGNFLOW_NATS_URL, else nats.url of --config, else
 func readEventBody(stdin io.Reader, file, data string) ([]byte, error) {
 	var body []byte
 	switch {
-	case file == "-":
-		b, err := io.ReadAll(io.LimitReader(stdin, 16<<20))
-		if err != nil {
-			return nil, fmt.Errorf("publish: reading the event from stdin: %w", err)
-		}
-		body = b
 	case file != "":
-		b, err := os.ReadFile(file)
+		b, err := readEventFile(stdin, file)
 		if err != nil {
 			return nil, fmt.Errorf("publish: reading the event: %w", err)
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/campaignflow/campaignflow/pipeline"
 	"github.com/campaignflow/campaignflow/pipeline/config"
 	"github.com/campaignflow/campaignflow/pipeline/events"
+	"github.com/campaignflow/campaignflow/sources"
 )
 
 func newValidateCmd() *cobra.Command {
@@ -186,18 +187,18 @@ func printProblems(w io.Writer, what string, problems []string) error {
 	return exitError{code: 1}
 }
 
-// readValidateInput reads a file, or stdin for "-".
+// readValidateInput reads a file, or stdin for "-" (readEventFile: a
+// regular file of at most 1 MiB).
 func readValidateInput(stdin io.Reader, file string) ([]byte, error) {
+	b, err := readEventFile(stdin, file)
 	var (
-		b   []byte
-		err error
+		nr *sources.NotRegularError
+		tl *sources.TooLargeError
 	)
-	if file == "-" {
-		b, err = io.ReadAll(io.LimitReader(stdin, 16<<20))
-	} else {
-		b, err = os.ReadFile(file)
-	}
-	if err != nil {
+	switch {
+	case errors.As(err, &nr), errors.As(err, &tl):
+		return nil, err
+	case err != nil:
 		return nil, fmt.Errorf("cannot read it: %w", err)
 	}
 	if len(bytes.TrimSpace(b)) == 0 {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -14,6 +13,8 @@ import (
 	"github.com/knadh/koanf/v2"
 	"github.com/spf13/pflag"
 	yamlv3 "gopkg.in/yaml.v3"
+
+	"github.com/campaignflow/campaignflow/sources"
 )
 
 // LoadOptions say where configuration comes from.
@@ -71,9 +72,9 @@ func Load(o LoadOptions) (*Config, error) {
 		file = envValue(o.Env, "CAMPAIGNFLOW_CONFIG")
 	}
 	if file != "" {
-		raw, err := os.ReadFile(file)
+		raw, err := readFile(file)
 		if err != nil {
-			return nil, fmt.Errorf("config: reading %s: %w", file, err)
+			return nil, err
 		}
 		fk := koanf.New(".")
 		if err := fk.Load(rawProvider(raw), yaml.Parser()); err != nil {
@@ -104,6 +105,28 @@ func Load(o LoadOptions) (*Config, error) {
 		return &cfg, problems
 	}
 	return &cfg, nil
+}
+
+// MaxFileBytes bounds a config file; a real one is a few KiB.
+const MaxFileBytes = 1 << 20
+
+// readFile reads a config file: a regular file (a FIFO or a device is
+// refused before a byte is read) of at most MaxFileBytes.
+func readFile(file string) ([]byte, error) {
+	raw, err := sources.ReadRegular(file, MaxFileBytes)
+	var (
+		nr *sources.NotRegularError
+		tl *sources.TooLargeError
+	)
+	switch {
+	case errors.As(err, &nr):
+		return nil, fmt.Errorf("config: %s is a %s, not a regular file; give a YAML file", file, nr.Kind)
+	case errors.As(err, &tl):
+		return nil, fmt.Errorf("config: %s is larger than 1 MiB; a config file is a few KiB (see deploy/config.example.yaml)", file)
+	case err != nil:
+		return nil, fmt.Errorf("config: reading %s: %w", file, err)
+	}
+	return raw, nil
 }
 
 type rawProvider []byte
