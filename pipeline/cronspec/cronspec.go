@@ -41,6 +41,11 @@ func Parse(expr, timeZone string, now time.Time) (Spec, error) {
 	if strings.HasPrefix(expr, "TZ=") || strings.HasPrefix(expr, "CRON_TZ=") {
 		return Spec{}, fmt.Errorf("cronspec: cron %q: set the time zone with time_zone, not a TZ= prefix", expr)
 	}
+	if rest, ok := strings.CutPrefix(expr, "@every "); ok {
+		if d, err := time.ParseDuration(strings.TrimSpace(rest)); err == nil && d < time.Second {
+			return Spec{}, fmt.Errorf("cronspec: cron %q: the scheduler runs a job at most once a second; give @every 1s or more", expr)
+		}
+	}
 	loc := time.UTC
 	if timeZone != "" {
 		l, err := time.LoadLocation(timeZone)

@@ -49,6 +49,7 @@ func TestParseRejects(t *testing.T) {
 		{"unknown zone", "0 9 * * FRI", "Mars/Olympus"},
 		{"never fires", "0 0 0 30 2 *", ""},
 		{"first fires in 114 years", "@every 1000000h", ""},
+		{"more often than a second", "@every 1ms", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

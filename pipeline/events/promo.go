@@ -1,6 +1,7 @@
 package events
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -22,6 +23,11 @@ type SendPromo struct {
 	Audiences    []string  `json:"audiences"`
 	LanguageCode string    `json:"language_code,omitempty"`
 	Schedule     *Schedule `json:"schedule,omitempty"`
+	// QuietHours and FrequencyCap are named by the contract's second wave
+	// and not built yet: a promo that sets them is refused rather than
+	// sent at any hour, or past its cap.
+	QuietHours   json.RawMessage `json:"quiet_hours,omitempty"`
+	FrequencyCap json.RawMessage `json:"frequency_cap,omitempty"`
 }
 
 // Size limits of a promo's text. WhatsApp caps a text message at 4096
@@ -31,7 +37,13 @@ const (
 	MaxTitleChars   = 256
 	MaxMessageChars = 4096
 	MaxImageURLLen  = 2048
+	// MaxButtonTextChars is what WhatsApp shows of a button's text.
+	MaxButtonTextChars = 25
+	MaxButtonURLLen    = 2000
 )
+
+// notBuilt is the problem of a field the contract names for a later version.
+const notBuilt = "is not supported by this version of campaignflow yet; leave it out"
 
 // IsCron reports whether the promo runs on a cron schedule.
 func (e *SendPromo) IsCron() bool { return e.Schedule != nil && e.Schedule.Cron != "" }
@@ -57,6 +69,12 @@ func (e *SendPromo) Validate() error {
 		}
 	}
 	p.buttons(e.Buttons)
+	if len(e.QuietHours) > 0 {
+		p.add("quiet_hours", "%s (the promo would be sent at any hour)", notBuilt)
+	}
+	if len(e.FrequencyCap) > 0 {
+		p.add("frequency_cap", "%s (the promo would be sent past the cap)", notBuilt)
+	}
 	if len(e.Audiences) == 0 {
 		p.add("audiences", `at least one audience id is required (use "all" for every contact)`)
 	}
@@ -79,6 +97,19 @@ func (p *problems) maxChars(path, value string, max int) {
 func (p *problems) buttons(bs []Button) {
 	ok := true
 	for i, b := range bs {
+		long := false
+		if n := utf8.RuneCountInString(b.Text); n > MaxButtonTextChars {
+			long = true
+			p.add(fieldPath("buttons", i)+".text", "is %d characters, at most %d (what WhatsApp shows of a button)", n, MaxButtonTextChars)
+		}
+		if len(b.URL) > MaxButtonURLLen {
+			long = true
+			p.add(fieldPath("buttons", i)+".url", "is %d bytes, at most %d", len(b.URL), MaxButtonURLLen)
+		}
+		if long {
+			ok = false
+			continue
+		}
 		if err := chatinc.ValidateButtons([]chatinc.Button{b.ChatInc()}); err != nil {
 			ok = false
 			field, rule := splitValidation(err)

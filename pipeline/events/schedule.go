@@ -22,6 +22,10 @@ type Schedule struct {
 	TimeZone string `json:"time_zone,omitempty"`
 	Until    string `json:"until,omitempty"`
 	CatchUp  string `json:"catch_up,omitempty"`
+	// LocalTime and Date (a send at each recipient's local time) are named
+	// by the contract's second wave and not built yet: refused.
+	LocalTime string `json:"local_time,omitempty"`
+	Date      string `json:"date,omitempty"`
 }
 
 // AtTime is the parsed At (zero when absent or invalid; Validate first).
@@ -48,7 +52,9 @@ func (p *problems) schedule(path string, s *Schedule) {
 	if s.At != "" && s.Cron != "" {
 		p.add(path, "give either at or cron, not both")
 	}
-	if s.At == "" && s.Cron == "" {
+	if s.LocalTime != "" || s.Date != "" {
+		p.add(path+".local_time", "%s: local-time sends are not built; use at (RFC 3339 with an offset) or cron with time_zone", notBuilt)
+	} else if s.At == "" && s.Cron == "" {
 		p.add(path, "at or cron is required (leave schedule out to run now)")
 	}
 	if s.At != "" && s.AtTime().IsZero() {
@@ -71,6 +77,8 @@ func (p *problems) schedule(path string, s *Schedule) {
 	}
 	if s.Until != "" && s.UntilTime().IsZero() {
 		p.add(path+".until", "%q must be an RFC 3339 time", s.Until)
+	} else if u := s.UntilTime(); s.Cron != "" && !u.IsZero() && u.Before(time.Now()) {
+		p.add(path+".until", "%q is in the past: the schedule would never run", s.Until)
 	}
 	if s.Cron == "" && (s.TimeZone != "" || s.Until != "" || s.CatchUp != "") {
 		p.add(path, "time_zone, until and catch_up only apply to a cron schedule")

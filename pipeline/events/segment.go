@@ -12,6 +12,36 @@ type SegmentUpdated struct {
 	VariableGroup *VariableGroupRef `json:"variable_group,omitempty"`
 }
 
+// Bounds of a contact: a phone number, how many attributes, and each
+// attribute's value (as a CSV field, csv.max_field_bytes' default).
+const (
+	MaxNumberBytes     = 64
+	MaxAttributes      = 512
+	MaxAttributeBytes  = 16 << 10
+	maxAttributeKeyLog = 64 // bytes of a key quoted in a problem
+)
+
+// attributes checks a contact's attributes against the bounds.
+func (p *problems) attributes(path string, attrs map[string]string) {
+	if len(attrs) > MaxAttributes {
+		p.add(path, "holds %d attributes, at most %d", len(attrs), MaxAttributes)
+		return
+	}
+	for k, v := range attrs {
+		if len(v) > MaxAttributeBytes {
+			p.add(path, "%q is %d bytes, at most %d", cut(k, maxAttributeKeyLog), len(v), MaxAttributeBytes)
+		}
+	}
+}
+
+// cut shortens s to at most n bytes for a message.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
 // Validate returns every problem of the event; a bad phone number is not one
 // (it is a per-row error in the ingest report), a missing one is.
 func (e *SegmentUpdated) Validate() error {
@@ -22,9 +52,13 @@ func (e *SegmentUpdated) Validate() error {
 		p.add("contacts", "at least one contact is required")
 	}
 	for i, c := range e.Contacts {
-		if strings.TrimSpace(c.Number) == "" { // the path is built only for a problem
+		switch { // paths are built only for a problem
+		case strings.TrimSpace(c.Number) == "":
 			p.add(fieldPath("contacts", i)+".number", "is required")
+		case len(c.Number) > MaxNumberBytes:
+			p.add(fieldPath("contacts", i)+".number", "is %d bytes, at most %d", len(c.Number), MaxNumberBytes)
 		}
+		p.attributes(fieldPath("contacts", i)+".attributes", c.Attributes)
 	}
 	p.variableGroup("variable_group", e.VariableGroup)
 	return p.err()
