@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 
 	"github.com/spf13/cobra"
 
 	"github.com/campaignflow/campaignflow/pipeline/bench"
+	"github.com/campaignflow/campaignflow/pipeline/config"
 	"github.com/campaignflow/campaignflow/sources"
 )
 
@@ -59,6 +61,10 @@ N, 429s under 2% of calls).`,
 				}
 				defer stopSim()
 				o.NATSURL, o.NATSPid, o.ChatIncURL, o.SimPid, o.APIKey = natsURL, natsPid, simURL, simPid, "bench"
+				// The worker logs as campaignflow run does at its defaults
+				// (JSON at info), into io.Discard: the formatting is counted.
+				defaults := config.Defaults()
+				o.Logger = newLogger(&defaults, io.Discard)
 				r, err := bench.E2E(ctx, o)
 				return []bench.Result{r}, err
 			})

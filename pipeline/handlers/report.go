@@ -8,6 +8,7 @@ import (
 
 	"github.com/jonboulle/clockwork"
 
+	"github.com/campaignflow/campaignflow/pipeline/events"
 	"github.com/campaignflow/campaignflow/sinks"
 )
 
@@ -58,7 +59,15 @@ func (p reporter) publish(ctx context.Context, rep *reportBuilder) error {
 	if err := p.reports.PublishIngestReport(ctx, r); err != nil {
 		return classify(fmt.Errorf("handlers: publish ingest report of %s %s: %w", r.EventType, r.EventID, err))
 	}
-	p.log.InfoContext(ctx, "handlers: ingest done", "event_id", r.EventID, "type", r.EventType, "audience", r.AudienceID,
-		"accepted", r.RowsAccepted, "rejected", r.RowsRejected)
+	// A segment event whose rows were all taken is the high-volume case
+	// (thousands a second) and its report is on the results stream: debug.
+	level := slog.LevelInfo
+	if r.EventType == events.TypeSegmentUpdated && r.RowsRejected == 0 {
+		level = slog.LevelDebug
+	}
+	if p.log.Enabled(ctx, level) {
+		p.log.Log(ctx, level, "handlers: ingest done", "event_id", r.EventID, "type", r.EventType, "audience", r.AudienceID,
+			"accepted", r.RowsAccepted, "rejected", r.RowsRejected)
+	}
 	return nil
 }
