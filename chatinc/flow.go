@@ -145,6 +145,7 @@ type flow struct {
 	okSinceCut  int  // successes since the last cut
 	inflight    int
 	ok          [flowBuckets]int // successes per tick, a ring
+	bad         [flowBuckets]int // congestion signals (429, 503, timeouts) per tick, the same ring
 	okAt        time.Time        // start of the current bucket
 	okIdx       int
 	created     time.Time
@@ -274,8 +275,16 @@ func (t ticket) release(ctx context.Context, err error) {
 	if !congested {
 		return
 	}
+	f.bad[f.okIdx]++
 	if until := now.Add(wait); until.After(f.pausedUntil) {
 		f.pausedUntil = until
+	}
+	// A 429 says the rate is too high; a 503 or a timeout among mostly
+	// successful calls is Chat Inc's or the network's noise, which retries
+	// absorb: cutting on each (5% of calls) drove the rate to the floor and
+	// kept it there. They cut once they are a flowCutShare of the calls.
+	if !isRateLimited(err) && f.badShareLocked() < flowCutShare {
+		return
 	}
 	// Once per round; and not again until a call has succeeded: calls that
 	// all fail are an outage (Chat Inc or the network to it down), not a
@@ -327,6 +336,30 @@ func (f *flow) cutLocked(now time.Time) {
 	f.applyLocked(now)
 }
 
+// flowCutShare is the share of the last 3 seconds' calls that must have
+// failed with a 503 or a timeout before those cut the rate.
+const flowCutShare = 0.1
+
+// badShareLocked is the share of congestion signals among the outcomes of
+// the last 3 seconds.
+func (f *flow) badShareLocked() float64 {
+	ok, bad := 0, 0
+	for i := range flowBuckets {
+		ok += f.ok[i]
+		bad += f.bad[i]
+	}
+	if ok+bad == 0 {
+		return 0
+	}
+	return float64(bad) / float64(ok+bad)
+}
+
+// isRateLimited says whether err is Chat Inc's 429.
+func isRateLimited(err error) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && ae.StatusCode == http.StatusTooManyRequests
+}
+
 // acceptedLocked is the success rate over the last 3 seconds; ok is false in
 // the client's first quarter second (in slow start: its first tick).
 func (f *flow) acceptedLocked(now time.Time) (float64, bool) {
@@ -349,7 +382,7 @@ func (f *flow) rollLocked(now time.Time) {
 	}
 	for i := 0; i < min(steps, flowBuckets); i++ {
 		f.okIdx = (f.okIdx + 1) % flowBuckets
-		f.ok[f.okIdx] = 0
+		f.ok[f.okIdx], f.bad[f.okIdx] = 0, 0
 	}
 	f.okAt = f.okAt.Add(time.Duration(steps) * flowTick)
 }
