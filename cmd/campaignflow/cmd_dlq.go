@@ -99,7 +99,7 @@ func writeDeadLetters(w io.Writer, dls iter.Seq2[pipeline.DeadLetter, error], ty
 		if !dl.FailedAt.IsZero() {
 			at = dl.FailedAt.UTC().Format(time.RFC3339)
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", dl.Seq, at, orDash(dl.Type), orDash(dl.Class), orDash(oneLine(dl.Error, 72)), orDash(dl.EventID))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", dl.Seq, at, orDash(dl.Type), orDash(dl.Class), orDash(oneLine(dl.Error, 72)), orDash(oneLine(dl.EventID, 64)))
 	}
 	_ = tw.Flush()
 	switch {
