@@ -21,7 +21,7 @@ const (
 	// FlowAdaptive finds the rate Chat Inc accepts: it starts at
 	// FlowControl.Initial calls per second, doubles while calls wait for
 	// their turn and succeed with stable latency (every 50ms, or once per
-	// round trip, at most every 10ms, once 8 calls have succeeded since the
+	// round trip, at most every 10ms, once 4 calls have succeeded since the
 	// last doubling), cuts the rate by
 	// FlowControl.Backoff on a 429, 503 or timeout, and then grows back in a
 	// cubic curve (as TCP CUBIC does): quickly up to the rate where it was
