@@ -45,6 +45,9 @@ sandbox with simulated time running 3600x, the worker and a file sink), then:
 Nothing leaves this machine. It exits 0 when the loop completed.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if contacts < 1 {
+				return fmt.Errorf("demo: --contacts %d must be at least 1 (contacts in the generated CSV; default 1000)", contacts)
+			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 			defer cancel()
 			log := loggerFrom(cmd)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/jonboulle/clockwork"
+	"github.com/nyaruka/phonenumbers"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
@@ -20,6 +21,8 @@ import (
 	"github.com/campaignflow/campaignflow/pipeline/config"
 	"github.com/campaignflow/campaignflow/pipeline/events"
 	"github.com/campaignflow/campaignflow/pipeline/handlers"
+	"github.com/campaignflow/campaignflow/pipeline/ids"
+	"github.com/campaignflow/campaignflow/sources"
 )
 
 // defaultImportSandboxURL is the sandbox of a running `campaignflow run`
@@ -108,7 +111,8 @@ func importTarget(flagURL string, getenv func(string) string) (url, key string, 
 	return url, key, false
 }
 
-// fieldIDPattern is what Chat Inc accepts as a field (see events).
+// fieldIDPattern is what Chat Inc accepts as a field or a variable group id
+// (see events).
 var fieldIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 
 // importColumns turns --number-column and --map into the event's columns.
@@ -143,6 +147,21 @@ func runImport(cmd *cobra.Command, o importOptions) error {
 	}
 	if o.batch < 1 || o.batch > chatinc.DefaultBatchSize {
 		return fmt.Errorf("import: --batch-size %d must be between 1 and %d (Chat Inc's limit per request)", o.batch, chatinc.DefaultBatchSize)
+	}
+	if err := ids.Check(o.audience); err != nil {
+		return fmt.Errorf("import: --audience: %s", strings.TrimPrefix(err.Error(), "ids: "))
+	}
+	if o.group != "" && (!fieldIDPattern.MatchString(o.group) || len(o.group) > ids.MaxLen) {
+		return fmt.Errorf("import: --variable-group %s must be 1 to %d letters, digits, _ or - (it is used in {group.field} placeholders)",
+			ids.Quote(o.group), ids.MaxLen)
+	}
+	if o.id != "" {
+		if err := ids.Check(o.id); err != nil {
+			return fmt.Errorf("import: --id: %s", strings.TrimPrefix(err.Error(), "ids: "))
+		}
+	}
+	if err := importRegionProblem(o.region); err != nil {
+		return err
 	}
 	cols, err := importColumns(o.numberColumn, o.maps)
 	if err != nil {
@@ -193,6 +212,10 @@ func runImport(cmd *cobra.Command, o importOptions) error {
 		flag := map[string]string{"columns.number": "--number-column", "columns.fields": "--map COL=FIELD"}[ce.Key]
 		return fmt.Errorf("import: %s: %s; name it with %s", o.csvPath, ce.What, flag)
 	}
+	if err != nil && cmd.Context().Err() != nil {
+		return fmt.Errorf("import: interrupted at row %d of %s (%s read): the batches sent before it stay in audience %q; rerunning is safe (contacts merge by number)",
+			lastRow, o.csvPath, groupDigits(int(read.Load()))+" bytes", o.audience)
+	}
 	if err != nil {
 		return fmt.Errorf("import: stopped at row %d of %s (rows before it may already be in audience %q; rerunning is safe): %w", lastRow, o.csvPath, o.audience, err)
 	}
@@ -216,24 +239,38 @@ func runImport(cmd *cobra.Command, o importOptions) error {
 	return nil
 }
 
+// importRegionProblem refuses a --region that has no phone numbers (every
+// row would fail), as validate does for mapping.default_region.
+func importRegionProblem(r string) error {
+	if phonenumbers.GetCountryCodeForRegion(r) != 0 {
+		return nil
+	}
+	hint := "an ISO 3166 region phone numbers are read in, e.g. ZA, US, GB"
+	if up := strings.ToUpper(r); phonenumbers.GetCountryCodeForRegion(up) != 0 {
+		hint = "write " + up
+	}
+	return fmt.Errorf("import: --region %q is not a region with phone numbers (%s)", r, hint)
+}
+
 // openImportCSV opens --csv (stdin for "-") and returns its size (0 when
-// unknown).
+// unknown). Only a regular file is opened (a FIFO would block the open for
+// ever); stdin is read so that cancelling the command stops a blocked read.
 func openImportCSV(cmd *cobra.Command, path string) (io.Reader, int64, func(), error) {
 	if path == "-" {
-		return cmd.InOrStdin(), 0, func() {}, nil
+		return &ctxReader{ctx: cmd.Context(), r: cmd.InOrStdin()}, 0, func() {}, nil
 	}
-	f, err := os.Open(filepath.Clean(path))
-	if err != nil {
+	f, err := sources.OpenRegular(filepath.Clean(path))
+	var nr *sources.NotRegularError
+	switch {
+	case errors.As(err, &nr):
+		return nil, 0, nil, fmt.Errorf("import: --csv %s is a %s, not a regular file; give a CSV file (or - for standard input)", path, nr.Kind)
+	case err != nil:
 		return nil, 0, nil, fmt.Errorf("import: %w", err)
 	}
 	st, err := f.Stat()
 	if err != nil {
 		_ = f.Close()
 		return nil, 0, nil, fmt.Errorf("import: %w", err)
-	}
-	if st.IsDir() {
-		_ = f.Close()
-		return nil, 0, nil, fmt.Errorf("import: --csv %s is a directory; give a CSV file", path)
 	}
 	return f, st.Size(), func() { _ = f.Close() }, nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -51,6 +52,12 @@ endpoints (burst: one second's worth); a call above it gets 429 with a Retry-Aft
 			}
 			if approveAfter == 0 {
 				opts.ApproveAfter = sandbox.ApproveAtOnce
+			}
+			if !(timeScale > 0) || math.IsInf(timeScale, 0) {
+				return fmt.Errorf("--time-scale: %g must be a number above 0 (simulated seconds per real second; 1 is real time, 60 a minute each second)", timeScale)
+			}
+			if approveAfter < 0 {
+				return fmt.Errorf("--approve-after: %s must be 0s (approve at once) or more (default 2s)", approveAfter)
 			}
 			if rateLimit < 0 {
 				return fmt.Errorf("--rate-limit: %g must be 0 (no limit) or more calls per second", rateLimit)

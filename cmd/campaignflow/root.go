@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+
 	"github.com/spf13/cobra"
 )
 
@@ -21,6 +23,11 @@ built-in Chat Inc sandbox, which reaches nobody. Start with:
 		SilenceErrors: true,
 		Version:       version,
 	}
+	// A flag error (unknown flag, bad value, missing argument) points to
+	// the command's help, which lists its flags.
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return fmt.Errorf("%w; see '%s --help'", err, c.CommandPath())
+	})
 	root.PersistentFlags().String("log-level", "info", "log level: debug, info, warn or error")
 	root.PersistentFlags().String("log-format", "auto", "log format: json, text, or auto (text on a terminal, else json)")
 	// Every command, each defined in its own file cmd_<name>.go.

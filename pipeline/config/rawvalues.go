@@ -246,6 +246,9 @@ func cleanDuration(v any) (time.Duration, string) {
 		if bareNumber.MatchString(s) {
 			return 0, fmt.Sprintf("%s has no unit; write %ss (or ms, m, h)", s, s)
 		}
+		if durationSyntax.MatchString(s) {
+			return 0, fmt.Sprintf("%s is out of range: the longest duration is about 290 years (2562047h)", describe(v))
+		}
 	case int, int64, uint64, float64:
 		if fmt.Sprint(x) == "0" {
 			return 0, ""
@@ -254,6 +257,10 @@ func cleanDuration(v any) (time.Duration, string) {
 	}
 	return 0, fmt.Sprintf("%s is not a duration (use e.g. 30s, 5m, 1h, 3d)", describe(v))
 }
+
+// durationSyntax is what a duration looks like (ParseDuration still
+// refuses one too long to count in nanoseconds).
+var durationSyntax = regexp.MustCompile(`^[+-]?(([0-9]+\.?[0-9]*|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h)|[0-9]+d)+$`)
 
 // dayUnit is a whole number of days at the start or after another unit.
 var dayUnit = regexp.MustCompile(`(^|[a-zµμ])([0-9]{1,6})d`)

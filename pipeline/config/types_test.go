@@ -77,6 +77,8 @@ func TestTypeProblems(t *testing.T) {
 		{name: "bad durations", file: "consumer: {ack_wait: soon, grace: 10 minutes}\n", want: []string{
 			`consumer.ack_wait: "soon" is not a duration (use e.g. 30s`, `consumer.grace: "10 minutes" is not a duration`}},
 		{name: "bare number for a duration", file: "consumer: {grace: 30}\n", want: []string{"consumer.grace: 30 has no unit; write 30s"}},
+		{name: "duration too long to count", file: "consumer: {grace: 9999999h}\n",
+			want: []string{`consumer.grace: "9999999h" is out of range: the longest duration is about 290 years (2562047h)`}},
 		{name: "quoted bare number for a duration", file: "promo: {approval_wait: \"1.5\"}\n",
 			want: []string{"promo.approval_wait: 1.5 has no unit; write 1.5s"}},
 		{name: "fraction of days", file: "promo: {approval_wait: 1.5d}\n", want: []string{`promo.approval_wait: "1.5d" is not a duration`}},

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -20,6 +21,11 @@ func (c *Config) Validate() Problems {
 	atLeast := func(key string, v, lowest int64) {
 		if v < lowest {
 			add("%s: %d must be at least %d", key, v, lowest)
+		}
+	}
+	between := func(key string, v, lowest, highest int64, why string) {
+		if v < lowest || v > highest {
+			add("%s: %d must be between %d and %d (%s)", key, v, lowest, highest, why)
 		}
 	}
 	positive := func(key string, d time.Duration, example string) {
@@ -64,9 +70,13 @@ func (c *Config) Validate() Problems {
 	}
 	atLeast("chatinc.rate_burst", int64(c.ChatInc.RateBurst), 1)
 	positive("chatinc.retry_max_elapsed", c.ChatInc.RetryMaxElapsed, "1m")
-	atLeast("chatinc.retry_max_attempts", int64(c.ChatInc.RetryMaxAttempts), 0)
+	between("chatinc.retry_max_attempts", int64(c.ChatInc.RetryMaxAttempts), 1, maxRetryAttempts,
+		"it counts tries, the first one included: 1 is a single try with no retry; default 6")
 	positive("chatinc.timeout", c.ChatInc.Timeout, "30s")
 	hostPort("sandbox.addr", c.Sandbox.Addr, "127.0.0.1:8089")
+	if c.Sandbox.ApproveAfter < 0 {
+		add("sandbox.approve_after: %s must be 0s (approve at once) or more (default 2s)", c.Sandbox.ApproveAfter)
+	}
 	if c.Sandbox.Faults != "" {
 		if _, err := sandbox.ParseFaults(c.Sandbox.Faults); err != nil {
 			add("sandbox.faults: %q: %s", c.Sandbox.Faults, strings.TrimPrefix(err.Error(), "sandbox: "))
@@ -76,10 +86,15 @@ func (c *Config) Validate() Problems {
 	if c.Consumer.AckWait < time.Second {
 		add("consumer.ack_wait: %s must be at least 1s", c.Consumer.AckWait)
 	}
-	atLeast("consumer.max_ack_pending", int64(c.Consumer.MaxAckPending), 1)
-	atLeast("consumer.concurrency", int64(c.Consumer.Concurrency), 0)
+	between("consumer.max_ack_pending", int64(c.Consumer.MaxAckPending), 1, maxAckPending,
+		"each unacknowledged event takes a handler and its memory when concurrency is 0; default 256")
+	between("consumer.concurrency", int64(c.Consumer.Concurrency), 0, maxConcurrency,
+		"events handled at once by this replica; 0, the default, means max_ack_pending")
 	atLeast("consumer.max_in_flight_bytes", c.Consumer.MaxInFlightBytes, 1<<20)
 	positive("consumer.grace", c.Consumer.Grace, "25s")
+	if c.Consumer.Grace > maxGrace {
+		add("consumer.grace: %s must be at most %s (the wait for in-flight events on SIGTERM; default 25s)", c.Consumer.Grace, maxGrace)
+	}
 	if r := c.Mapping.DefaultRegion; r != "" && phonenumbers.GetCountryCodeForRegion(r) == 0 {
 		hint := "an ISO 3166 region phone numbers are read in, e.g. ZA, US, GB"
 		if up := strings.ToUpper(r); phonenumbers.GetCountryCodeForRegion(up) != 0 {
@@ -92,8 +107,13 @@ func (c *Config) Validate() Problems {
 		add("promo.tick_retention: %s must be at least 24h (the scheduler's tick claims live that long), or 0 to keep tick records for good", r)
 	}
 	atLeast("csv.max_field_bytes", int64(c.CSV.MaxFieldBytes), 16)
-	atLeast("csv.max_row_bytes", int64(c.CSV.MaxRowBytes), 64)
-	atLeast("csv.max_columns", int64(c.CSV.MaxColumns), 1)
+	between("csv.max_row_bytes", int64(c.CSV.MaxRowBytes), 64, maxCSVRowBytes, "the longest row read, in bytes; default 65536")
+	between("csv.max_columns", int64(c.CSV.MaxColumns), 1, maxCSVColumns, "columns in the header and in any row; default 512")
+	for i, h := range c.CSV.AllowedHosts {
+		if msg := allowedHostProblem(h); msg != "" {
+			add("csv.allowed_hosts[%d]: %q %s (write a host name such as files.example.com, or HOST:PORT; the scheme is always https)", i, h, msg)
+		}
+	}
 	if c.CSV.MaxFieldBytes > c.CSV.MaxRowBytes && c.CSV.MaxRowBytes >= 64 {
 		add("csv.max_field_bytes: %d is more than csv.max_row_bytes (%d)", c.CSV.MaxFieldBytes, c.CSV.MaxRowBytes)
 	}
@@ -116,8 +136,8 @@ func (c *Config) Validate() Problems {
 	}
 	hostPort("http_addr", c.HTTPAddr, "127.0.0.1:9090, or empty for no HTTP server")
 	p = append(p, pollOffsetProblems(c.Results.PollOffsets)...)
-	if c.Results.RepairInterval <= 0 {
-		add("results.repair_interval: %s must be positive (default 1m)", c.Results.RepairInterval)
+	if c.Results.RepairInterval < minRepairInterval {
+		add("results.repair_interval: %s must be at least %s (default 1m)", c.Results.RepairInterval, minRepairInterval)
 	}
 	if c.Results.TimeScale <= 0 {
 		add("results.time_scale: %v must be positive (1 is real time)", c.Results.TimeScale)
@@ -141,6 +161,45 @@ func (c *Config) Validate() Problems {
 		}
 	}
 	return p
+}
+
+// Bounds of values that would crash or overload a worker.
+const (
+	maxAckPending     = 10000 // consumer.max_ack_pending: handlers and queues are sized by it
+	maxConcurrency    = 4096  // consumer.concurrency
+	maxGrace          = time.Hour
+	maxRetryAttempts  = 100
+	maxCSVColumns     = 16384
+	maxCSVRowBytes    = 64 << 20
+	minRepairInterval = time.Second
+	maxPollOffset     = 30 * 24 * time.Hour
+)
+
+// hostNameRE is a DNS host name or an IPv4 address.
+var hostNameRE = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$`)
+
+// allowedHostProblem says what is wrong with a csv.allowed_hosts entry
+// (a host name, or HOST:PORT, matched against a URL's host), or "".
+func allowedHostProblem(h string) string {
+	switch {
+	case strings.Contains(h, "://"):
+		return "is a URL, not a host name"
+	case strings.ContainsAny(h, "*?"):
+		return "has a wildcard; list each host by name"
+	case strings.ContainsAny(h, "/@ \t"):
+		return "is not a host name"
+	}
+	host := h
+	if hh, port, err := net.SplitHostPort(h); err == nil {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return fmt.Sprintf("has port %q, not a number from 1 to 65535", port)
+		}
+		host = hh
+	}
+	if net.ParseIP(host) != nil || hostNameRE.MatchString(host) {
+		return ""
+	}
+	return "is not a host name"
 }
 
 // ParseLevel reads debug, info, warn or error.
@@ -179,6 +238,8 @@ func pollOffsetProblems(offsets []time.Duration) Problems {
 		switch {
 		case o <= 0:
 			p = append(p, fmt.Sprintf("results.poll_offsets[%d]: %s must be positive (a delay after the campaign runs, e.g. 1m)", i, o))
+		case o > maxPollOffset:
+			p = append(p, fmt.Sprintf("results.poll_offsets[%d]: %s must be at most %s (30 days after the campaign runs; default [1m, 10m, 1h, 6h, 24h, 72h])", i, o, maxPollOffset))
 		case i > 0 && o <= offsets[i-1]:
 			p = append(p, fmt.Sprintf("results.poll_offsets[%d]: %s is not after %s (results.poll_offsets[%d]); list the delays in increasing order",
 				i, o, offsets[i-1], i-1))
