@@ -151,7 +151,9 @@ func TestValidateRanges(t *testing.T) {
 		{"allowed host wildcard", func(c *config.Config) { c.CSV.AllowedHosts = []string{"files.example.com", "*"} }, `csv.allowed_hosts[1]: "*" has a wildcard`},
 		{"allowed host path", func(c *config.Config) { c.CSV.AllowedHosts = []string{"example.com/files"} }, `csv.allowed_hosts[0]: "example.com/files" is not a host name`},
 		{"allowed host bad port", func(c *config.Config) { c.CSV.AllowedHosts = []string{"example.com:x"} }, `has port "x"`},
-		{"allowed hosts good", func(c *config.Config) { c.CSV.AllowedHosts = []string{"files.example.com", "files.example.com:8443", "10.0.0.1", "[::1]:443"} }, ""},
+		{"allowed hosts good", func(c *config.Config) {
+			c.CSV.AllowedHosts = []string{"files.example.com", "files.example.com:8443", "10.0.0.1", "[::1]:443"}
+		}, ""},
 		{"faults", func(c *config.Config) { c.Sandbox.Faults = "bogus" }, `sandbox.faults: "bogus": fault 1 "bogus": want ENDPOINT=KIND`},
 		{"faults unknown kind", func(c *config.Config) { c.Sandbox.Faults = "*=418" }, `unknown kind "418"`},
 		{"faults good", func(c *config.Config) { c.Sandbox.Faults = "*=429@0.2:1,/v1/run/campaign=drop@1x1" }, ""},
