@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/spf13/cobra"
 
+	"github.com/campaignflow/campaignflow/pipeline/ids"
 	"github.com/campaignflow/campaignflow/pipeline/ledger"
 )
 
@@ -108,7 +110,7 @@ func newLedgerShowCmd() *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withLedger(cmd, func(l *ledger.Ledger) error {
-				e, err := l.Show(cmd.Context(), args[0])
+				e, err := showLedgerKey(cmd, l, args[0])
 				if err != nil {
 					return ledgerKeyError(err)
 				}
@@ -130,7 +132,7 @@ Chat Inc still has makes a second one.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withLedger(cmd, func(l *ledger.Ledger) error {
-				e, err := l.Show(cmd.Context(), args[0])
+				e, err := showLedgerKey(cmd, l, args[0])
 				if err != nil {
 					return ledgerKeyError(err)
 				}
@@ -148,6 +150,54 @@ Chat Inc still has makes a second one.`,
 	}
 	cmd.Flags().BoolVar(&yes, "yes", false, "really remove the entry")
 	return cmd
+}
+
+// showLedgerKey shows key; when there is no such key and key names a
+// promo or campaign id as written (promo.bf.2026:a.campaign), the key with
+// the id escaped as the worker stores it (promo.bf=2E2026=3Aa.campaign, see
+// ids.Token) is shown instead, saying so on stderr.
+func showLedgerKey(cmd *cobra.Command, l *ledger.Ledger, key string) (ledger.Entry, error) {
+	e, err := l.Show(cmd.Context(), key)
+	if !errors.Is(err, ledger.ErrNoEntry) {
+		return e, err
+	}
+	escaped, ok := escapedLedgerKey(key)
+	if !ok {
+		return e, err
+	}
+	e2, err2 := l.Show(cmd.Context(), escaped)
+	if err2 != nil {
+		return e, err
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "ledger: %s is stored as %s (ids are escaped in keys); using it\n", key, escaped)
+	return e2, nil
+}
+
+// escapedLedgerKey is key with its id part escaped (ids.Token), for the
+// key forms promo.<id>.campaign, promo.<id>.run.<x> and
+// campaign.<id>.run.<x>; ok is false for another form or an id that needs
+// no escaping.
+func escapedLedgerKey(key string) (string, bool) {
+	var prefix, id, suffix string
+	switch {
+	case strings.HasPrefix(key, "promo.") && strings.HasSuffix(key, ".campaign"):
+		prefix, suffix = "promo.", ".campaign"
+		id = strings.TrimSuffix(strings.TrimPrefix(key, prefix), suffix)
+	case strings.HasPrefix(key, "promo."), strings.HasPrefix(key, "campaign."):
+		prefix, _, _ = strings.Cut(key, ".")
+		prefix += "."
+		i := strings.LastIndex(key, ".run.")
+		if i < len(prefix) || strings.Contains(key[i+len(".run."):], ".") {
+			return "", false
+		}
+		id, suffix = key[len(prefix):i], key[i:]
+	default:
+		return "", false
+	}
+	if id == "" || ids.Token(id) == id {
+		return "", false
+	}
+	return prefix + ids.Token(id) + suffix, true
 }
 
 // ledgerKeyError points at ledger list for a key that is not there.
