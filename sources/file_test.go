@@ -54,3 +54,32 @@ func TestOpenLocationRefusesFilesThatAreNotFiles(t *testing.T) {
 		})
 	}
 }
+
+// TestReadRegular: a regular file is read whole up to the limit; a larger
+// one is a *TooLargeError read no further; a FIFO is a *NotRegularError
+// at once (no writer ever comes).
+func TestReadRegular(t *testing.T) {
+	dir := t.TempDir()
+	small := filepath.Join(dir, "small.json")
+	if err := os.WriteFile(small, []byte("0123456789"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := sources.ReadRegular(small, 10); err != nil || string(b) != "0123456789" {
+		t.Fatalf("ReadRegular at the limit = %q, %v", b, err)
+	}
+	var tl *sources.TooLargeError
+	if _, err := sources.ReadRegular(small, 9); !errors.As(err, &tl) || tl.Limit != 9 || tl.Path != small {
+		t.Fatalf("ReadRegular over the limit: err = %v, want a *TooLargeError", err)
+	}
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var nr *sources.NotRegularError
+	if _, err := sources.ReadRegular(fifo, 10); !errors.As(err, &nr) || nr.Kind != "named pipe (FIFO)" {
+		t.Fatalf("ReadRegular of a FIFO: err = %v, want a *NotRegularError naming a FIFO", err)
+	}
+	if _, err := sources.ReadRegular(filepath.Join(dir, "nope"), 10); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("ReadRegular of a missing file: err = %v, want os.ErrNotExist", err)
+	}
+}
