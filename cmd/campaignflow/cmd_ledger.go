@@ -51,6 +51,18 @@ func withLedger(cmd *cobra.Command, f func(l *ledger.Ledger) error) error {
 	})
 }
 
+// withLedgerEntry runs f on the entry under key (as showLedgerKey finds
+// it), or says there is none.
+func withLedgerEntry(cmd *cobra.Command, key string, f func(l *ledger.Ledger, e ledger.Entry) error) error {
+	return withLedger(cmd, func(l *ledger.Ledger) error {
+		e, err := showLedgerKey(cmd, l, key)
+		if err != nil {
+			return ledgerKeyError(err)
+		}
+		return f(l, e)
+	})
+}
+
 func newLedgerListCmd() *cobra.Command {
 	var (
 		prefix string
@@ -109,11 +121,7 @@ func newLedgerShowCmd() *cobra.Command {
 		Short: "Show one ledger entry as JSON",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withLedger(cmd, func(l *ledger.Ledger) error {
-				e, err := showLedgerKey(cmd, l, args[0])
-				if err != nil {
-					return ledgerKeyError(err)
-				}
+			return withLedgerEntry(cmd, args[0], func(_ *ledger.Ledger, e ledger.Entry) error {
 				return writeJSON(cmd.OutOrStdout(), e)
 			})
 		},
@@ -131,11 +139,7 @@ worker says the entry and Chat Inc disagree; forgetting the entry of a campaign 
 Chat Inc still has makes a second one.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withLedger(cmd, func(l *ledger.Ledger) error {
-				e, err := showLedgerKey(cmd, l, args[0])
-				if err != nil {
-					return ledgerKeyError(err)
-				}
+			return withLedgerEntry(cmd, args[0], func(l *ledger.Ledger, e ledger.Entry) error {
 				if !yes {
 					return exitError{code: 1, msg: fmt.Sprintf("campaignflow: ledger forget would remove %s (state %s, campaign %s, run %s); rerun with --yes",
 						e.Key, orDash(e.Record.State), orDash(e.Record.Outcome.CampaignID), orDash(e.Record.Outcome.RunID))}
