@@ -16,7 +16,7 @@ test: ## vet and run every test with the race detector
 	$(GO) test -race -count=1 -timeout 20m $(PKGS)
 
 test-cluster: ## the cluster fault suite: 3 nats-server processes, sandbox, 3 workers, kill -9 / SIGSTOP of leaders, network partitions (~4 min)
-	$(GO) test -tags clustersuite -count=1 -timeout 10m -v -run TestClusterFaults ./pipeline/worker/clustersuite/
+	$(GO) test -tags clustersuite -count=1 -timeout 10m -v -run TestClusterFaults ./cmd/campaignflow/internal/worker/clustersuite/
 
 demo: ## run the whole loop once on embedded NATS and the Chat Inc sandbox
 	$(GO) run ./cmd/campaignflow demo

@@ -10,7 +10,7 @@ import (
 
 	"github.com/campaignflow/campaignflow/chatinc/sandbox"
 	"github.com/campaignflow/campaignflow/chatinc/sandbox/sandboxtest"
-	"github.com/campaignflow/campaignflow/pipeline/bench"
+	"github.com/campaignflow/campaignflow/cmd/campaignflow/internal/bench"
 )
 
 // execBench runs `campaignflow bench args...` as main would and returns

@@ -11,7 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/campaignflow/campaignflow/pipeline/bench"
+	"github.com/campaignflow/campaignflow/cmd/campaignflow/internal/bench"
 )
 
 func newBenchCmd() *cobra.Command {

@@ -9,8 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/campaignflow/campaignflow/pipeline/bench"
-	"github.com/campaignflow/campaignflow/pipeline/config"
+	"github.com/campaignflow/campaignflow/cmd/campaignflow/internal/bench"
+	"github.com/campaignflow/campaignflow/cmd/campaignflow/internal/config"
 	"github.com/campaignflow/campaignflow/sources"
 )
 

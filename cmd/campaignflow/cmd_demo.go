@@ -18,9 +18,9 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/spf13/cobra"
 
-	"github.com/campaignflow/campaignflow/pipeline/config"
-	"github.com/campaignflow/campaignflow/pipeline/telemetry"
-	"github.com/campaignflow/campaignflow/pipeline/worker"
+	"github.com/campaignflow/campaignflow/cmd/campaignflow/internal/config"
+	"github.com/campaignflow/campaignflow/cmd/campaignflow/internal/telemetry"
+	"github.com/campaignflow/campaignflow/cmd/campaignflow/internal/worker"
 	"github.com/campaignflow/campaignflow/sinks"
 )
 

@@ -18,7 +18,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/campaignflow/campaignflow/chatinc"
-	"github.com/campaignflow/campaignflow/pipeline/config"
+	"github.com/campaignflow/campaignflow/cmd/campaignflow/internal/config"
 	"github.com/campaignflow/campaignflow/pipeline/events"
 	"github.com/campaignflow/campaignflow/pipeline/handlers"
 	"github.com/campaignflow/campaignflow/pipeline/ids"

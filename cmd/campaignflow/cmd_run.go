@@ -9,9 +9,9 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/campaignflow/campaignflow/pipeline/config"
-	"github.com/campaignflow/campaignflow/pipeline/telemetry"
-	"github.com/campaignflow/campaignflow/pipeline/worker"
+	"github.com/campaignflow/campaignflow/cmd/campaignflow/internal/config"
+	"github.com/campaignflow/campaignflow/cmd/campaignflow/internal/telemetry"
+	"github.com/campaignflow/campaignflow/cmd/campaignflow/internal/worker"
 )
 
 func newRunCmd() *cobra.Command {

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/campaignflow/campaignflow/pipeline/config"
+	"github.com/campaignflow/campaignflow/cmd/campaignflow/internal/config"
 )
 
 // shutdownMargin is how long the worker may take after consumer.grace to

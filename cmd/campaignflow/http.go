@@ -9,8 +9,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/campaignflow/campaignflow/pipeline/config"
-	"github.com/campaignflow/campaignflow/pipeline/worker"
+	"github.com/campaignflow/campaignflow/cmd/campaignflow/internal/config"
+	"github.com/campaignflow/campaignflow/cmd/campaignflow/internal/worker"
 )
 
 // httpListening, when set (by tests), is told the address the HTTP server

@@ -8,8 +8,8 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/campaignflow/campaignflow/pipeline/config"
-	"github.com/campaignflow/campaignflow/pipeline/telemetry"
+	"github.com/campaignflow/campaignflow/cmd/campaignflow/internal/config"
+	"github.com/campaignflow/campaignflow/cmd/campaignflow/internal/telemetry"
 )
 
 // newLogger is the one way the process logger is built: the level and

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/campaignflow/campaignflow/pipeline/config"
+	"github.com/campaignflow/campaignflow/cmd/campaignflow/internal/config"
 	"github.com/campaignflow/campaignflow/pipeline/pipelinetest"
 )
 

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/campaignflow/campaignflow/chatinc"
-	"github.com/campaignflow/campaignflow/pipeline/config"
+	"github.com/campaignflow/campaignflow/cmd/campaignflow/internal/config"
 	"github.com/campaignflow/campaignflow/pipeline/events"
 )
 

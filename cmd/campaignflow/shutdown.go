@@ -5,7 +5,7 @@ import (
 	"errors"
 	"time"
 
-	"github.com/campaignflow/campaignflow/pipeline/config"
+	"github.com/campaignflow/campaignflow/cmd/campaignflow/internal/config"
 )
 
 const faultsExample = `/v1/run/campaign=drop@1x1,*=429@0.1:2`
