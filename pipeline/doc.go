@@ -12,8 +12,8 @@
 // cron promo), cronspec (the cron rule), e164 (phone numbers), handlers (one
 // handler type per event type, and RunStarter, the one path by which a run
 // starts), ledger (idempotency), scheduler, results (run info, poll plans,
-// polls and snapshots), schemas (JSON Schemas) and pipelinetest (test
-// helpers). The application around them (the wiring of a worker, config,
+// polls and snapshots), schemas (JSON Schemas), internal/beat (the renewal
+// that keeps claims alive) and pipelinetest (test helpers). The application around them (the wiring of a worker, config,
 // telemetry and benchmarks) lives under cmd/campaignflow/internal, used only
 // by the binary.
 package pipeline

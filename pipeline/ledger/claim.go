@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/campaignflow/campaignflow/pipeline/internal/beat"
 )
 
 // ErrBusy says another worker holds a live claim on the key: retry after
@@ -136,35 +138,19 @@ func (c *entryClaim) current() Record {
 // fails is retried on the next beat; one that finds another revision (the
 // claim was taken over after it expired) stops beating.
 func (c *entryClaim) Heartbeat(ctx context.Context) (stop func()) {
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTicker(c.l.heartbeat)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-			rec := c.current()
-			now := c.l.clock.Now()
-			rec.ClaimedUntil, rec.HeartbeatAt = now.Add(c.l.claimTTL), now
-			bctx, bcancel := context.WithTimeout(ctx, c.l.heartbeat)
-			err := c.write(bctx, rec, "renew claim on")
-			bcancel()
-			switch {
-			case err == nil, ctx.Err() != nil:
-			case isWrongRevision(err):
-				c.l.log.Warn("ledger: claim taken over by another worker while calling", "key", c.Key, "err", err)
-				return
-			default:
-				c.l.log.Warn("ledger: claim not renewed; retrying", "key", c.Key, "err", err)
-			}
+	return beat.Start(ctx, c.l.heartbeat, func(bctx context.Context) error {
+		rec := c.current()
+		now := c.l.clock.Now()
+		rec.ClaimedUntil, rec.HeartbeatAt = now.Add(c.l.claimTTL), now
+		return c.write(bctx, rec, "renew claim on")
+	}, func(err error) bool {
+		if isWrongRevision(err) {
+			c.l.log.Warn("ledger: claim taken over by another worker while calling", "key", c.Key, "err", err)
+			return false
 		}
-	}()
-	return func() { cancel(); <-done }
+		c.l.log.Warn("ledger: claim not renewed; retrying", "key", c.Key, "err", err)
+		return true
+	})
 }
 
 // Done records the outcome (compare-and-set on the claim's revision).

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/campaignflow/campaignflow/pipeline"
+	"github.com/campaignflow/campaignflow/pipeline/internal/beat"
 	"github.com/campaignflow/campaignflow/pipeline/results"
 )
 
@@ -165,30 +166,12 @@ func (s *Scheduler) runClaimed(ctx context.Context, slot *tickSlot, spec jobSpec
 
 // keepClaim renews slot every third of the hold time until stop is called.
 func (s *Scheduler) keepClaim(ctx context.Context, slot *tickSlot, log *slog.Logger) (stop func()) {
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTicker(s.opt.tickHold / 3)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-			rctx, rcancel := context.WithTimeout(ctx, s.opt.tickHold/3)
-			err := slot.renew(rctx, s.opt.clock.Now().Add(s.opt.tickHold))
-			rcancel()
-			if err != nil && ctx.Err() == nil {
-				log.Warn("scheduler: tick claim not renewed", "err", err)
-				if isWrongLastSequence(err) {
-					return
-				}
-			}
-		}
-	}()
-	return func() { cancel(); <-done }
+	return beat.Start(ctx, s.opt.tickHold/3, func(rctx context.Context) error {
+		return slot.renew(rctx, s.opt.clock.Now().Add(s.opt.tickHold))
+	}, func(err error) bool {
+		log.Warn("scheduler: tick claim not renewed", "err", err)
+		return !isWrongLastSequence(err)
+	})
 }
 
 func (s *Scheduler) run(ctx context.Context, spec jobSpec, at time.Time) (results.RunInfo, error) {
