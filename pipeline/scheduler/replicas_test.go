@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+
+	"github.com/campaignflow/campaignflow/pipeline/results"
 )
 
 // replica is one running scheduler on its own NATS connection.
@@ -20,7 +22,16 @@ type replica struct {
 func startReplica(t *testing.T, url, name string, runner PromoRunner, obs *outcomes, cfg []ConfigJob) *replica {
 	t.Helper()
 	nc, js := connect(t, url)
-	s, err := New(js, DefaultBuckets, runner, WithReplicaID(name), WithLeaseTTL(1500*time.Millisecond),
+	// A replica cut from NATS cannot run a promo: the real runner goes
+	// through the ledger in NATS KV first (which is also what keeps a tick
+	// it ran from running again when another replica retries it).
+	viaNATS := PromoRunnerFunc(func(ctx context.Context, promoID string, at time.Time) (results.RunInfo, error) {
+		if nc.IsClosed() {
+			return results.RunInfo{}, nats.ErrConnectionClosed
+		}
+		return runner.RunPromo(ctx, promoID, at)
+	})
+	s, err := New(js, DefaultBuckets, viaNATS, WithReplicaID(name), WithLeaseTTL(1500*time.Millisecond),
 		WithObserver(obs.add), WithJobs(cfg))
 	if err != nil {
 		t.Fatal(err)
