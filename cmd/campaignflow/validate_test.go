@@ -314,3 +314,15 @@ func TestPromoReferencesCheckedAgainstChatInc(t *testing.T) {
 		t.Fatalf("--check=false still checked: %s", r.stderr)
 	}
 }
+
+// TestValidateAtWithoutOffsetSaysOnlyThat: a schedule.at without a UTC
+// offset is one problem, the time's; not also "cron is required" or "has
+// both at and cron" (the schema's oneOf reported both branches).
+func TestValidateAtWithoutOffsetSaysOnlyThat(t *testing.T) {
+	body := `{"promo_id":"p","title":"t","message":"m","audiences":["a"],"schedule":{"at":"2026-12-01T00:00:00"}}`
+	r := execOps(t, body, "validate", "event", "send-promo", "-")
+	out := r.stdout + r.stderr
+	if r.code() != 1 || !strings.Contains(out, "/schedule/at:") || strings.Contains(out, "cron") {
+		t.Fatalf("exit %d:\n%s\nwant one problem, about schedule.at", r.code(), out)
+	}
+}

@@ -104,7 +104,7 @@ func Validate(name string, data []byte) error {
 // notReasons say in words why a "not" of the schemas failed (the library
 // says only "'not' failed"), by the end of the keyword's schema location.
 var notReasons = map[*regexp.Regexp]string{
-	regexp.MustCompile(`#/properties/schedule/oneOf/\d+$`): "has both at and cron: give at for one run, or cron (with time_zone, until, catch_up) for a schedule, not both",
+	regexp.MustCompile(`#/properties/schedule$`): "has both at and cron: give at for one run, or cron (with time_zone, until, catch_up) for a schedule, not both",
 }
 
 // violations flattens a validation error tree into "pointer: message"
