@@ -14,25 +14,9 @@ import (
 // every round down to the floor, so the worker is not left crawling at 1
 // call/s when Chat Inc comes back.
 func TestOutageCutsTheRateOnce(t *testing.T) {
-	ctx := context.Background()
 	clock := clockwork.NewFakeClock()
 	f := newFlow(ClassCalls, FlowControl{}.withDefaults(), clock)
-	call := func(after time.Duration, err error) {
-		t.Helper()
-		got := make(chan ticket, 1)
-		go func() { tk, _ := f.acquire(ctx, time.Time{}); got <- tk }()
-		var tk ticket
-		for waiting := true; waiting; {
-			select {
-			case tk = <-got:
-				waiting = false
-			case <-time.After(time.Millisecond): // the token is further away: move the fake clock on
-				clock.Advance(50 * time.Millisecond)
-			}
-		}
-		clock.Advance(after)
-		tk.release(ctx, err)
-	}
+	call := func(after time.Duration, err error) { t.Helper(); flowCall(t, f, clock, after, err) }
 	for range 20 {
 		call(100*time.Millisecond, nil)
 	}
