@@ -13,7 +13,7 @@
 // handler type per event type, and RunStarter, the one path by which a run
 // starts), ledger (idempotency), scheduler, results (run info, poll plans,
 // polls and snapshots), schemas (JSON Schemas), internal/beat (the renewal
-// that keeps claims alive) and pipelinetest (test helpers). The application around them (the wiring of a worker, config,
+// that keeps claims alive), internal/kvscan (one-pass reads of a KV bucket) and pipelinetest (test helpers). The application around them (the wiring of a worker, config,
 // telemetry and benchmarks) lives under cmd/campaignflow/internal, used only
 // by the binary.
 package pipeline

@@ -3,13 +3,14 @@ package ledger
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/campaignflow/campaignflow/pipeline/internal/kvscan"
 )
 
 // scanTimeout bounds one read of every run record.
@@ -27,34 +28,20 @@ type runRecord struct {
 // holds, not a Get per key. A value that is not a record is skipped with a
 // warning naming the command that clears it.
 func (l *Ledger) scanRuns(ctx context.Context) ([]runRecord, error) {
-	ctx, cancel := context.WithTimeout(ctx, scanTimeout)
-	defer cancel()
-	w, err := l.kv.WatchFiltered(ctx, append([]string(nil), runKeysFilters...), jetstream.IgnoreDeletes())
+	var out []runRecord
+	err := kvscan.Each(ctx, l.kv, runKeysFilters, scanTimeout, func(e jetstream.KeyValueEntry) {
+		var rec Record
+		if err := json.Unmarshal(e.Value(), &rec); err != nil {
+			l.log.Warn("ledger: a run key holds invalid JSON; skipped", "key", e.Key(), "err", err,
+				"fix", "campaignflow ledger forget "+e.Key()+" --yes")
+			return
+		}
+		out = append(out, runRecord{key: e.Key(), rec: rec, rev: e.Revision()})
+	})
 	if err != nil {
 		return nil, fmt.Errorf("ledger: read run keys: %w", err)
 	}
-	defer func() { _ = w.Stop() }()
-	var out []runRecord
-	for {
-		select {
-		case e, ok := <-w.Updates():
-			if !ok {
-				return nil, errors.New("ledger: read run keys: the watcher closed before it read them all")
-			}
-			if e == nil {
-				return out, nil // every current run key was read
-			}
-			var rec Record
-			if err := json.Unmarshal(e.Value(), &rec); err != nil {
-				l.log.Warn("ledger: a run key holds invalid JSON; skipped", "key", e.Key(), "err", err,
-					"fix", "campaignflow ledger forget "+e.Key()+" --yes")
-				continue
-			}
-			out = append(out, runRecord{key: e.Key(), rec: rec, rev: e.Revision()})
-		case <-ctx.Done():
-			return nil, fmt.Errorf("ledger: read run keys: %w", ctx.Err())
-		}
-	}
+	return out, nil
 }
 
 // keyTime is the time a run key names (promo.<id>.run.<unix>,

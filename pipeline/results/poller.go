@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/campaignflow/campaignflow/pipeline/internal/kvscan"
 )
 
 // Poller runs the poll plans. Schedule adds a plan; Run executes due polls
@@ -169,38 +171,18 @@ func (p *Poller) eachPlan(ctx context.Context, keep func(Plan) bool, f func(jets
 		plan Plan
 	}
 	var items []item
-	read := func() error {
-		lctx, cancel := context.WithTimeout(ctx, listTimeout)
-		defer cancel()
-		w, err := p.kv.WatchFiltered(lctx, []string{PollKeyPrefix + ">"}, jetstream.IgnoreDeletes())
+	err := kvscan.Each(ctx, p.kv, []string{PollKeyPrefix + ">"}, listTimeout, func(e jetstream.KeyValueEntry) {
+		plan, err := decodePlan(e.Key(), e.Value())
 		if err != nil {
-			return err
+			p.opt.log.Error("results: unreadable poll plan skipped; delete it", "key", e.Key(), "err", err)
+			return
 		}
-		defer func() { _ = w.Stop() }()
-		for {
-			select {
-			case e, ok := <-w.Updates():
-				if !ok {
-					return errors.New("results: the poll plans' watcher closed before it read them all")
-				}
-				if e == nil {
-					return nil // every current plan was read
-				}
-				plan, err := decodePlan(e.Key(), e.Value())
-				if err != nil {
-					p.opt.log.Error("results: unreadable poll plan skipped; delete it", "key", e.Key(), "err", err)
-					continue
-				}
-				if keep(plan) {
-					items = append(items, item{e, plan})
-				}
-			case <-lctx.Done():
-				return fmt.Errorf("results: reading the poll plans: %w", lctx.Err())
-			}
+		if keep(plan) {
+			items = append(items, item{e, plan})
 		}
-	}
-	if err := read(); err != nil {
-		return err
+	})
+	if err != nil {
+		return fmt.Errorf("results: reading the poll plans: %w", err)
 	}
 	for _, it := range items {
 		f(it.e, it.plan)
