@@ -271,7 +271,7 @@ func (t ticket) release(ctx context.Context, err error) {
 		f.latEWMA += 0.1 * (lat - f.latEWMA)
 		return
 	}
-	congested, wait := congestion(ctx, err)
+	congested, rateLimited, wait := congestion(ctx, err)
 	if !congested {
 		return
 	}
@@ -283,7 +283,7 @@ func (t ticket) release(ctx context.Context, err error) {
 	// successful calls is Chat Inc's or the network's noise, which retries
 	// absorb: cutting on each (5% of calls) drove the rate to the floor and
 	// kept it there. They cut once they are a flowCutShare of the calls.
-	if !isRateLimited(err) && f.badShareLocked() < flowCutShare {
+	if !rateLimited && f.badShareLocked() < flowCutShare {
 		return
 	}
 	// Once per round; and not again until a call has succeeded: calls that
@@ -295,17 +295,21 @@ func (t ticket) release(ctx context.Context, err error) {
 	}
 }
 
-// congestion says whether err means Chat Inc wants fewer calls, and how long
-// it asked to be left alone.
-func congestion(ctx context.Context, err error) (bool, time.Duration) {
+// congestion says whether err means Chat Inc wants fewer calls (a 429,
+// which says so outright, a 503 or a timed-out try), and how long it asked
+// to be left alone.
+func congestion(ctx context.Context, err error) (congested, rateLimited bool, wait time.Duration) {
 	var ae *APIError
 	if errors.As(err, &ae) {
-		if ae.StatusCode == http.StatusTooManyRequests || ae.StatusCode == http.StatusServiceUnavailable {
-			return true, ae.RetryAfter
+		switch ae.StatusCode {
+		case http.StatusTooManyRequests:
+			return true, true, ae.RetryAfter
+		case http.StatusServiceUnavailable:
+			return true, false, ae.RetryAfter
 		}
-		return false, 0
+		return false, false, 0
 	}
-	return ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded), 0
+	return ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded), false, 0
 }
 
 // cutLocked lowers the rate to Backoff times what Chat Inc accepted over
@@ -352,12 +356,6 @@ func (f *flow) badShareLocked() float64 {
 		return 0
 	}
 	return float64(bad) / float64(ok+bad)
-}
-
-// isRateLimited says whether err is Chat Inc's 429.
-func isRateLimited(err error) bool {
-	var ae *APIError
-	return errors.As(err, &ae) && ae.StatusCode == http.StatusTooManyRequests
 }
 
 // acceptedLocked is the success rate over the last 3 seconds; ok is false in
