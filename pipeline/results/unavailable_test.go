@@ -52,18 +52,8 @@ func TestUnavailableStreamKeepsPollPending(t *testing.T) {
 // backs off (a line per try, not per second) and is dropped after
 // goneAfter tries with one line saying so.
 func TestGoneRunIsDroppedWithOneLine(t *testing.T) {
-	fc := clockwork.NewFakeClockAt(t0)
-	e := newEnv(t, 5, fc)
+	e, p, fc, buf := loggedPoller(t, 5)
 	ctx := context.Background()
-	var buf bytes.Buffer // RunDue logs on this goroutine
-	p, err := NewPoller(e.js, jobsBucket, e.client, streamPublisher{e.js}, WithClock(fc), WithOffsets(testOffsets...),
-		WithLogger(slog.New(slog.NewTextHandler(&buf, nil))))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Schedule(ctx, e.run); err != nil {
-		t.Fatal(err)
-	}
 	e.sim.Reset() // Chat Inc forgets the campaign
 	advanceTo(fc, e.run, testOffsets[0])
 	for range 60 { // a minute of one-second ticks
@@ -89,18 +79,8 @@ func TestGoneRunIsDroppedWithOneLine(t *testing.T) {
 // says so, once.
 func TestRunOfNoContactsWarns(t *testing.T) {
 	for _, contacts := range []int{0, 3} {
-		fc := clockwork.NewFakeClockAt(t0)
-		e := newEnv(t, contacts, fc)
+		e, p, fc, buf := loggedPoller(t, contacts)
 		ctx := context.Background()
-		var buf bytes.Buffer // RunDue logs on this goroutine
-		p, err := NewPoller(e.js, jobsBucket, e.client, streamPublisher{e.js}, WithClock(fc), WithOffsets(testOffsets...),
-			WithLogger(slog.New(slog.NewTextHandler(&buf, nil))))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := p.Schedule(ctx, e.run); err != nil {
-			t.Fatal(err)
-		}
 		for _, off := range testOffsets[:2] {
 			advanceTo(fc, e.run, off)
 			if n := p.RunDue(ctx); n != 1 {
@@ -115,4 +95,23 @@ func TestRunOfNoContactsWarns(t *testing.T) {
 			t.Errorf("%d contacts: %d warnings, want %d:\n%s", contacts, n, want, buf.String())
 		}
 	}
+}
+
+// loggedPoller is a poller at t0 on a fake clock over a run of contacts,
+// its plan scheduled, logging into buf (RunDue logs on the caller's
+// goroutine).
+func loggedPoller(t *testing.T, contacts int) (*env, *Poller, *clockwork.FakeClock, *bytes.Buffer) {
+	t.Helper()
+	fc := clockwork.NewFakeClockAt(t0)
+	e := newEnv(t, contacts, fc)
+	buf := &bytes.Buffer{}
+	p, err := NewPoller(e.js, jobsBucket, e.client, streamPublisher{e.js}, WithClock(fc), WithOffsets(testOffsets...),
+		WithLogger(slog.New(slog.NewTextHandler(buf, nil))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Schedule(context.Background(), e.run); err != nil {
+		t.Fatal(err)
+	}
+	return e, p, fc, buf
 }
