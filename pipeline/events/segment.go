@@ -1,6 +1,10 @@
 package events
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/campaignflow/campaignflow/pipeline/ids"
+)
 
 // SegmentUpdated is customer-segment-updated: contacts to merge into an
 // audience and, when VariableGroup is given, the attributes named in its
@@ -15,10 +19,9 @@ type SegmentUpdated struct {
 // Bounds of a contact: a phone number, how many attributes, and each
 // attribute's value (as a CSV field, csv.max_field_bytes' default).
 const (
-	MaxNumberBytes     = 64
-	MaxAttributes      = 512
-	MaxAttributeBytes  = 16 << 10
-	maxAttributeKeyLog = 64 // bytes of a key quoted in a problem
+	MaxNumberBytes    = 64
+	MaxAttributes     = 512
+	MaxAttributeBytes = 16 << 10
 )
 
 // attributes checks a contact's attributes against the bounds.
@@ -29,17 +32,9 @@ func (p *problems) attributes(path string, attrs map[string]string) {
 	}
 	for k, v := range attrs {
 		if len(v) > MaxAttributeBytes {
-			p.add(path, "%q is %d bytes, at most %d", cut(k, maxAttributeKeyLog), len(v), MaxAttributeBytes)
+			p.add(path, "%s is %d bytes, at most %d", ids.Quote(k), len(v), MaxAttributeBytes)
 		}
 	}
-}
-
-// cut shortens s to at most n bytes for a message.
-func cut(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }
 
 // Validate returns every problem of the event; a bad phone number is not one
