@@ -221,6 +221,27 @@ func (c *Consumer) takeSlot(ctx context.Context) bool {
 
 func (c *Consumer) freeSlot() { <-c.slots }
 
+// nextRecheck is how long the first Next after a message waits before Next
+// is called once more. nats.go's iterator decides whether to send its next
+// pull request only at the start of Next, and skips it while its previous
+// request is still being published. Under load the goroutine publishing it
+// can be descheduled after the send (a contended connection lock hands off
+// and yields) for long enough that the whole batch arrives and is taken
+// first; the last Next then waits with nothing requested until two
+// heartbeats are missed (4 s): about one drain in four of bench e2e stalled
+// so. Looking again after nextRecheck makes that a pause of at most this
+// long; the Next after that blocks, so its heartbeat check (which starts
+// afresh with each call) still finds a server that went quiet.
+const nextRecheck = 50 * time.Millisecond
+
+// next is it.Next, bounded by nextRecheck when recheck is set.
+func next(it jetstream.MessagesContext, recheck bool) (jetstream.Msg, error) {
+	if recheck {
+		return it.Next(jetstream.NextMaxWait(nextRecheck))
+	}
+	return it.Next()
+}
+
 // consume queues messages for the workers until the iterator breaks or we
 // stop.
 func (c *Consumer) consume(ctx context.Context, it jetstream.MessagesContext, queue chan<- jetstream.Msg) {
@@ -235,11 +256,16 @@ func (c *Consumer) consume(ctx context.Context, it jetstream.MessagesContext, qu
 		it.Stop()
 	}()
 	failures := 0
+	recheck := false
 	for {
-		msg, err := it.Next()
+		msg, err := next(it, recheck)
 		if err != nil {
 			if c.stopping(ctx) || errors.Is(err, jetstream.ErrMsgIteratorClosed) {
 				return
+			}
+			if errors.Is(err, nats.ErrTimeout) {
+				recheck = false // looked again (see nextRecheck); now wait, watching heartbeats
+				continue
 			}
 			c.setErr(err.Error())
 			failures++
@@ -249,7 +275,7 @@ func (c *Consumer) consume(ctx context.Context, it jetstream.MessagesContext, qu
 			}
 			continue
 		}
-		failures = 0
+		failures, recheck = 0, true
 		c.lastErr.Store(nil)
 		c.track(msg)
 		// Wait for room under the in-flight limit and in the byte budget

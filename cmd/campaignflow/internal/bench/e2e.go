@@ -223,8 +223,10 @@ func (e *e2eRun) result(plains, ours []drain) Result {
 		res.Anchor = Figure{Label: fmt.Sprintf("plain nats.go pull consume -> POST /v1/create/audience -> ack, %d in flight", e2ePlainInFlight), Rate: median(plains, drain.Rate)}
 		res.Project = Figure{Label: workerLabel, Rate: median(ours, drain.Rate)}
 		res.Metrics = append(res.Metrics, cpuMetrics("plain", plains)...)
+		res.Metrics = append(res.Metrics, pauseMetric("plain", plains))
 	}
 	res.Metrics = append(res.Metrics, cpuMetrics("campaignflow", ours)...)
+	res.Metrics = append(res.Metrics, pauseMetric("campaignflow", ours))
 	res.Metrics = append(res.Metrics,
 		Metric{Name: "campaignflow elapsed", Value: median(ours, func(d drain) float64 { return d.Elapsed.Seconds() }), Unit: "s"},
 		Metric{Name: "campaignflow create-audience requests (429s included)", Value: float64(last.calls), Unit: ""},
@@ -318,6 +320,7 @@ type drain struct {
 	ownCPU, natsCPU, simCPU   time.Duration
 	natsMeasured, simMeasured bool
 	samples                   []ackSample
+	longestPause              time.Duration // between two polls that saw the ack floor move (the last before done included)
 	notes                     []string
 	// checked after the drain
 	lost, deadLetters, calls, throttled int
@@ -328,6 +331,17 @@ type ackSample struct {
 	acked     uint64
 	calls     int // API calls the sandbox admitted so far (with a rate limit)
 	throttled int // and answered 429
+}
+
+// pauseMetric is the longest time one side's ack floor stood still in any
+// of its drains: a stalled pull shows here (seconds, where a drain's usual
+// pauses are tens of milliseconds).
+func pauseMetric(side string, ds []drain) Metric {
+	var worst time.Duration
+	for _, d := range ds {
+		worst = max(worst, d.longestPause)
+	}
+	return Metric{Name: side + " longest pause without an ack, worst drain", Value: float64(worst.Milliseconds()), Unit: "ms"}
 }
 
 // cpuMetrics are the median CPU per 1k events of one side's drains, in ms
@@ -378,6 +392,8 @@ func measure(ctx context.Context, info func(context.Context) (*jetstream.Consume
 	if err := start(); err != nil {
 		return d, err
 	}
+	var floor uint64
+	moved := time.Duration(0)
 	tick := time.NewTicker(poll)
 	defer tick.Stop()
 	for {
@@ -387,6 +403,9 @@ func measure(ctx context.Context, info func(context.Context) (*jetstream.Consume
 		}
 		done := info.AckFloor.Consumer >= uint64(n) && info.NumAckPending == 0
 		at := time.Since(t0)
+		if info.AckFloor.Consumer != floor || done {
+			floor, d.longestPause, moved = info.AckFloor.Consumer, max(d.longestPause, at-moved), at
+		}
 		if k := len(d.samples); done || k == 0 || at-d.samples[k-1].at >= e2eSampleInterval {
 			smp := ackSample{at: at, acked: info.AckFloor.Consumer}
 			if calls != nil {
