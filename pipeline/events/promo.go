@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/campaignflow/campaignflow/chatinc"
+	"github.com/campaignflow/campaignflow/pipeline/ids"
 )
 
 // SendPromo is send-promo: create the promo's campaign once and run it now,
@@ -79,7 +80,9 @@ func (e *SendPromo) Validate() error {
 		p.add("audiences", `at least one audience id is required (use "all" for every contact)`)
 	}
 	for i, a := range e.Audiences {
-		p.id(fieldPath("audiences", i), a)
+		if a == "" || ids.Check(a) != nil { // the path is built only for a problem
+			p.id(fieldPath("audiences", i), a)
+		}
 	}
 	p.schedule("schedule", e.Schedule)
 	return p.err()

@@ -24,18 +24,22 @@ const (
 	MaxAttributeBytes = 16 << 10
 )
 
-// attributes checks a contact's attributes against the bounds.
-func (p *problems) attributes(path string, attrs map[string]string) {
+// attributes checks the attributes of contact i against the bounds.
+func (p *problems) attributes(i int, attrs map[string]string) {
 	if len(attrs) > MaxAttributes {
-		p.add(path, "holds %d attributes, at most %d", len(attrs), MaxAttributes)
+		p.add(contactPath(i, "attributes"), "holds %d attributes, at most %d", len(attrs), MaxAttributes)
 		return
 	}
 	for k, v := range attrs {
 		if len(v) > MaxAttributeBytes {
-			p.add(path, "%s is %d bytes, at most %d", ids.Quote(k), len(v), MaxAttributeBytes)
+			p.add(contactPath(i, "attributes"), "%s is %d bytes, at most %d", ids.Quote(k), len(v), MaxAttributeBytes)
 		}
 	}
 }
+
+// contactPath is the path of a member of contact i, e.g.
+// "contacts[3].number".
+func contactPath(i int, member string) string { return fieldPath("contacts", i) + "." + member }
 
 // Validate returns every problem of the event; a bad phone number is not one
 // (it is a per-row error in the ingest report), a missing one is.
@@ -49,11 +53,11 @@ func (e *SegmentUpdated) Validate() error {
 	for i, c := range e.Contacts {
 		switch { // paths are built only for a problem
 		case strings.TrimSpace(c.Number) == "":
-			p.add(fieldPath("contacts", i)+".number", "is required")
+			p.add(contactPath(i, "number"), "is required")
 		case len(c.Number) > MaxNumberBytes:
-			p.add(fieldPath("contacts", i)+".number", "is %d bytes, at most %d", len(c.Number), MaxNumberBytes)
+			p.add(contactPath(i, "number"), "is %d bytes, at most %d", len(c.Number), MaxNumberBytes)
 		}
-		p.attributes(fieldPath("contacts", i)+".attributes", c.Attributes)
+		p.attributes(i, c.Attributes)
 	}
 	p.variableGroup("variable_group", e.VariableGroup)
 	return p.err()
