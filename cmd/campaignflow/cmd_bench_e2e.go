@@ -16,6 +16,7 @@ import (
 
 func newBenchE2ECmd(run benchRunner) *cobra.Command {
 	var o bench.E2EOptions
+	var reports string
 	cmd := &cobra.Command{
 		Use:   "e2e",
 		Short: "Segment events drained into the sandbox: plain nats.go pipeline vs the worker at its defaults (target >= 0.75 of plain)",
@@ -65,6 +66,9 @@ N, 429s under 2% of calls).`,
 				// (JSON at info), into io.Discard: the formatting is counted.
 				defaults := config.Defaults()
 				o.Logger = newLogger(&defaults, io.Discard)
+				if reports != "" {
+					o.Tune = func(c *config.Config) { c.Results.IngestReports = reports }
+				}
 				r, err := bench.E2E(ctx, o)
 				return []bench.Result{r}, err
 			})
@@ -74,6 +78,7 @@ N, 429s under 2% of calls).`,
 	cmd.Flags().IntVar(&o.Rounds, "rounds", 3, "alternating rounds of both sides, fresh events each round (figures are medians; with --rate-limit: one drain)")
 	cmd.Flags().Float64Var(&o.RateLimit, "rate-limit", 0, "the sandbox's limit in calls per second (0: none; then the plain pipeline runs beside the worker)")
 	cmd.Flags().DurationVar(&o.Warmup, "warmup", 0, "with --rate-limit: calls per second are counted after this (default 10s)")
+	cmd.Flags().StringVar(&reports, "ingest-reports", "", "the worker's results.ingest_reports: rejected (its default; the bench's events have no bad row, so none) or all (a report per event, as before 2026-11-30)")
 	return cmd
 }
 

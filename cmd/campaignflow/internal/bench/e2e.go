@@ -205,7 +205,13 @@ func (e *e2eRun) drain(ctx context.Context, round int, plain bool) (drain, error
 func (e *e2eRun) result(plains, ours []drain) Result {
 	o := e.o
 	res := Result{Name: "e2e", Count: o.Events}
-	workerLabel := "campaignflow worker at its defaults (API key set: chatinc client, validation, ingest reports, telemetry)"
+	cfg := e.cfg
+	defaults := "at its defaults"
+	if o.Tune != nil {
+		o.Tune(&cfg)
+		defaults = "tuned"
+	}
+	workerLabel := fmt.Sprintf("campaignflow worker %s (API key set: chatinc client, validation, telemetry, ingest_reports: %s)", defaults, cfg.Results.IngestReports)
 	clean := true
 	lost, dead := 0, 0
 	for _, d := range append(append([]drain(nil), plains...), ours...) {
@@ -341,7 +347,7 @@ func pauseMetric(side string, ds []drain) Metric {
 	for _, d := range ds {
 		worst = max(worst, d.longestPause)
 	}
-	return Metric{Name: side + " longest pause without an ack, worst drain", Value: float64(worst.Milliseconds()), Unit: "ms"}
+	return Metric{Name: side + " longest pause without an ack (start-up included), worst drain", Value: float64(worst.Milliseconds()), Unit: "ms"}
 }
 
 // cpuMetrics are the median CPU per 1k events of one side's drains, in ms

@@ -130,7 +130,18 @@ type Results struct {
 	// RepairInterval is how often the leader looks for runs without a poll
 	// plan (recorded done by an older version whose plan store failed).
 	RepairInterval time.Duration `koanf:"repair_interval" yaml:"repair_interval"`
+	// IngestReports is which events get an ingest_report.v1 on the results
+	// stream: "rejected" (the default: every file upload, and a segment
+	// event only when some of its rows were rejected) or "all" (every
+	// event, as before 2026-11-30).
+	IngestReports string `koanf:"ingest_reports" yaml:"ingest_reports"`
 }
+
+// The values of results.ingest_reports.
+const (
+	IngestReportsRejected = "rejected"
+	IngestReportsAll      = "all"
+)
 
 // Sinks configures the warehouse file sink (off when Dir is empty).
 type Sinks struct {
@@ -168,7 +179,7 @@ func Defaults() Config {
 		DLQ:   DLQ{MaxAge: 14 * 24 * time.Hour},
 		Promo: Promo{ApprovalWait: 10 * time.Minute, TickRetention: 7 * 24 * time.Hour},
 		Results: Results{PollOffsets: []time.Duration{time.Minute, 10 * time.Minute, time.Hour, 6 * time.Hour, 24 * time.Hour, 72 * time.Hour},
-			TimeScale: 1, RepairInterval: time.Minute},
+			TimeScale: 1, RepairInterval: time.Minute, IngestReports: IngestReportsRejected},
 		Sinks:    Sinks{Format: "parquet", RollSize: 64 << 20, RollAge: 5 * time.Minute},
 		HTTPAddr: "127.0.0.1:9090",
 		Log:      Log{Level: "info", Format: "auto"},

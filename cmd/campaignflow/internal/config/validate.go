@@ -139,6 +139,9 @@ func (c *Config) Validate() Problems {
 	if c.Results.RepairInterval < minRepairInterval {
 		add("results.repair_interval: %s must be at least %s (default 1m)", c.Results.RepairInterval, minRepairInterval)
 	}
+	if r := c.Results.IngestReports; r != IngestReportsRejected && r != IngestReportsAll {
+		add("results.ingest_reports: %q must be rejected (the default: file uploads, and segment events with rejected rows) or all (every event)", r)
+	}
 	if c.Results.TimeScale <= 0 {
 		add("results.time_scale: %v must be positive (1 is real time)", c.Results.TimeScale)
 	}

@@ -93,7 +93,9 @@ func TestEventWithoutTraceparentStartsATrace(t *testing.T) {
 	tel, rec := newTelemetry(t)
 	e := newEnv(t, tel, "test-key", slog.LevelInfo)
 	reports := e.collect(e.cfg.Names.Prefix + ".results.ingest.>")
-	e.publish("customer-segment-updated", "seg-root-1", segment("vip", "+27820000001"), nil)
+	// A rejected row, so that the event has a report at the default
+	// results.ingest_reports.
+	e.publish("customer-segment-updated", "seg-root-1", segment("vip", "+27820000001", "nope"), nil)
 	name := telemetry.SpanName("customer-segment-updated")
 	pipelinetest.Eventually(t, 15*time.Second, func() (bool, string) {
 		return len(reports()) == 1 && len(spansNamed(rec, name)) == 1, fmt.Sprintf("%d reports, spans %v", len(reports()), names(rec.Ended()))

@@ -12,6 +12,7 @@ import (
 
 	"github.com/campaignflow/campaignflow/chatinc"
 	"github.com/campaignflow/campaignflow/chatinc/sandbox"
+	"github.com/campaignflow/campaignflow/cmd/campaignflow/internal/config"
 	"github.com/campaignflow/campaignflow/cmd/campaignflow/internal/telemetry"
 	"github.com/campaignflow/campaignflow/pipeline"
 	"github.com/campaignflow/campaignflow/pipeline/handlers"
@@ -157,9 +158,12 @@ func (w *Worker) startHandlers() error {
 	l := ledger.New(w.top.Ledger, ledger.WithLogger(w.log), ledger.WithOwner(w.cfg.WorkerID))
 	w.ledger = l
 	var reports handlers.ReportPublisher = w.pub
+	if w.cfg.Results.IngestReports != config.IngestReportsAll {
+		reports = handlers.RejectionsOnly(reports)
+	}
 	observer := w.opts.observer
 	if tel := w.opts.telemetry; tel != nil {
-		reports = tel.CountReports(w.pub)
+		reports = tel.CountReports(reports)
 		observer = telemetry.MultiObserver(tel.RunnerObserver(), w.opts.observer)
 	}
 	opts := []handlers.Option{handlers.WithRunObserver(runObserver{w.poller}),

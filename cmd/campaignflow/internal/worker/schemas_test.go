@@ -9,6 +9,8 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/campaignflow/campaignflow/chatinc/sandbox"
+	"github.com/campaignflow/campaignflow/cmd/campaignflow/internal/config"
 	"github.com/campaignflow/campaignflow/pipeline/pipelinetest"
 	"github.com/campaignflow/campaignflow/pipeline/schemas"
 )
@@ -17,7 +19,9 @@ import (
 // with its polls and a bad-row report, then checks every message in
 // CHATINC_RESULTS against the schema its subject promises.
 func TestEverythingPublishedValidatesAgainstItsSchema(t *testing.T) {
-	e := newEnv(t)
+	// Every event's report, so that both a clean one and one with
+	// rejected rows are validated.
+	e := newEnv(t, func(c *config.Config, _ *sandbox.Options) { c.Results.IngestReports = config.IngestReportsAll })
 	seedAudience(e, "vip", 5)
 	e.publish("customer-segment-updated", "with-bad-row", map[string]any{
 		"audience": map[string]string{"id": "vip", "name": "vip"}, "contacts": []map[string]any{{"number": "nope"}}})
