@@ -45,9 +45,9 @@ func fastE164(raw, region string, regionCC int, nddPrefix string) (string, bool)
 		v := 0
 		for l := 1; l <= 3 && l < n; l++ {
 			v = v*10 + int(digits[l-1]-'0')
-			if r := phonenumbers.GetRegionCodeForCountryCode(v); r != phonenumbers.UNKNOWN_REGION {
+			if c := countryFor(v); c.region != phonenumbers.UNKNOWN_REGION {
 				// Parse strips a national prefix after the country code too.
-				if rule := parseRuleFor(r); rule != nil && rule.keepsInternational(digits[l:]) {
+				if c.rule != nil && c.rule.keepsInternational(digits[l:]) {
 					cc, start = v, off+l
 				}
 				break
@@ -71,7 +71,7 @@ func fastE164(raw, region string, regionCC int, nddPrefix string) (string, bool)
 	copy(buf[pos+1:], ccDigits)
 	out := string(buf[pos : off+n])
 	nsn := out[len(out)-len(national):] // no leading zero: the national significant number
-	if v := validatorFor(int32(cc)); v != nil {
+	if v := countryFor(cc).validator; v != nil {
 		if !v.valid(nsn) {
 			return "", false
 		}

@@ -17,10 +17,12 @@ import (
 // at the start of a national number.
 
 // prefixRule matches a metadata pattern at the start of a number: a plain
-// string compare when the pattern is just digits, else the regex.
+// string compare when the pattern is just digits, else the pattern (its
+// automaton; the regex where the match's extent and groups matter).
 type prefixRule struct {
 	literal string
 	re      *regexp.Regexp
+	pattern *digitPattern
 }
 
 func newPrefixRule(pattern string) (*prefixRule, bool) {
@@ -30,11 +32,11 @@ func newPrefixRule(pattern string) (*prefixRule, bool) {
 	if allDigits(pattern) {
 		return &prefixRule{literal: pattern}, true
 	}
-	re, err := regexp.Compile("^(?:" + pattern + ")")
+	pat, err := compilePattern(pattern, false)
 	if err != nil {
 		return nil, false
 	}
-	return &prefixRule{re: re}, true
+	return &prefixRule{re: pat.re, pattern: pat}, true
 }
 
 func (p *prefixRule) matches(b []byte) bool {
@@ -44,7 +46,7 @@ func (p *prefixRule) matches(b []byte) bool {
 	if p.re == nil {
 		return len(b) >= len(p.literal) && string(b[:len(p.literal)]) == p.literal
 	}
-	return p.re.MatchString(string(b)) // a copy, so b can stay on the caller's stack
+	return p.pattern.matchBytes(b)
 }
 
 func allDigits(s string) bool {
@@ -156,7 +158,7 @@ func compileParseRule(region string) *parseRule {
 	if len(gd.GetPossibleLength()) == 0 || gd.GetPossibleLength()[0] == -1 {
 		return nil
 	}
-	re, err := regexp.Compile("^(?:" + gd.GetNationalNumberPattern() + ")$")
+	re, err := compilePattern(gd.GetNationalNumberPattern(), true)
 	if err != nil {
 		return nil
 	}

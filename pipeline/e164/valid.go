@@ -1,7 +1,6 @@
 package e164
 
 import (
-	"regexp"
 	"slices"
 	"sync"
 
@@ -23,7 +22,7 @@ import (
 // number pattern, anchored the way isNumberMatchingDesc anchors it.
 type compiledDesc struct {
 	lengths []int32
-	re      *regexp.Regexp
+	re      *digitPattern
 }
 
 // matches is isNumberMatchingDesc: the length is possible and the whole
@@ -32,7 +31,7 @@ func (d *compiledDesc) matches(nsn string) bool {
 	if len(d.lengths) > 0 && !slices.Contains(d.lengths, int32(len(nsn))) {
 		return false
 	}
-	return d.re.MatchString(nsn)
+	return d.re.matchString(nsn)
 }
 
 // matchesBytes is matches for a number held in bytes.
@@ -40,13 +39,13 @@ func (d *compiledDesc) matchesBytes(nsn []byte) bool {
 	if len(d.lengths) > 0 && !slices.Contains(d.lengths, int32(len(nsn))) {
 		return false
 	}
-	return d.re.MatchString(string(nsn)) // a copy, so nsn can stay on the caller's stack
+	return d.re.matchBytes(nsn)
 }
 
 // compiledRegion holds one region's metadata as compiled regexes.
 type compiledRegion struct {
 	countryCode int32
-	leading     *regexp.Regexp // nil when the metadata has no leading digits
+	leading     *digitPattern // nil when the metadata has no leading digits
 	general     compiledDesc
 	fixedLine   compiledDesc
 	mobile      compiledDesc
@@ -97,7 +96,7 @@ func (v *countryValidator) valid(nsn string) bool {
 	} else {
 		for _, r := range v.regions {
 			if r.leading != nil {
-				if r.leading.MatchString(nsn) {
+				if r.leading.matchString(nsn) {
 					region = r
 					break
 				}
@@ -116,10 +115,6 @@ func (v *countryValidator) valid(nsn string) bool {
 }
 
 var (
-	// validators maps a country calling code (int32) to its
-	// *countryValidator, or to nil when phonenumbers must decide.
-	validators sync.Map
-
 	regionMetadataOnce sync.Once
 	regionMetadata     map[string]*phonenumbers.PhoneMetadata
 )
@@ -141,17 +136,6 @@ func metadataForRegion(region string) *phonenumbers.PhoneMetadata {
 		}
 	})
 	return regionMetadata[region]
-}
-
-// validatorFor returns the compiled validator for a country calling code,
-// or nil when the number must go through phonenumbers.IsValidNumber.
-func validatorFor(cc int32) *countryValidator {
-	if v, ok := validators.Load(cc); ok {
-		return v.(*countryValidator)
-	}
-	v := compileCountry(cc)
-	validators.Store(cc, v)
-	return v
 }
 
 // compileCountry builds the validator for cc; nil for unknown and
@@ -186,7 +170,7 @@ func compileRegion(md *phonenumbers.PhoneMetadata) (*compiledRegion, bool) {
 		sameMobileAndFixed: md.GetSameMobileAndFixedLinePattern(),
 	}
 	if ld := md.GetLeadingDigits(); ld != "" {
-		re, err := regexp.Compile("^(?:" + ld + ")")
+		re, err := compilePattern(ld, false)
 		if err != nil {
 			return nil, false
 		}
@@ -202,7 +186,7 @@ func compileRegion(md *phonenumbers.PhoneMetadata) (*compiledRegion, bool) {
 		if d == nil {
 			return nil, false // phonenumbers would dereference it; let it decide
 		}
-		re, err := regexp.Compile("^(?:" + d.GetNationalNumberPattern() + ")$")
+		re, err := compilePattern(d.GetNationalNumberPattern(), true)
 		if err != nil {
 			return nil, false
 		}
