@@ -66,6 +66,9 @@ func Classified(err error) bool {
 // anything else, cancellations included, is transient until the last
 // delivery.
 func ClassOf(err error) Class {
+	if err == nil {
+		return ClassTransient // as below, without the heap target of errors.As
+	}
 	var c *classified
 	if errors.As(err, &c) {
 		return c.class

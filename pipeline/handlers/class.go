@@ -23,12 +23,13 @@ func permanent(err error) error  { return pipeline.Permanent(err) }
 // An error already marked keeps its mark; anything else stays unmarked,
 // which the runner treats as transient.
 func classify(err error) error {
+	if err == nil {
+		return nil // before the targets of errors.As, which are on the heap
+	}
 	var ve *events.ValidationError
 	var busy *ledger.BusyError
 	var ae *chatinc.APIError
 	switch {
-	case err == nil:
-		return nil
 	case pipeline.Classified(err):
 		return err
 	case errors.As(err, &ve), errors.Is(err, sources.ErrLocationRefused):

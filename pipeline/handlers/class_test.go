@@ -43,3 +43,15 @@ func TestClassify(t *testing.T) {
 		t.Errorf("RetryAfterOf = %v", d)
 	}
 }
+
+// TestClassifySuccessAllocatesNothing: every handled event goes through
+// classify and pipeline.ClassOf with a nil error; that costs no allocation.
+func TestClassifySuccessAllocatesNothing(t *testing.T) {
+	if n := testing.AllocsPerRun(100, func() {
+		if classify(nil) != nil || pipeline.ClassOf(nil) != pipeline.ClassTransient {
+			t.Fatal("nil is not success")
+		}
+	}); n != 0 {
+		t.Fatalf("classify(nil) and ClassOf(nil): %v allocations", n)
+	}
+}

@@ -111,26 +111,45 @@ func (c *coalescer[M, T]) run(b *batch[M, T]) {
 // name other fields for the same group are separate calls.
 func groupKey(g chatinc.VariableGroup) string { return g.ID + "\x00" + strings.Join(g.Fields, "\x00") }
 
-// flushAudience adds the merged contacts (each number once) in one call.
+// flushAudience adds the merged contacts (each number once) in one call;
+// contacts is only copied when a number repeats.
 func (h *SegmentHandler) flushAudience(ctx context.Context, a chatinc.Audience, contacts []chatinc.Contact) error {
-	a.Contacts = make([]chatinc.Contact, 0, len(contacts))
-	if len(contacts) <= smallDedupe { // a scan beats building a map
-		for _, c := range contacts {
-			if !slices.Contains(a.Contacts, c) {
-				a.Contacts = append(a.Contacts, c)
-			}
-		}
-	} else {
-		seen := make(map[string]bool, len(contacts))
-		for _, c := range contacts {
-			if !seen[c.Number] {
-				seen[c.Number] = true
-				a.Contacts = append(a.Contacts, c)
-			}
-		}
-	}
+	a.Contacts = uniqueContacts(contacts)
 	_, err := h.client.CreateAudience(ctx, a)
 	return err
+}
+
+// uniqueContacts is contacts with each number once (the first), contacts
+// itself when no number repeats.
+func uniqueContacts(contacts []chatinc.Contact) []chatinc.Contact {
+	var seen map[string]bool
+	if len(contacts) > smallDedupe { // up to smallDedupe, a scan beats building a map
+		seen = make(map[string]bool, len(contacts))
+	}
+	for i, c := range contacts {
+		var repeat bool
+		if seen == nil {
+			repeat = slices.Contains(contacts[:i], c)
+		} else {
+			repeat, seen[c.Number] = seen[c.Number], true
+		}
+		if repeat {
+			return dedupe(contacts)
+		}
+	}
+	return contacts
+}
+
+func dedupe(contacts []chatinc.Contact) []chatinc.Contact {
+	out := make([]chatinc.Contact, 0, len(contacts))
+	seen := make(map[string]bool, len(contacts))
+	for _, c := range contacts {
+		if !seen[c.Number] {
+			seen[c.Number] = true
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // smallDedupe is up to how many contacts a call's numbers are made unique

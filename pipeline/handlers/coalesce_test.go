@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/campaignflow/campaignflow/chatinc"
 	"github.com/campaignflow/campaignflow/chatinc/sandbox"
 	"github.com/campaignflow/campaignflow/pipeline/events"
 	"github.com/campaignflow/campaignflow/pipeline/pipelinetest"
@@ -203,5 +204,35 @@ func BenchmarkSegmentEvents(b *testing.B) {
 				b.ReportMetric(float64(calls), "calls/200events")
 			}
 		})
+	}
+}
+
+// TestUniqueContacts: each number once, the first kept, in order; a list
+// without repeats is sent as it is (no copy), short or long.
+func TestUniqueContacts(t *testing.T) {
+	contacts := func(numbers ...string) []chatinc.Contact {
+		cs := make([]chatinc.Contact, len(numbers))
+		for i, n := range numbers {
+			cs[i].Number = n
+		}
+		return cs
+	}
+	for _, n := range []int{0, 1, smallDedupe, smallDedupe + 1, 100} {
+		var numbers []string
+		for i := range n {
+			numbers = append(numbers, fmt.Sprint("+2782", i))
+		}
+		in := contacts(numbers...)
+		if got := uniqueContacts(in); len(got) != n || n > 0 && &got[0] != &in[0] {
+			t.Errorf("%d distinct numbers: got %d, a copy: %v", n, len(got), n > 0 && &got[0] != &in[0])
+		}
+		if n < 2 {
+			continue
+		}
+		repeated := contacts(append(append([]string{numbers[1]}, numbers...), numbers[0])...)
+		want := contacts(append([]string{numbers[1], numbers[0]}, numbers[2:]...)...)
+		if got := uniqueContacts(repeated); !slices.Equal(got, want) {
+			t.Errorf("%d numbers with repeats: got %v, want %v", n, got, want)
+		}
 	}
 }
