@@ -33,7 +33,7 @@ func NewCancelHandler(kv jetstream.KeyValue, opts ...Option) (*CancelHandler, er
 }
 
 func (h *CancelHandler) register(r *pipeline.Router) {
-	register(r, events.TypeScheduleCancelled, h.cancel)
+	registerOrdered(r, events.TypeScheduleCancelled, h.cancel)
 }
 
 // Handle validates the event, then handles it (the router's path validates

@@ -34,9 +34,18 @@ type event[T any] interface {
 }
 
 // register adds handle for eventType to r: the body is decoded and checked
-// once; handle gets the message's id (else the body's), and the publish
-// time in ctx (publishedAt); its error is marked for the runner.
+// once; handle gets the message's id (else the body's); its error is marked
+// for the runner.
 func register[T any, P event[T]](r *pipeline.Router, eventType string, handle func(context.Context, string, P) error) {
+	pipeline.HandleEvent(r, eventType, decoder[T, P](eventType), func(ctx context.Context, m *pipeline.Message, ev P) error {
+		return classify(handle(ctx, firstNonEmpty(m.ID, ev.ID()), ev))
+	})
+}
+
+// registerOrdered is register for a handler that orders events by their
+// publish time: handle gets it in ctx too (publishedAt). The others go
+// without it, a context layer less for every lookup of their calls.
+func registerOrdered[T any, P event[T]](r *pipeline.Router, eventType string, handle func(context.Context, string, P) error) {
 	pipeline.HandleEvent(r, eventType, decoder[T, P](eventType), func(ctx context.Context, m *pipeline.Message, ev P) error {
 		return classify(handle(withPublished(ctx, m.Published), firstNonEmpty(m.ID, ev.ID()), ev))
 	})
