@@ -44,7 +44,9 @@ func NewPromoHandler(client PromoClient, l *ledger.Ledger, runs *RunStarter, kv 
 	return &PromoHandler{client: client, ledger: l, jobs: promoJobs{kv}, runs: runs, approval: s.approval, clock: s.clock, log: s.log}, nil
 }
 
-func (h *PromoHandler) register(r *pipeline.Router) { registerOrdered(r, events.TypeSendPromo, h.promo) }
+func (h *PromoHandler) register(r *pipeline.Router) {
+	registerOrdered(r, events.TypeSendPromo, h.promo)
+}
 
 // Handle validates the event, then handles it (the router's path validates
 // once, at decode).
