@@ -73,6 +73,13 @@ func TestSegmentDecodeFast(t *testing.T) {
 			if !ok && !reflect.DeepEqual(fast, SegmentUpdated{}) {
 				t.Fatalf("decodeFast gave up but set the event: %+v", fast)
 			}
+			// A body inside a larger buffer (a CloudEvents envelope's data)
+			// reads the same.
+			framed := []byte(`{"data":` + tc.body + `}`)
+			var inner SegmentUpdated
+			if okInner := inner.decodeFast(framed[8 : 8+len(tc.body)]); okInner != ok || !reflect.DeepEqual(inner, fast) {
+				t.Fatalf("inside a larger buffer: %v, %+v; alone: %v, %+v", okInner, inner, ok, fast)
+			}
 			ev, derr := Decode[SegmentUpdated](TypeSegmentUpdated, []byte(tc.body))
 			if want := validateOrErr(slow, err); (derr == nil) != (want == nil) || derr != nil && derr.Error() != want.Error() || derr == nil && !reflect.DeepEqual(*ev, slow) {
 				t.Fatalf("Decode = %+v, %v; want %+v, %v", ev, derr, slow, want)
