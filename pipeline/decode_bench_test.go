@@ -38,6 +38,16 @@ func BenchmarkDecodeBody(b *testing.B) {
 			}
 		}
 	})
+	b.Run("decodeBody, id in the body", func(b *testing.B) {
+		b.SetBytes(int64(len(body)))
+		b.ReportAllocs()
+		for b.Loop() {
+			m := Message{Subject: "chatinc.events.customer-segment-updated", Type: "customer-segment-updated"}
+			if err := decodeBody(&m, body, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("decodeBody", func(b *testing.B) {
 		b.SetBytes(int64(len(body)))
 		b.ReportAllocs()

@@ -1,10 +1,6 @@
 package events
 
-import (
-	"bytes"
-
-	"github.com/campaignflow/campaignflow/pipeline/internal/jsonscan"
-)
+import "github.com/campaignflow/campaignflow/pipeline/internal/jsonscan"
 
 // fastDecoder is an event that can read the common shape of its body in one
 // pass. decodeFast sets the event to exactly what json.Unmarshal would give
@@ -16,10 +12,10 @@ type fastDecoder interface{ decodeFast(data []byte) bool }
 // Members of the objects of a segment event, for telling an unknown member
 // (skipped) from one that encoding/json would match case-insensitively.
 var (
-	segmentMembers  = [][]byte{[]byte("event_id"), []byte("audience"), []byte("contacts"), []byte("variable_group")}
-	audienceMembers = [][]byte{[]byte("id"), []byte("name"), []byte("description")}
-	contactMembers  = [][]byte{[]byte("number"), []byte("attributes")}
-	groupMembers    = [][]byte{[]byte("id"), []byte("name"), []byte("description"), []byte("fields")}
+	segmentMembers  = []string{"event_id", "audience", "contacts", "variable_group"}
+	audienceMembers = []string{"id", "name", "description"}
+	contactMembers  = []string{"number", "attributes"}
+	groupMembers    = []string{"id", "name", "description", "fields"}
 )
 
 // decodeFast reads a segment event in one pass. The strings of the contacts
@@ -101,18 +97,8 @@ func (d *segmentDecoder) shared(s []byte) string {
 // unknown skips the value of a member the event does not have; a key that
 // encoding/json would match to one of known (case-insensitively, with
 // Unicode folding for non-ASCII keys) is left to it.
-func (d *segmentDecoder) unknown(key []byte, known [][]byte) bool {
-	for _, c := range key {
-		if c >= 0x80 {
-			return false
-		}
-	}
-	for _, k := range known {
-		if bytes.EqualFold(key, k) {
-			return false
-		}
-	}
-	return d.r.Skip()
+func (d *segmentDecoder) unknown(key []byte, known []string) bool {
+	return !jsonscan.MayMatch(key, known...) && d.r.Skip()
 }
 
 func (d *segmentDecoder) audience(a *Audience) bool {

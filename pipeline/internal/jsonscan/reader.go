@@ -1,6 +1,9 @@
 package jsonscan
 
-import "unicode/utf8"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // maxSkipDepth is how deeply a value a Reader skips may nest; deeper ones
 // are left to encoding/json.
@@ -126,4 +129,22 @@ func (r *Reader) Array(elem func() bool) bool {
 			return false
 		}
 	}
+}
+
+// MayMatch reports that encoding/json may match key to a struct field named
+// one of names: equal to one ignoring ASCII case, or not ASCII at all
+// (its Unicode folding is left to it). A decoder gives up on such a key
+// unless it is exactly the name it reads.
+func MayMatch(key []byte, names ...string) bool {
+	for _, c := range key {
+		if c >= utf8.RuneSelf {
+			return true
+		}
+	}
+	for _, n := range names {
+		if strings.EqualFold(string(key), n) {
+			return true
+		}
+	}
+	return false
 }

@@ -1,0 +1,67 @@
+package pipeline
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+var envelopeCases = []struct {
+	name, body string
+	fast       bool
+}{
+	{"event_id", `{"event_id":"b1","promo_id":"p"}`, true},
+	{"no event_id", ` {"promo_id":"p","n":[1,{"x":null}],"t":true} `, true},
+	{"empty object", `{}`, true},
+	{"specversion as a value", `{"event_id":"b1","note":"specversion"}`, true},
+	{"specversion nested", `{"x":{"specversion":"1.0"}}`, true},
+	{"event_id not a string", `{"event_id":7}`, false},
+	{"escaped event_id", `{"event_id":"a\u0062"}`, false},
+	{"repeated event_id", `{"event_id":"a","event_id":"b"}`, false},
+	{"case-folded event_id", `{"Event_ID":"a"}`, false},
+	{"non-ASCII key", `{"évent_id":"a"}`, false},
+	{"escaped key", `{"event_i\u0064":"a"}`, false},
+	{"cloudevents", `{"specversion":"1.0","id":"c","type":"send-promo","data":{"event_id":"d"}}`, false},
+	{"case-folded specversion", `{"SpecVersion":"1.0","id":"c","data":{}}`, false},
+	{"invalid JSON", `{"a":`, false},
+	{"trailing garbage", `{"a":1} x`, false},
+	{"deep", `{"a":` + strings.Repeat("[", 100) + strings.Repeat("]", 100) + `}`, false},
+}
+
+// TestPlainEnvelope: the one-pass read takes plain bodies, giving what
+// parseEnvelopeJSON gives, and leaves the rest to it.
+func TestPlainEnvelope(t *testing.T) {
+	for _, tc := range envelopeCases {
+		t.Run(tc.name, func(t *testing.T) {
+			env, ok := plainEnvelope([]byte(strings.TrimSpace(tc.body)))
+			if ok != tc.fast {
+				t.Fatalf("plainEnvelope ok = %v, want %v", ok, tc.fast)
+			}
+			want, werr := parseEnvelopeJSON([]byte(strings.TrimSpace(tc.body)))
+			if ok && (werr != nil || !reflect.DeepEqual(env, want)) {
+				t.Fatalf("plainEnvelope = %+v; parseEnvelopeJSON = %+v, %v", env, want, werr)
+			}
+			got, err := ParseEnvelope([]byte(tc.body))
+			if !reflect.DeepEqual(got, want) || (err == nil) != (werr == nil) || err != nil && err.Error() != werr.Error() {
+				t.Fatalf("ParseEnvelope = %+v, %v; want %+v, %v", got, err, want, werr)
+			}
+		})
+	}
+}
+
+// FuzzPlainEnvelope: whatever the body, the one-pass read gives
+// parseEnvelopeJSON's envelope or gives up.
+func FuzzPlainEnvelope(f *testing.F) {
+	for _, tc := range envelopeCases {
+		f.Add([]byte(tc.body))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		env, ok := plainEnvelope(body)
+		if !ok {
+			return
+		}
+		if want, err := parseEnvelopeJSON(body); err != nil || !reflect.DeepEqual(env, want) {
+			t.Fatalf("plainEnvelope(%q) = %+v; parseEnvelopeJSON = %+v, %v", body, env, want, err)
+		}
+	})
+}
