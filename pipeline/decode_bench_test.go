@@ -48,6 +48,17 @@ func BenchmarkDecodeBody(b *testing.B) {
 			}
 		}
 	})
+	ce := []byte(`{"specversion":"1.0","id":"ce-1","type":"com.example.customer-segment-updated","source":"/crm","data":` + string(body) + `}`)
+	b.Run("decodeBody, CloudEvents", func(b *testing.B) {
+		b.SetBytes(int64(len(ce)))
+		b.ReportAllocs()
+		for b.Loop() {
+			m := Message{Subject: "chatinc.events.customer-segment-updated", Type: "customer-segment-updated"}
+			if err := decodeBody(&m, ce, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("decodeBody", func(b *testing.B) {
 		b.SetBytes(int64(len(body)))
 		b.ReportAllocs()

@@ -62,10 +62,19 @@ func ParseEnvelope(data []byte) (Envelope, error) {
 	if len(body) == 0 || body[0] != '{' {
 		return Envelope{}, fmt.Errorf("%w: body is not a JSON object", ErrDecode)
 	}
-	if env, ok := plainEnvelope(body); ok {
+	if env, ok := fastEnvelope(body); ok {
 		return env, nil
 	}
 	return parseEnvelopeJSON(body)
+}
+
+// fastEnvelope reads the common bodies, a plain event or a CloudEvents
+// envelope, in one pass; ok false leaves the body to parseEnvelopeJSON.
+func fastEnvelope(body []byte) (Envelope, bool) {
+	if env, ok := plainEnvelope(body); ok {
+		return env, true
+	}
+	return cloudEventEnvelope(body)
 }
 
 // plainEnvelope reads the common body in one pass: a valid JSON object
@@ -91,6 +100,55 @@ func plainEnvelope(body []byte) (Envelope, bool) {
 		return Envelope{}, false
 	}
 	return Envelope{Data: body, EventID: string(id)}, true
+}
+
+// cloudEventEnvelope reads a CloudEvents 1.x envelope in one pass: its
+// specversion, id and type plain strings, its data a JSON object (a plain
+// body, see plainEnvelope). It gives up (ok false) on anything else (an
+// envelope parseEnvelopeJSON refuses among it).
+func cloudEventEnvelope(body []byte) (Envelope, bool) {
+	r := jsonscan.NewReader(body)
+	var spec, id, typ, data []byte
+	var seen [4]bool
+	ok := r.Object(func(key []byte) bool {
+		var i int
+		switch string(key) {
+		case "specversion":
+			i = 0
+		case "id":
+			i = 1
+		case "type":
+			i = 2
+		case "data":
+			i = 3
+		default:
+			return !jsonscan.MayMatch(key, "specversion", "id", "type", "data") && r.Skip()
+		}
+		if seen[i] {
+			return false // repeated: the last wins in encoding/json; left to it
+		}
+		seen[i] = true
+		var ok bool
+		switch i {
+		case 0:
+			spec, ok = r.String()
+		case 1:
+			id, ok = r.String()
+		case 2:
+			typ, ok = r.String()
+		default:
+			data, ok = r.Raw()
+		}
+		return ok
+	}) && r.End()
+	if !ok || !seen[0] || !strings.HasPrefix(string(spec), "1.") || len(data) == 0 || data[0] != '{' {
+		return Envelope{}, false
+	}
+	inner, ok := plainEnvelope(data)
+	if !ok {
+		return Envelope{}, false
+	}
+	return Envelope{CloudEvent: true, ID: string(id), Type: ceType(string(typ)), Data: data, EventID: inner.EventID}, true
 }
 
 // parseEnvelopeJSON is ParseEnvelope by encoding/json, for any body.

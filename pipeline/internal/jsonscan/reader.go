@@ -71,6 +71,19 @@ func (r *Reader) Skip() bool {
 	return ok
 }
 
+// Raw reads a value of any kind, checked as Skip checks it, and returns
+// its bytes.
+func (r *Reader) Raw() ([]byte, bool) {
+	if r.Peek() == 0 {
+		return nil, false
+	}
+	start := r.pos
+	if !r.Skip() {
+		return nil, false
+	}
+	return r.data[start:r.pos], true
+}
+
 // Object reads an object, calling member with each key (read by String)
 // and the reader before its value; member reads the value, or reports that
 // it cannot.
