@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"testing"
@@ -69,4 +70,29 @@ func BenchmarkDecodeBody(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkRouter measures the dispatch of a message by type through the
+// Recover middleware, beside calling the handler directly.
+func BenchmarkRouter(b *testing.B) {
+	m := &Message{Type: "customer-segment-updated", ID: "e1"}
+	h := func(context.Context, *Message) error { return nil }
+	r := NewRouter()
+	r.Use(Recover())
+	r.Handle(m.Type, h)
+	r.Handle("send-promo", h)
+	for _, bc := range []struct {
+		name string
+		h    Handler
+	}{{"plain call", h}, {"Router with Recover", r.Handler()}} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			ctx := context.Background()
+			for b.Loop() {
+				if err := bc.h(ctx, m); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
