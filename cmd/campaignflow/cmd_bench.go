@@ -19,6 +19,7 @@ func newBenchCmd() *cobra.Command {
 		timeout    time.Duration
 		failBelow  bool
 		cpuProfile string
+		memProfile string
 	)
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -47,6 +48,7 @@ sandbox on loopback. Numbers depend on the machine and its load; run on an idle 
 	cmd.PersistentFlags().DurationVar(&timeout, "timeout", 10*time.Minute, "give up after this long")
 	cmd.PersistentFlags().BoolVar(&failBelow, "fail-below", false, "exit 1 when a result is below its target")
 	cmd.PersistentFlags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of this process to FILE (go tool pprof FILE)")
+	cmd.PersistentFlags().StringVar(&memProfile, "memprofile", "", "write an allocation profile of this process to FILE at the end (go tool pprof -sample_index=alloc_space FILE)")
 	run := func(cmd *cobra.Command, measure func(ctx context.Context) ([]bench.Result, error)) error {
 		ctx := cmd.Context()
 		if ctx == nil {
@@ -71,6 +73,11 @@ sandbox on loopback. Numbers depend on the machine and its load; run on an idle 
 		if err != nil {
 			return fmt.Errorf("bench %s: %w", cmd.Name(), err)
 		}
+		if memProfile != "" {
+			if err := writeAllocs(memProfile); err != nil {
+				return fmt.Errorf("bench: --memprofile: %w", err)
+			}
+		}
 		if err := bench.WriteTable(out, results...); err != nil {
 			return err
 		}
@@ -78,6 +85,20 @@ sandbox on loopback. Numbers depend on the machine and its load; run on an idle 
 	}
 	cmd.AddCommand(newBenchIngestCmd(run), newBenchCSVCmd(run), newBenchClientCmd(run), newBenchPublishCmd(run), newBenchE2ECmd(run), newBenchNATSCmd())
 	return cmd
+}
+
+// writeAllocs writes the allocation profile (every allocation since the
+// start, sampled) to path.
+func writeAllocs(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // benchRunner runs a measurement under the bench command's timeout and
