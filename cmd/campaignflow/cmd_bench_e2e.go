@@ -23,8 +23,9 @@ func newBenchE2ECmd(run benchRunner) *cobra.Command {
 		Long: `e2e stores --events customer-segment-updated events (10 contacts each, each its own audience) in
 JetStream and drains them into the Chat Inc sandbox with a plain nats.go pipeline (pull
 consume -> POST /v1/create/audience -> ack, 32 in flight) and with the campaignflow worker at its
-defaults (an API key set, so the real client path; validation, ingest reports and telemetry on),
-in --rounds alternating rounds (fresh events each round, both sides drain the same ones, the
+defaults (an API key set, so the real client path; validation and telemetry on; ingest reports at
+their default, results.ingest_reports: rejected, and the events have no bad row: --ingest-reports all
+stores one per event, as before 2026-11-30), in --rounds alternating rounds (fresh events each round, both sides drain the same ones, the
 sandbox is reset before each drain). It prints both median rates, the CPU per 1k events of this
 process, of the nats-server and of the sandbox, and the ratio, and checks that no event was
 dead-lettered and no contact lost in any drain.

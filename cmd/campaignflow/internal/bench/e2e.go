@@ -58,8 +58,8 @@ type E2EOptions struct {
 // its own audience) in JetStream and drains them into the same Chat Inc
 // sandbox with a plain nats.go pipeline (pull consume -> POST
 // /v1/create/audience -> ack, 32 in flight) and with the campaignflow
-// worker at its defaults (API key set: the real client path, validation,
-// ingest reports and telemetry on), in Rounds alternating rounds: each
+// worker at its defaults (API key set: the real client path, validation
+// and telemetry on, ingest reports at their default; Tune changes them), in Rounds alternating rounds: each
 // round stores fresh events, and both sides drain the same ones, the plain
 // pipeline first in odd rounds and the worker first in even ones. The
 // sandbox is reset before each drain, so each side creates every audience
