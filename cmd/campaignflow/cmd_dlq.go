@@ -302,6 +302,11 @@ replayed (it would only come back): fix the publisher, or replay it with a corre
 						fmt.Fprintf(out, ", %d skipped (they would fail again)", skipped)
 					}
 					fmt.Fprintln(out)
+					if skipped > 0 {
+						// A script must not take "some were left behind" for success.
+						return exitError{code: 1, msg: fmt.Sprintf("campaignflow: dlq replay --all: %d dead letter(s) skipped: they would fail again and are still in the DLQ\n"+
+							"  fix each: `campaignflow dlq show SEQ --body > fixed.json`, correct the file, `campaignflow dlq replay SEQ --file fixed.json` (or --force)", skipped)}
+					}
 				}
 				return nil
 			})

@@ -162,8 +162,8 @@ func TestDLQReplayOfAnUnfixedValidationFailure(t *testing.T) {
 		t.Fatalf("replayed %q (%v), want the corrected body", msg.Data, err)
 	}
 	r = execOps(t, "", append([]string{"dlq", "replay", "--all"}, nurl...)...)
-	if r.code() != 0 || !strings.Contains(r.stdout, "0 dead letter(s) replayed, 1 skipped") {
-		t.Fatalf("replay --all: %v %q", r.err, r.stdout)
+	if r.code() != 1 || !strings.Contains(r.stdout, "0 dead letter(s) replayed, 1 skipped") || !strings.Contains(r.err.Error(), "1 dead letter(s) skipped") {
+		t.Fatalf("replay --all with a letter skipped: exit %d, %v %q; want exit 1", r.code(), r.err, r.stdout)
 	}
 }
 
@@ -207,7 +207,7 @@ func TestDLQBodyOmitted(t *testing.T) {
 		t.Fatalf("replay of a given body that fails: exit %d, %v; want it to speak of the given body", r.code(), r.err)
 	}
 	r = execOps(t, "", append([]string{"dlq", "replay", "--all"}, nurl...)...)
-	if r.code() != 0 || !strings.Contains(r.stdout, "0 dead letter(s) replayed, 1 skipped") {
-		t.Fatalf("replay --all: %v %q", r.err, r.stdout)
+	if r.code() != 1 || !strings.Contains(r.stdout, "0 dead letter(s) replayed, 1 skipped") || !strings.Contains(r.err.Error(), "1 dead letter(s) skipped") {
+		t.Fatalf("replay --all with a letter skipped: exit %d, %v %q; want exit 1", r.code(), r.err, r.stdout)
 	}
 }
