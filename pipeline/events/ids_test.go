@@ -21,7 +21,7 @@ func TestIDsFollowTheContract(t *testing.T) {
 		{"5000-char promo_id", TypeSendPromo, promo(long, "vip"), "promo_id: invalid id: 5000 bytes"},
 		{"space in audience", TypeSendPromo, promo("p", "v ip"), "audiences[0]: invalid id: a space"},
 		{"non-ASCII audience.id", TypeSegmentUpdated, `{"audience":{"id":"vip\u00e9"},"contacts":[{"number":"1"}]}`, "audience.id: invalid id: non-ASCII"},
-		{"invalid UTF-8 audience.id", TypeSegmentUpdated, "{\"audience\":{\"id\":\"vip\xff\"},\"contacts\":[{\"number\":\"1\"}]}", "audience.id: invalid id"},
+		{"invalid UTF-8 audience.id", TypeSegmentUpdated, "{\"audience\":{\"id\":\"vip\xff\"},\"contacts\":[{\"number\":\"1\"}]}", "audience.id: invalid id: U+FFFD (invalid UTF-8 in the event"},
 		{"10 KB event_id in body", TypeScheduleCancelled, `{"event_id":"` + strings.Repeat("e", 10_000) + `","promo_id":"p"}`, "event_id: invalid id: 10000 bytes"},
 		{"10 KB object store bucket", TypeAudienceFileUploaded, `{"audience":{"id":"a"},"source":{"object_store":{"bucket":"` + strings.Repeat("b", 10_000) + `","key":"k"}}}`, "source.object_store: object_store bucket"},
 		{"10 KB object store key", TypeAudienceFileUploaded, `{"audience":{"id":"a"},"source":{"object_store":{"bucket":"b","key":"` + strings.Repeat("k", 10_000) + `"}}}`, "key of 10000 bytes"},

@@ -28,9 +28,16 @@ func Check(id string) error {
 	for i := 0; i < len(id); i++ {
 		if c := id[i]; c <= 0x20 || c >= 0x7f {
 			what := fmt.Sprintf("byte 0x%02x", c)
-			if c == ' ' {
+			r, size := utf8.DecodeRuneInString(id[i:])
+			switch {
+			case c == ' ':
 				what = "a space"
-			} else if r, _ := utf8.DecodeRuneInString(id[i:]); r != utf8.RuneError && r >= 0x80 {
+			case r == utf8.RuneError && size == 3:
+				// What encoding/json makes of invalid UTF-8 in a JSON string.
+				what = "U+FFFD (invalid UTF-8 in the event, or a replacement character)"
+			case r == utf8.RuneError:
+				what = fmt.Sprintf("invalid UTF-8 (byte 0x%02x)", c)
+			case r >= 0x80:
 				what = fmt.Sprintf("non-ASCII %q", r)
 			}
 			return fmt.Errorf("%w: %s at byte %d of %s (ids are printable ASCII without spaces)", ErrInvalid, what, i, Quote(id))

@@ -22,7 +22,8 @@ func TestCheck(t *testing.T) {
 		{"has space", "a space at byte 3"},
 		{"tab\there", "byte 0x09 at byte 3"},
 		{"caf\u00e9", "non-ASCII 'é' at byte 3"},
-		{"bad\xffutf8", "byte 0xff at byte 3"},
+		{"bad\xffutf8", "invalid UTF-8 (byte 0xff) at byte 3"},
+		{"vip\ufffd", "U+FFFD (invalid UTF-8 in the event, or a replacement character) at byte 3"},
 		{"nul\x00", "byte 0x00 at byte 3"},
 	}
 	for _, tc := range cases {
