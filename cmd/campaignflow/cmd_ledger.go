@@ -78,6 +78,14 @@ func newLedgerListCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
+				if escaped, ok := escapedLedgerPrefix(prefix); ok && len(es) == 0 {
+					if es, err = l.List(cmd.Context(), escaped); err != nil {
+						return err
+					}
+					if len(es) > 0 {
+						fmt.Fprintf(cmd.ErrOrStderr(), "ledger: keys starting %s are stored starting %s (ids are escaped in keys); listing those\n", prefix, escaped)
+					}
+				}
 				if asJSON {
 					return writeJSON(cmd.OutOrStdout(), es)
 				}
@@ -202,6 +210,31 @@ func escapedLedgerKey(key string) (string, bool) {
 		return "", false
 	}
 	return prefix + ids.Token(id) + suffix, true
+}
+
+// escapedLedgerPrefix is prefix with the id in it escaped as the worker
+// stores it (ids.Token), for a prefix that names an id as written: a whole
+// key form (see escapedLedgerKey), or promo.<id or its start>[.] and
+// campaign.<id or its start>[.] (an allowed id escapes byte by byte, so the
+// start of an id escapes to the start of its escape). ok is false when
+// nothing needs escaping.
+func escapedLedgerPrefix(prefix string) (string, bool) {
+	if k, ok := escapedLedgerKey(prefix); ok {
+		return k, true
+	}
+	kind, rest, found := strings.Cut(prefix, ".")
+	if !found || (kind != "promo" && kind != "campaign") {
+		return "", false
+	}
+	id, dot := strings.CutSuffix(rest, ".")
+	if id == "" || ids.Check(id) != nil || ids.Token(id) == id {
+		return "", false
+	}
+	escaped := kind + "." + ids.Token(id)
+	if dot {
+		escaped += "."
+	}
+	return escaped, true
 }
 
 // ledgerKeyError points at ledger list for a key that is not there.

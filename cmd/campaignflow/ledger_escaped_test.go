@@ -14,7 +14,7 @@ import (
 // TestLedgerKeysWithIdsAsWritten: a promo id with . or : is escaped in its
 // ledger keys (ids.Token); show and forget take the key with the id as
 // written (README: `ledger forget promo.<id>.campaign --yes`) and use the
-// stored key, saying so.
+// stored key, saying so, and list --prefix takes an id as written too.
 func TestLedgerKeysWithIdsAsWritten(t *testing.T) {
 	env := newOpsEnv(t)
 	ctx := context.Background()
@@ -41,6 +41,17 @@ func TestLedgerKeysWithIdsAsWritten(t *testing.T) {
 		r := execOps(t, "", append([]string{"ledger", "show", key}, nurl...)...)
 		if r.code() != 0 || !strings.Contains(r.stdout, want) {
 			t.Errorf("ledger show %s: exit %d, %v; stdout lacks %q:\n%s", key, r.code(), r.err, want, r.stdout)
+		}
+	}
+	// list --prefix with the id as written, whole or its start.
+	for prefix, want := range map[string]int{"promo.bf.2026:a.": 2, "promo.bf.2026:": 2, "campaign.c:1.": 1, "promo.bf.2027:a.": 0} {
+		r := execOps(t, "", append([]string{"ledger", "list", "--prefix", prefix, "--json"}, nurl...)...)
+		var es []ledger.Entry
+		if err := json.Unmarshal([]byte(r.stdout), &es); r.code() != 0 || err != nil || len(es) != want {
+			t.Errorf("ledger list --prefix %s: exit %d, %v, %d entries (%v); want %d:\n%s", prefix, r.code(), r.err, len(es), err, want, r.stdout)
+		}
+		if want > 0 && !strings.Contains(r.stderr, "are stored starting") {
+			t.Errorf("ledger list --prefix %s: stderr %q; want it to name the stored prefix", prefix, r.stderr)
 		}
 	}
 	r := execOps(t, "", append([]string{"ledger", "show", "promo.bf.2026:a.campaign"}, nurl...)...)
