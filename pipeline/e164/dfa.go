@@ -119,7 +119,7 @@ func (b *dfaBuilder) state(set []uint32) int32 {
 
 // fullMatch reports that the whole of digits matches (a regexp anchored at
 // both ends); ok is false for input that is not all digits.
-func fullMatch[S ~string | ~[]byte](d *digitDFA, digits S) (match, ok bool) {
+func fullMatch(d *digitDFA, digits []byte) (match, ok bool) {
 	s := int32(0)
 	for i := 0; i < len(digits); i++ {
 		c := digits[i] - '0'
@@ -136,7 +136,7 @@ func fullMatch[S ~string | ~[]byte](d *digitDFA, digits S) (match, ok bool) {
 // prefixMatch reports that some prefix of digits matches (a regexp
 // anchored at the start only); ok is false for input that is not all
 // digits.
-func prefixMatch[S ~string | ~[]byte](d *digitDFA, digits S) (match, ok bool) {
+func prefixMatch(d *digitDFA, digits []byte) (match, ok bool) {
 	s := int32(0)
 	for i := 0; i < len(digits); i++ {
 		if d.accept[s] {
@@ -174,34 +174,19 @@ func compilePattern(pattern string, whole bool) (*digitPattern, error) {
 	return &digitPattern{re: re, dfa: newDigitDFA("(?:" + pattern + ")"), whole: whole}, nil
 }
 
-// matchString reports that s matches the pattern.
-func (p *digitPattern) matchString(s string) bool {
+// matches reports that b matches the pattern.
+func (p *digitPattern) matches(b []byte) bool {
 	if p.dfa != nil {
-		if m, ok := p.match(s); ok {
-			return m
-		}
-	}
-	return p.re.MatchString(s)
-}
-
-// matchBytes is matchString for bytes.
-func (p *digitPattern) matchBytes(b []byte) bool {
-	if p.dfa != nil {
-		if m, ok := p.matchB(b); ok {
+		if m, ok := p.dfaMatch(b); ok {
 			return m
 		}
 	}
 	return p.re.MatchString(string(b)) // a copy, so b can stay on the caller's stack
 }
 
-func (p *digitPattern) match(s string) (bool, bool) {
-	if p.whole {
-		return fullMatch(p.dfa, s)
-	}
-	return prefixMatch(p.dfa, s)
-}
-
-func (p *digitPattern) matchB(b []byte) (bool, bool) {
+// dfaMatch is the automaton's answer; ok is false for input that is not
+// all digits.
+func (p *digitPattern) dfaMatch(b []byte) (match, ok bool) {
 	if p.whole {
 		return fullMatch(p.dfa, b)
 	}

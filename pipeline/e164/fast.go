@@ -14,11 +14,19 @@ import (
 // e164_valid.go, or phonenumbers.IsValidNumber where those are not built);
 // anything else goes the slow, complete way.
 func fastE164(raw, region string, regionCC int, nddPrefix string) (string, bool) {
+	var out [1 + maxE164Digits]byte
+	b, ok := appendFastE164(out[:0], raw, region, regionCC, nddPrefix)
+	return string(b), ok
+}
+
+// appendFastE164 is fastE164 appending the number to dst (dst as it was
+// when not ok).
+func appendFastE164(dst []byte, raw, region string, regionCC int, nddPrefix string) ([]byte, bool) {
 	if len(raw) > 64 {
-		return "", false // libphonenumber refuses very long input; let it say so
+		return dst, false // libphonenumber refuses very long input; let it say so
 	}
 	// The digits go to buf[off:], leaving room in front to write
-	// "+<country code>" so the result takes a single allocation.
+	// "+<country code>" so the result is one copy.
 	const off, maxDigits = 4, 20
 	var buf [off + maxDigits]byte
 	n, plus := 0, false
@@ -27,7 +35,7 @@ func fastE164(raw, region string, regionCC int, nddPrefix string) (string, bool)
 		switch {
 		case c >= '0' && c <= '9':
 			if n == maxDigits {
-				return "", false
+				return dst, false
 			}
 			buf[off+n] = c
 			n++
@@ -35,7 +43,7 @@ func fastE164(raw, region string, regionCC int, nddPrefix string) (string, bool)
 			plus = true
 		case c == ' ' || c == '-' || c == '(' || c == ')' || c == '.':
 		default:
-			return "", false
+			return dst, false
 		}
 	}
 	digits := buf[off : off+n]
@@ -60,31 +68,32 @@ func fastE164(raw, region string, regionCC int, nddPrefix string) (string, bool)
 			}
 		}
 	}
-	national := buf[start : off+n]
+	national := buf[start : off+n] // the national significant number
 	if cc <= 0 || cc > 999 || len(national) < 4 || national[0] == '0' {
-		return "", false
+		return dst, false
+	}
+	if v := countryFor(cc).validator; v != nil {
+		if !v.valid(national) {
+			return dst, false
+		}
+	} else if !validByLibrary(cc, national) {
+		return dst, false
 	}
 	var ccBuf [3]byte
 	ccDigits := strconv.AppendInt(ccBuf[:0], int64(cc), 10)
 	pos := start - 1 - len(ccDigits) // >= 0: start >= off+1 and len(ccDigits) <= 3 = off-1
 	buf[pos] = '+'
 	copy(buf[pos+1:], ccDigits)
-	out := string(buf[pos : off+n])
-	nsn := out[len(out)-len(national):] // no leading zero: the national significant number
-	if v := countryFor(cc).validator; v != nil {
-		if !v.valid(nsn) {
-			return "", false
-		}
-		return out, true
-	}
-	nn, err := strconv.ParseUint(nsn, 10, 64)
+	return append(dst, buf[pos:off+n]...), true
+}
+
+// validByLibrary is phonenumbers.IsValidNumber for +<cc><nsn>, for the
+// codes without a compiled validator.
+func validByLibrary(cc int, nsn []byte) bool {
+	nn, err := strconv.ParseUint(string(nsn), 10, 64)
 	if err != nil {
-		return "", false
+		return false
 	}
 	cc32 := int32(cc)
-	p := &phonenumbers.PhoneNumber{CountryCode: &cc32, NationalNumber: &nn}
-	if !phonenumbers.IsValidNumber(p) {
-		return "", false
-	}
-	return out, true
+	return phonenumbers.IsValidNumber(&phonenumbers.PhoneNumber{CountryCode: &cc32, NationalNumber: &nn})
 }

@@ -28,6 +28,12 @@ func TestE164(t *testing.T) {
 		if got != tt.want || (tt.want == "") != (err != nil) {
 			t.Errorf("E164(%q, %s) = %q, %v; want %q", tt.in, tt.region, got, err, tt.want)
 		}
+		// AppendE164 appends the same after what dst holds, or leaves it.
+		dst := []byte("+1;")
+		out, aerr := Mapper{DefaultRegion: tt.region}.AppendE164(dst, tt.in)
+		if string(out) != "+1;"+tt.want || (aerr == nil) != (err == nil) || aerr != nil && aerr.Error() != err.Error() {
+			t.Errorf("AppendE164(%q, %q, %s) = %q, %v; want %q, %v", dst, tt.in, tt.region, out, aerr, "+1;"+tt.want, err)
+		}
 	}
 }
 

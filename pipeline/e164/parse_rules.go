@@ -46,7 +46,7 @@ func (p *prefixRule) matches(b []byte) bool {
 	if p.re == nil {
 		return len(b) >= len(p.literal) && string(b[:len(p.literal)]) == p.literal
 	}
-	return p.pattern.matchBytes(b)
+	return p.pattern.matches(b)
 }
 
 func allDigits(s string) bool {
@@ -103,7 +103,7 @@ func (r *parseRule) stripsPrefix(digits []byte, prefixLen int) bool {
 	// the viability check keeps it when only the original matches; a rest
 	// matching the general desc passes both.
 	if containsLength(r.localOnlyLengths, len(national)) ||
-		(!r.onlyRegion && !r.general.matchesBytes(national)) {
+		(!r.onlyRegion && !r.general.matches(national)) {
 		return false
 	}
 	if len(digits) >= len(r.countryCode) && string(digits[:len(r.countryCode)]) == r.countryCode {

@@ -27,19 +27,11 @@ type compiledDesc struct {
 
 // matches is isNumberMatchingDesc: the length is possible and the whole
 // number matches the pattern (libphonenumber checks the same regex twice).
-func (d *compiledDesc) matches(nsn string) bool {
+func (d *compiledDesc) matches(nsn []byte) bool {
 	if len(d.lengths) > 0 && !slices.Contains(d.lengths, int32(len(nsn))) {
 		return false
 	}
-	return d.re.matchString(nsn)
-}
-
-// matchesBytes is matches for a number held in bytes.
-func (d *compiledDesc) matchesBytes(nsn []byte) bool {
-	if len(d.lengths) > 0 && !slices.Contains(d.lengths, int32(len(nsn))) {
-		return false
-	}
-	return d.re.matchBytes(nsn)
+	return d.re.matches(nsn)
 }
 
 // compiledRegion holds one region's metadata as compiled regexes.
@@ -60,7 +52,7 @@ type compiledRegion struct {
 // matches (mobile counting only when its pattern differs from fixed line),
 // so the order of the checks does not change the verdict; the common
 // mobile and fixed line checks go first.
-func (r *compiledRegion) valid(nsn string) bool {
+func (r *compiledRegion) valid(nsn []byte) bool {
 	if !r.general.matches(nsn) {
 		return false
 	}
@@ -87,7 +79,7 @@ type countryValidator struct {
 
 // valid reports phonenumbers.IsValidNumber for +<countryCode><nsn>, where
 // nsn has no leading zero.
-func (v *countryValidator) valid(nsn string) bool {
+func (v *countryValidator) valid(nsn []byte) bool {
 	// GetRegionCodeForNumber: the only region, or the first region whose
 	// leading digits match (or, lacking those, whose patterns match).
 	var region *compiledRegion
@@ -96,7 +88,7 @@ func (v *countryValidator) valid(nsn string) bool {
 	} else {
 		for _, r := range v.regions {
 			if r.leading != nil {
-				if r.leading.matchString(nsn) {
+				if r.leading.matches(nsn) {
 					region = r
 					break
 				}

@@ -132,7 +132,7 @@ func TestCompiledValidityMatchesIsValidNumber(t *testing.T) {
 		}
 		p := &phonenumbers.PhoneNumber{CountryCode: &cc, NationalNumber: &nn}
 		want := phonenumbers.IsValidNumber(p)
-		if got := v.valid(nsn); got != want {
+		if got := v.valid([]byte(nsn)); got != want {
 			t.Errorf("+%d %s: compiled validator says %v, IsValidNumber %v", cc, nsn, got, want)
 		}
 		checked++

@@ -40,6 +40,10 @@ func NewSegmentHandler(client AudienceClient, reports ReportPublisher, opts ...O
 	return h, nil
 }
 
+// took is a contact whose number was taken: its index, and where its E.164
+// ends in the event's numbers.
+type took struct{ contact, end int }
+
 // flushTimeout bounds a coalesced call (the client's retry budget is shorter).
 const flushTimeout = 5 * time.Minute
 
@@ -66,18 +70,31 @@ func (h *SegmentHandler) segment(ctx context.Context, eventID string, ev *events
 		groupID = group.ID
 	}
 	rep := newReport(eventID, events.TypeSegmentUpdated, ev.Audience.ID, groupID)
-	contacts := make([]chatinc.Contact, 0, len(ev.Contacts))
-	var values []chatinc.VariableValues
+	// The good numbers are written one after the other and made one
+	// string: one allocation for the event's numbers, not one each.
+	var numberBuf [256]byte
+	var tookBuf [16]took
+	numbers, taken := numberBuf[:0], tookBuf[:0]
 	for i, c := range ev.Contacts {
-		n, err := h.numbers.E164(c.Number)
+		out, err := h.numbers.AppendE164(numbers, c.Number)
 		if err != nil {
 			rep.reject(i+1, "number", c.Number, err.Error())
 			continue
 		}
 		rep.accept()
+		numbers = out
+		taken = append(taken, took{contact: i, end: len(numbers)})
+	}
+	all := string(numbers)
+	contacts := make([]chatinc.Contact, 0, len(taken))
+	var values []chatinc.VariableValues
+	start := 0
+	for _, tk := range taken {
+		n := all[start:tk.end]
+		start = tk.end
 		contacts = append(contacts, chatinc.Contact{Number: n})
 		if group != nil {
-			values = append(values, chatinc.VariableValues{Number: n, Values: groupValues(group.Fields, c.Attributes)})
+			values = append(values, chatinc.VariableValues{Number: n, Values: groupValues(group.Fields, ev.Contacts[tk.contact].Attributes)})
 		}
 	}
 	if len(contacts) > 0 {

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 
@@ -71,5 +72,37 @@ func TestSegmentGroupWithoutFieldsUsesAttributes(t *testing.T) {
 	fields, values, ok := e.sb.VariableGroup("g")
 	if !ok || !slices.Equal(fields, []string{"first_name", "tier"}) || values["+27821234567"]["tier"] != "gold" {
 		t.Fatalf("group = %v %v %v", fields, values, ok)
+	}
+}
+
+// TestSegmentManyContactsKeepTheirValues: an event with more contacts than
+// the handler's small buffers hold, bad numbers among them, stores each good
+// number with its own attributes.
+func TestSegmentManyContactsKeepTheirValues(t *testing.T) {
+	e := newEnv(t, sandbox.Options{})
+	ev := &events.SegmentUpdated{Audience: events.Audience{ID: "many"},
+		VariableGroup: &events.VariableGroupRef{ID: "many", Fields: []string{"first_name"}}}
+	want := map[string]string{}
+	for i := range 40 {
+		number := fmt.Sprintf("+27 82 %03d %04d", i, 1000+i)
+		if i%7 == 3 {
+			number = fmt.Sprintf("bad %d", i)
+		} else {
+			want[fmt.Sprintf("+2782%03d%04d", i, 1000+i)] = fmt.Sprint("n", i)
+		}
+		ev.Contacts = append(ev.Contacts, events.Contact{Number: number, Attributes: map[string]string{"first_name": fmt.Sprint("n", i)}})
+	}
+	if err := e.h.Segment.Handle(context.Background(), "seg-many", ev); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := e.sb.Audience("many")
+	_, values, _ := e.sb.VariableGroup("many")
+	if len(got) != len(want) || len(values) != len(want) {
+		t.Fatalf("%d numbers, %d values; want %d", len(got), len(values), len(want))
+	}
+	for number, name := range want {
+		if values[number]["first_name"] != name {
+			t.Errorf("%s: first_name %q, want %q", number, values[number]["first_name"], name)
+		}
 	}
 }
