@@ -77,6 +77,14 @@ func fastEnvelope(body []byte) (Envelope, bool) {
 	return cloudEventEnvelope(body)
 }
 
+// The members of envelopeProbe and cloudEvent, which the one-pass reads
+// take care of (a key encoding/json might match to one of them but not
+// spelled so is left to it).
+var (
+	probeMembers      = []string{"specversion", "event_id"}
+	cloudEventMembers = []string{"specversion", "id", "type", "data"}
+)
+
 // plainEnvelope reads the common body in one pass: a valid JSON object
 // without "specversion", whose event_id, if any, is a plain string. It
 // gives up (ok false) on anything else (a member encoding/json might read
@@ -94,7 +102,7 @@ func plainEnvelope(body []byte) (Envelope, bool) {
 			id, ok = r.String()
 			return ok
 		}
-		return !jsonscan.MayMatch(key, "event_id", "specversion") && r.Skip()
+		return !jsonscan.MayMatch(key, probeMembers...) && r.Skip()
 	}) && r.End()
 	if !ok {
 		return Envelope{}, false
@@ -122,7 +130,7 @@ func cloudEventEnvelope(body []byte) (Envelope, bool) {
 		case "data":
 			i = 3
 		default:
-			return !jsonscan.MayMatch(key, "specversion", "id", "type", "data") && r.Skip()
+			return !jsonscan.MayMatch(key, cloudEventMembers...) && r.Skip()
 		}
 		if seen[i] {
 			return false // repeated: the last wins in encoding/json; left to it

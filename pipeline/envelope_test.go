@@ -74,3 +74,22 @@ func FuzzFastEnvelope(f *testing.F) {
 		}
 	})
 }
+
+// TestFastEnvelopeKnowsEveryMember: the one-pass reads know every member of
+// the structs encoding/json reads (a field added to them must be read there
+// too).
+func TestFastEnvelopeKnowsEveryMember(t *testing.T) {
+	for _, tc := range []struct {
+		typ   any
+		known []string
+	}{{envelopeProbe{}, probeMembers}, {cloudEvent{}, cloudEventMembers}} {
+		var tags []string
+		rt := reflect.TypeOf(tc.typ)
+		for i := range rt.NumField() {
+			tags = append(tags, rt.Field(i).Tag.Get("json"))
+		}
+		if !reflect.DeepEqual(tags, tc.known) {
+			t.Errorf("%s has members %q; the one-pass read knows %q", rt.Name(), tags, tc.known)
+		}
+	}
+}

@@ -113,3 +113,36 @@ func FuzzSegmentDecodeFast(f *testing.F) {
 		}
 	})
 }
+
+// TestSegmentDecodeFastKnowsEveryMember: the one-pass read knows every JSON
+// member of the segment event's types (a field added to them must be read
+// there too, or it would be dropped), and reads each as json.Unmarshal does.
+func TestSegmentDecodeFastKnowsEveryMember(t *testing.T) {
+	for _, tc := range []struct {
+		typ   any
+		known []string
+	}{
+		{SegmentUpdated{}, segmentMembers}, {Audience{}, audienceMembers},
+		{Contact{}, contactMembers}, {VariableGroupRef{}, groupMembers},
+	} {
+		var tags []string
+		rt := reflect.TypeOf(tc.typ)
+		for i := range rt.NumField() {
+			tags = append(tags, strings.Split(rt.Field(i).Tag.Get("json"), ",")[0])
+		}
+		if !reflect.DeepEqual(tags, tc.known) {
+			t.Errorf("%s has members %q; the one-pass read knows %q", rt.Name(), tags, tc.known)
+		}
+	}
+	for _, body := range []string{
+		`{"event_id":"e"}`, `{"audience":{"id":"a"}}`, `{"audience":{"name":"n"}}`, `{"audience":{"description":"d"}}`,
+		`{"contacts":[{"number":"1"}]}`, `{"contacts":[{"attributes":{"k":"v"}}]}`,
+		`{"variable_group":{"id":"g"}}`, `{"variable_group":{"name":"n"}}`, `{"variable_group":{"description":"d"}}`,
+		`{"variable_group":{"fields":["f"]}}`,
+	} {
+		var fast, slow SegmentUpdated
+		if !fast.decodeFast([]byte(body)) || json.Unmarshal([]byte(body), &slow) != nil || !reflect.DeepEqual(fast, slow) || reflect.DeepEqual(fast, SegmentUpdated{}) {
+			t.Errorf("%s: one-pass read %+v, json.Unmarshal %+v", body, fast, slow)
+		}
+	}
+}
