@@ -35,6 +35,11 @@ type fileChunk struct {
 	numbers []string
 	mapErrs []error // why the row's number is not E.164, else nil
 	ready   chan struct{}
+	// digits holds the chunk's numbers one after the other while they are
+	// mapped, ends where each ends (-1: none); the numbers are then one
+	// string, one allocation per chunk rather than one per row.
+	digits []byte
+	ends   []int
 }
 
 func (c *fileChunk) reset() {
@@ -56,16 +61,28 @@ func (c *fileChunk) add(rowNum int, rec []string, rowErr error) {
 
 // mapNumbers maps the number column of every well-formed row.
 func (c *fileChunk) mapNumbers(m e164.Mapper, col int) {
+	c.digits, c.ends = c.digits[:0], c.ends[:0]
 	for i, rec := range c.recs {
-		n, err := "", c.rowErrs[i]
+		end, err := -1, c.rowErrs[i]
 		if err == nil {
 			raw := ""
 			if col < len(rec) {
 				raw = rec[col]
 			}
-			n, err = m.E164(raw)
+			var out []byte
+			if out, err = m.AppendE164(c.digits, raw); err == nil {
+				c.digits, end = out, len(out)
+			}
 		}
-		c.numbers, c.mapErrs = append(c.numbers, n), append(c.mapErrs, err)
+		c.ends, c.mapErrs = append(c.ends, end), append(c.mapErrs, err)
+	}
+	all, start := string(c.digits), 0
+	for _, end := range c.ends {
+		n := ""
+		if end >= 0 {
+			n, start = all[start:end], end
+		}
+		c.numbers = append(c.numbers, n)
 	}
 	close(c.ready)
 }

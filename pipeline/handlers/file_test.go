@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/campaignflow/campaignflow/chatinc/sandbox"
 	"github.com/campaignflow/campaignflow/pipeline"
+	"github.com/campaignflow/campaignflow/pipeline/e164"
 	"github.com/campaignflow/campaignflow/pipeline/events"
 	"github.com/campaignflow/campaignflow/sources"
 )
@@ -139,5 +141,38 @@ func TestFileFromObjectStore(t *testing.T) {
 	}
 	if rep := e.report(t, "file-os"); rep.RowsAccepted != 1 || rep.RowsRejected != 1 || rep.Rejected[0].Row != 3 {
 		t.Fatalf("report = %+v", rep)
+	}
+}
+
+// TestMapNumbersIsE164PerRow: a chunk's mapped numbers and errors are, row
+// by row, what Mapper.E164 says, around malformed rows, bad numbers and
+// rows without the column; a reused chunk maps afresh.
+func TestMapNumbersIsE164PerRow(t *testing.T) {
+	m := e164.Mapper{DefaultRegion: "ZA"}
+	rows := [][]string{{"082 123 4567"}, {"bad"}, {"+27 82 765 4321"}, {}, {"malformed"}, {"0821110000"}}
+	c := &fileChunk{}
+	for round := range 2 {
+		c.reset()
+		for i, rec := range rows {
+			var rowErr error
+			if len(rec) > 0 && rec[0] == "malformed" {
+				rowErr = errors.New("malformed row")
+			}
+			c.add(i+2, rec, rowErr)
+		}
+		c.mapNumbers(m, 0)
+		for i, rec := range rows {
+			want, werr := "", c.rowErrs[i]
+			if werr == nil {
+				raw := ""
+				if len(rec) > 0 {
+					raw = rec[0]
+				}
+				want, werr = m.E164(raw)
+			}
+			if got, err := c.numbers[i], c.mapErrs[i]; got != want || (err == nil) != (werr == nil) || err != nil && err.Error() != werr.Error() {
+				t.Errorf("round %d row %d: %q, %v; want %q, %v", round, i, got, err, want, werr)
+			}
+		}
 	}
 }
