@@ -34,7 +34,9 @@ type VariableGroupRef struct {
 var idRE = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 
 func (p *problems) audience(path string, a Audience) {
-	p.id(path+".id", a.ID)
+	if a.ID == "" || ids.Check(a.ID) != nil { // the path is built only for a problem
+		p.id(path+".id", a.ID)
+	}
 }
 
 func (p *problems) variableGroup(path string, g *VariableGroupRef) {
