@@ -34,8 +34,9 @@ type Consumer struct {
 	nc          *nats.Conn
 	// slots bounds the messages taken from the iterator and not yet settled
 	// so that, with a pull's worth buffered in the client, they stay under
-	// the consumer's MaxAckPending (made at the first open).
+	// the consumer's MaxAckPending (made at the first open, with pull).
 	slots chan struct{}
+	pull  int // messages one pull request asks for (pullBatch)
 
 	lastErr  atomic.Pointer[string]
 	stopOnce sync.Once
@@ -154,13 +155,25 @@ func (c *Consumer) Run(ctx context.Context) error {
 	}
 }
 
-// pullBatch is how many messages one pull request asks for: enough that
-// pulls overlap the handling (a batch per message pair of round trips would
-// bound the rate by the pull latency), few enough that messages waiting in
-// the client's buffer, which nothing keeps alive yet, are handled well
-// within AckWait, and whose bodies (up to the server's max payload each)
-// stay a bounded amount of memory (64 MB at 1 MB each).
-func (c *Consumer) pullBatch() int { return 64 }
+// maxPull caps a pull request: messages waiting in the client's buffer,
+// which nothing keeps alive yet, are handled well within AckWait, and their
+// bodies (up to the server's max payload each) stay a bounded amount of
+// memory (128 MB at the default 1 MB).
+const maxPull = 128
+
+// pullBatch is how many messages one pull request asks for: half of what
+// the server lets the consumer hold unacknowledged (MaxAckPending), at most
+// maxPull; the other half is taken and in the handlers' hands (see
+// inFlightLimit). Fetching that far ahead keeps the handlers fed while the
+// next pull is under way: with pulls of 64 beside 190 messages in flight,
+// bench e2e showed the handlers idle in turns, waiting for the next batch
+// after a burst, about 0.04 lower a ratio.
+func pullBatch(maxAckPending int) int {
+	if maxAckPending <= 0 { // no limit
+		return maxPull
+	}
+	return min(maxPull, max(1, maxAckPending/2))
+}
 
 func (c *Consumer) open(ctx context.Context) (jetstream.MessagesContext, error) {
 	cons, err := c.js.Consumer(ctx, c.stream, c.durable)
@@ -171,14 +184,16 @@ func (c *Consumer) open(ctx context.Context) (jetstream.MessagesContext, error) 
 		c.ackWait = cons.CachedInfo().Config.AckWait
 	}
 	if c.slots == nil {
-		c.slots = make(chan struct{}, inFlightLimit(cons.CachedInfo().Config.MaxAckPending, c.pullBatch(), c.concurrency))
+		maxAckPending := cons.CachedInfo().Config.MaxAckPending
+		c.pull = pullBatch(maxAckPending)
+		c.slots = make(chan struct{}, inFlightLimit(maxAckPending, c.pull, c.concurrency))
 	}
 	// A message count, not a byte limit: a byte limit alone lets thousands
 	// of small messages wait in the client's buffer, where nothing keeps
 	// them alive, and bytes with a count lets nats.go have more messages
 	// outstanding than its channel holds (it drops some as a slow consumer:
-	// seen in the ingest benchmark's test). pullBatch keeps the count small.
-	return cons.Messages(jetstream.PullMaxMessages(c.pullBatch()), jetstream.PullHeartbeat(2*time.Second))
+	// seen in the ingest benchmark's test). maxPull keeps the count small.
+	return cons.Messages(jetstream.PullMaxMessages(c.pull), jetstream.PullHeartbeat(2*time.Second))
 }
 
 // inFlightLimit is how many messages may be taken and unsettled at once:
@@ -191,9 +206,9 @@ func inFlightLimit(maxAckPending, pullBatch, concurrency int) int {
 	n := 2 * concurrency // the handlers and their queue
 	if maxAckPending > 0 {
 		under := maxAckPending - pullBatch - 2
-		if under < maxAckPending/2 {
-			// A MaxAckPending near a pull's worth: staying under it would
-			// starve the handlers; the server's limit bounds them as before.
+		if under < 1 {
+			// A MaxAckPending of a few: staying under it would starve the
+			// handlers; the server's limit bounds them as before.
 			under = maxAckPending
 		}
 		n = min(n, under)

@@ -270,8 +270,13 @@ func TestConsumerStaysUnderMaxAckPending(t *testing.T) {
 		_ = m.Ack()
 	}, sources.WithConcurrency(300), sources.WithConn(e.nc))
 	run(t, c)
+	var once sync.Once
+	unblock := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(unblock) // before the consumer's shutdown, should a check fail
 	publishN(t, e.js, 0, 500)
-	const limit = 200 - 64 - 2
+	// A pull asks for half of MaxAckPending (100): the handlers may hold
+	// the rest but for the reader's one and one more.
+	const limit = 200 - 100 - 2
 	pipelinetest.Eventually(t, 10*time.Second, func() (bool, string) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -284,7 +289,7 @@ func TestConsumerStaysUnderMaxAckPending(t *testing.T) {
 	if info.NumAckPending >= 200 {
 		t.Errorf("%d messages pending an ack: the consumer reached its MaxAckPending of 200", info.NumAckPending)
 	}
-	close(release)
+	unblock()
 	s.waitN(t, 500, 20*time.Second)
 	if peak > limit {
 		t.Errorf("%d messages held by handlers at once, want at most %d", peak, limit)

@@ -188,14 +188,21 @@ func Defaults() Config {
 }
 
 // Handlers is how many events this replica handles at once:
-// consumer.concurrency, or when it is 0 (the default) max_ack_pending, the
-// most the server hands out unacknowledged anyway. Memory stays bounded by
-// it: one event each, and a file import streams in batches.
+// consumer.concurrency, or when it is 0 (the default) a quarter of
+// max_ack_pending (64 at the default 256): of what the server hands out
+// unacknowledged, half is fetched ahead (sources: a pull is half of
+// max_ack_pending) and the other half is taken, with a handler each for
+// half of those and the rest next in line. 64 is also the Chat Inc
+// client's connections (chatinc.MaxConnsPerHost), so no handler waits for
+// one. With a handler for every message the server hands out (256),
+// bench e2e drained 0.65-0.76 of the plain pipeline's rate; with 64,
+// 0.73-0.80, at about 15% less worker CPU per event. Memory stays bounded
+// by it: one event each, and a file import streams in batches.
 func (c Consumer) Handlers() int {
 	if c.Concurrency > 0 {
 		return c.Concurrency
 	}
-	return max(c.MaxAckPending, 1)
+	return max(c.MaxAckPending/4, 1)
 }
 
 // SandboxMode reports whether the built-in sandbox stands in for Chat Inc.

@@ -87,9 +87,9 @@ func (c *Config) Validate() Problems {
 		add("consumer.ack_wait: %s must be at least 1s", c.Consumer.AckWait)
 	}
 	between("consumer.max_ack_pending", int64(c.Consumer.MaxAckPending), 1, maxAckPending,
-		"each unacknowledged event takes a handler and its memory when concurrency is 0; default 256")
+		"unacknowledged events: half fetched ahead, a quarter handled at once when concurrency is 0; default 256")
 	between("consumer.concurrency", int64(c.Consumer.Concurrency), 0, maxConcurrency,
-		"events handled at once by this replica; 0, the default, means max_ack_pending")
+		"events handled at once by this replica; 0, the default, means a quarter of max_ack_pending")
 	atLeast("consumer.max_in_flight_bytes", c.Consumer.MaxInFlightBytes, 1<<20)
 	positive("consumer.grace", c.Consumer.Grace, "25s")
 	if c.Consumer.Grace > maxGrace {
