@@ -3,31 +3,19 @@ package pipeline
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"testing"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-)
 
-// segmentBody is a customer-segment-updated body as `campaignflow bench
-// e2e` publishes it: an event_id, an audience and 10 contacts.
-func segmentBody() []byte {
-	body := `{"event_id":"ev-e2e-1f2e3d-1-12345","audience":{"id":"e2e-1f2e3d-1-12345","name":"bench audience"},"contacts":[`
-	for j := range 10 {
-		if j > 0 {
-			body += ","
-		}
-		body += fmt.Sprintf(`{"number":"+2782%03d%04d"}`, j, 2345)
-	}
-	return []byte(body + "]}")
-}
+	"github.com/campaignflow/campaignflow/pipeline/pipelinetest"
+)
 
 // BenchmarkDecodeBody measures the worker's read of a plain body with a
 // Nats-Msg-Id header (id, type, validity) beside the plain way, one
 // json.Valid of the same body.
 func BenchmarkDecodeBody(b *testing.B) {
-	body := segmentBody()
+	body := pipelinetest.SegmentBody()
 	hdr := nats.Header{}
 	hdr.Set(jetstream.MsgIDHeader, "ev-e2e-1f2e3d-1-12345")
 	b.Run("plain json.Valid", func(b *testing.B) {

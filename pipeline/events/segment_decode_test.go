@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/campaignflow/campaignflow/pipeline/pipelinetest"
 )
 
 // contractSegment is the contract's customer-segment-updated example.
@@ -24,7 +26,7 @@ var fastCases = []struct {
 	fast       bool
 }{
 	{"contract example", contractSegment, true},
-	{"bench body", string(segmentBody()), true},
+	{"bench body", string(pipelinetest.SegmentBody()), true},
 	{"unknown members of every kind", `{"x":[1,{"y":null},"\u00e9",-1.5e3,true],"audience":{"id":"a","z":{}},"contacts":[{"number":"1","w":false}],"v":"s"}`, true},
 	{"empty lists and maps", ` {"audience":{},"contacts":[],"variable_group":{"fields":[]}} `, true},
 	{"attributes, a repeated name", `{"contacts":[{"attributes":{"a":"1","a":"2","b":""},"number":"+27 82"}]}`, true},

@@ -2,9 +2,10 @@ package jsonscan
 
 import (
 	"encoding/json"
-	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/campaignflow/campaignflow/pipeline/pipelinetest"
 )
 
 var validCases = []string{
@@ -51,24 +52,9 @@ func FuzzValid(f *testing.F) {
 	})
 }
 
-// segmentBody is a customer-segment-updated body as `campaignflow bench
-// e2e` publishes it.
-func segmentBody() []byte {
-	var b strings.Builder
-	b.WriteString(`{"event_id":"ev-e2e-1f2e3d-1-12345","audience":{"id":"e2e-1f2e3d-1-12345","name":"bench audience"},"contacts":[`)
-	for j := range 10 {
-		if j > 0 {
-			b.WriteByte(',')
-		}
-		fmt.Fprintf(&b, `{"number":"+2782%03d%04d"}`, j, 2345)
-	}
-	b.WriteString("]}")
-	return []byte(b.String())
-}
-
 // BenchmarkValid measures Valid beside json.Valid on a segment event body.
 func BenchmarkValid(b *testing.B) {
-	body := segmentBody()
+	body := pipelinetest.SegmentBody()
 	for _, bc := range []struct {
 		name  string
 		valid func([]byte) bool
