@@ -347,7 +347,7 @@ func pauseMetric(side string, ds []drain) Metric {
 	for _, d := range ds {
 		worst = max(worst, d.longestPause)
 	}
-	return Metric{Name: side + " longest pause without an ack (start-up included), worst drain", Value: float64(worst.Milliseconds()), Unit: "ms"}
+	return Metric{Name: side + " longest time the ack floor stood still (start-up included), worst drain", Value: float64(worst.Milliseconds()), Unit: "ms"}
 }
 
 // cpuMetrics are the median CPU per 1k events of one side's drains, in ms
