@@ -224,6 +224,13 @@ func replayID(id string, seq uint64) string {
 		id = "event"
 	}
 	id = replaySuffix.ReplaceAllString(id, "")
+	if ids.Check(id) != nil {
+		// The id was the problem (a Nats-Msg-Id with a space or invalid
+		// UTF-8, which wins over the body's event_id): a replay under it
+		// would come straight back. Its escape is a valid id and says
+		// where it came from.
+		id = ids.Token(id)
+	}
 	suffix := fmt.Sprintf("-replay-%d", seq)
 	if len(id)+len(suffix) > ids.MaxLen {
 		id = id[:ids.MaxLen-len(suffix)]

@@ -111,3 +111,18 @@ func TestBenchWithoutASubcommandShowsTheList(t *testing.T) {
 		}
 	}
 }
+
+// TestBenchE2ERefusesBadFlags: e2e says what is wrong with a flag before it
+// starts anything.
+func TestBenchE2ERefusesBadFlags(t *testing.T) {
+	for args, want := range map[string]string{
+		"--events -5":            "--events -5: give a positive number",
+		"--rounds 0":             "--rounds 0: give at least 1 round",
+		"--ingest-reports bogus": `--ingest-reports "bogus": give rejected`,
+	} {
+		_, err := execBench(t, append([]string{"e2e"}, strings.Fields(args)...)...)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("bench e2e %s: %v; want an error saying %q", args, err, want)
+		}
+	}
+}

@@ -13,11 +13,13 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
 	"github.com/campaignflow/campaignflow/pipeline"
+	"github.com/campaignflow/campaignflow/pipeline/ids"
 )
 
 // dlqTimeout bounds one dlq command (replay --all of a large DLQ included).
@@ -99,7 +101,7 @@ func writeDeadLetters(w io.Writer, dls iter.Seq2[pipeline.DeadLetter, error], ty
 		if !dl.FailedAt.IsZero() {
 			at = dl.FailedAt.UTC().Format(time.RFC3339)
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", dl.Seq, at, orDash(dl.Type), orDash(dl.Class), orDash(oneLine(dl.Error, 72)), orDash(oneLine(dl.EventID, 64)))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", dl.Seq, at, orDash(dl.Type), orDash(dl.Class), orDash(oneLine(dl.Error, 72)), orDash(shownID(oneLine(dl.EventID, 64))))
 	}
 	_ = tw.Flush()
 	switch {
@@ -187,6 +189,9 @@ func writeDeadLetter(w io.Writer, dl *pipeline.DeadLetter, body []byte) {
 	slices.Sort(keys)
 	for _, k := range keys {
 		for _, v := range dl.Header[k] {
+			if !utf8.ValidString(v) || strings.ContainsFunc(v, unicode.IsControl) {
+				v = strconv.Quote(v) // a header from outside: show its bad bytes escaped
+			}
 			fmt.Fprintf(w, "  %s: %s\n", k, v)
 		}
 	}
@@ -277,10 +282,10 @@ replayed (it would only come back): fix the publisher, or replay it with a corre
 						case !all:
 							return exitError{code: 1, msg: fmt.Sprintf("campaignflow: dlq replay: dead letter %d (%s %s) would fail again: %s\n"+
 								"  fix it: `campaignflow dlq show %d --body > fixed.json`, correct the file, then `campaignflow dlq replay %d --file fixed.json` (or --force to replay it as it is)",
-								seq, orDash(dl.Type), orDash(dl.EventID), why, seq, seq)}
+								seq, orDash(dl.Type), orDash(shownID(dl.EventID)), why, seq, seq)}
 						}
 						fmt.Fprintf(out, "skipped dead letter %d (%s %s): it would fail again: %s; replay it with --file F or --data JSON\n",
-							seq, orDash(dl.Type), orDash(dl.EventID), oneLine(why, 200))
+							seq, orDash(dl.Type), orDash(shownID(dl.EventID)), oneLine(why, 200))
 						skipped++
 						continue
 					}
@@ -294,7 +299,7 @@ replayed (it would only come back): fix the publisher, or replay it with a corre
 						edited = " with the given body"
 					}
 					fmt.Fprintf(out, "replayed dead letter %d (%s %s)%s to %s: stream %s seq %d; removed from the DLQ\n",
-						seq, orDash(dl.Type), orDash(dl.EventID), edited, dl.OriginalSubject, bus.names.EventsStream, newSeq)
+						seq, orDash(dl.Type), orDash(shownID(dl.EventID)), edited, dl.OriginalSubject, bus.names.EventsStream, newSeq)
 				}
 				if all {
 					fmt.Fprintf(out, "%d dead letter(s) replayed", replayed)
@@ -414,6 +419,16 @@ func orDash(s string) string {
 }
 
 // oneLine squeezes s onto one line of at most n runes.
+// shownID is an event id fit to print: as it is when it is a valid id,
+// else quoted with its bad bytes escaped (a raw 0xff would also break the
+// table: text/tabwriter's escape byte).
+func shownID(id string) string {
+	if id == "" || ids.Check(id) == nil {
+		return id
+	}
+	return ids.Quote(id)
+}
+
 func oneLine(s string, n int) string {
 	s = strings.Join(strings.Fields(s), " ")
 	if r := []rune(s); len(r) > n {

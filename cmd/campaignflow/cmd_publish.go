@@ -17,6 +17,7 @@ import (
 
 	"github.com/campaignflow/campaignflow/pipeline"
 	"github.com/campaignflow/campaignflow/pipeline/events"
+	"github.com/campaignflow/campaignflow/pipeline/ids"
 	"github.com/campaignflow/campaignflow/pipeline/schemas"
 )
 
@@ -57,7 +58,15 @@ NATS is --nats-url, else $CAMPAIGNFLOW_NATS_URL, else nats.url of --config, else
 			if err != nil {
 				return err
 			}
-			if problems := publishProblems(typ, body); len(problems) > 0 {
+			problems := publishProblems(typ, body)
+			if id != "" {
+				if err := ids.Check(id); err != nil {
+					// The header id wins over the body's: the event would be a
+					// validation dead letter for it.
+					problems = append(problems, fmt.Sprintf("--id: %v", err))
+				}
+			}
+			if len(problems) > 0 {
 				w := cmd.ErrOrStderr()
 				fmt.Fprintf(w, "publish: the %s event has %d problem(s); nothing was published:\n", typ, len(problems))
 				for _, p := range problems {

@@ -87,6 +87,14 @@ func TestPublishRefusesAnInvalidEventAndPublishesNothing(t *testing.T) {
 			}
 		})
 	}
+	// The --id becomes the Nats-Msg-Id, which wins over the body's event_id.
+	for _, id := range []string{"has space", "bad\xffid"} {
+		r := execOps(t, "", "publish", "customer-segment-updated", "--id", id, "--nats-url", env.url,
+			"--data", `{"audience":{"id":"vip"},"contacts":[{"number":"+27820000001"}]}`)
+		if r.code() != 1 || !strings.Contains(r.stderr, "--id: ids: invalid id") {
+			t.Errorf("publish --id %q: exit %d, stderr %q; want exit 1 naming --id", id, r.code(), r.stderr)
+		}
+	}
 	if r := execOps(t, "", "publish", "send-coupon", "--data", "{}", "--nats-url", env.url); r.err == nil ||
 		!strings.Contains(r.err.Error(), "send-promo") {
 		t.Errorf("unknown type: err %v; want it to list the known types", r.err)
