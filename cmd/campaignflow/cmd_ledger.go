@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -78,7 +79,10 @@ func newLedgerListCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				if escaped, ok := escapedLedgerPrefix(prefix); ok && len(es) == 0 {
+				for _, escaped := range escapedLedgerPrefixes(prefix) {
+					if len(es) > 0 {
+						break
+					}
 					if es, err = l.List(cmd.Context(), escaped); err != nil {
 						return err
 					}
@@ -212,29 +216,38 @@ func escapedLedgerKey(key string) (string, bool) {
 	return prefix + ids.Token(id) + suffix, true
 }
 
-// escapedLedgerPrefix is prefix with the id in it escaped as the worker
-// stores it (ids.Token), for a prefix that names an id as written: a whole
-// key form (see escapedLedgerKey), or promo.<id or its start>[.] and
-// campaign.<id or its start>[.] (an allowed id escapes byte by byte, so the
-// start of an id escapes to the start of its escape). ok is false when
-// nothing needs escaping.
-func escapedLedgerPrefix(prefix string) (string, bool) {
+// escapedLedgerPrefixes are the ways prefix may name an id as written,
+// escaped as the worker stores it (ids.Token), most likely first: a whole
+// key form (see escapedLedgerKey); promo.<id> or campaign.<id> followed by
+// the start of a key word (".", ".camp", ".run", ".run.17..."); or
+// promo.<start of an id> (an allowed id escapes byte by byte, so the start
+// of an id escapes to the start of its escape). None when nothing needs
+// escaping.
+func escapedLedgerPrefixes(prefix string) []string {
+	var out []string
+	add := func(p string) {
+		if p != prefix && !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
 	if k, ok := escapedLedgerKey(prefix); ok {
-		return k, true
+		add(k)
 	}
 	kind, rest, found := strings.Cut(prefix, ".")
 	if !found || (kind != "promo" && kind != "campaign") {
-		return "", false
+		return out
 	}
-	id, dot := strings.CutSuffix(rest, ".")
-	if id == "" || ids.Check(id) != nil || ids.Token(id) == id {
-		return "", false
+	for j := strings.LastIndex(rest, "."); j > 0; j = strings.LastIndex(rest[:j], ".") {
+		id, tail := rest[:j], rest[j:]
+		keyWord := strings.HasPrefix(".campaign", tail) || strings.HasPrefix(".run.", tail) || strings.HasPrefix(tail, ".run.")
+		if keyWord && ids.Check(id) == nil {
+			add(kind + "." + ids.Token(id) + tail)
+		}
 	}
-	escaped := kind + "." + ids.Token(id)
-	if dot {
-		escaped += "."
+	if rest != "" && ids.Check(rest) == nil {
+		add(kind + "." + ids.Token(rest))
 	}
-	return escaped, true
+	return out
 }
 
 // ledgerKeyError points at ledger list for a key that is not there.

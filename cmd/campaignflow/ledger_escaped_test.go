@@ -44,7 +44,8 @@ func TestLedgerKeysWithIdsAsWritten(t *testing.T) {
 		}
 	}
 	// list --prefix with the id as written, whole or its start.
-	for prefix, want := range map[string]int{"promo.bf.2026:a.": 2, "promo.bf.2026:": 2, "campaign.c:1.": 1, "promo.bf.2027:a.": 0} {
+	for prefix, want := range map[string]int{"promo.bf.2026:a.": 2, "promo.bf.2026:": 2, "campaign.c:1.": 1, "promo.bf.2027:a.": 0,
+		"promo.bf.2026:a.run": 1, "promo.bf.2026:a.camp": 1, "promo.bf.2026:a.run.": 1, "campaign.c:1.run": 1} {
 		r := execOps(t, "", append([]string{"ledger", "list", "--prefix", prefix, "--json"}, nurl...)...)
 		var es []ledger.Entry
 		if err := json.Unmarshal([]byte(r.stdout), &es); r.code() != 0 || err != nil || len(es) != want {
