@@ -3,7 +3,6 @@ package worker_test
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -89,19 +88,9 @@ func (h *hostileRig) writeCSV(t *testing.T, name string, w func(*bufio.Writer)) 
 // report reads the ingest report of an event from the results stream.
 func (h *hostileRig) report(t *testing.T, eventID string) sinks.IngestReport {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	s, err := h.js.Stream(ctx, h.names.ResultsStream)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := s.GetLastMsgForSubject(ctx, h.names.ResultIngestSubject(eventID))
-	if err != nil {
-		t.Fatalf("ingest report of %s: %v", eventID, err)
-	}
-	var rep sinks.IngestReport
-	if err := json.Unmarshal(raw.Data, &rep); err != nil {
-		t.Fatal(err)
+	rep, ok := ingestReport(t, h.js, h.names, eventID)
+	if !ok {
+		t.Fatalf("ingest report of %s: none on %s", eventID, h.names.ResultsStream)
 	}
 	return rep
 }

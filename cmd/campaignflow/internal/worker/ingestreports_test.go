@@ -2,6 +2,7 @@ package worker_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"testing"
 	"time"
@@ -10,6 +11,8 @@ import (
 
 	"github.com/campaignflow/campaignflow/chatinc/sandbox"
 	"github.com/campaignflow/campaignflow/cmd/campaignflow/internal/config"
+	"github.com/campaignflow/campaignflow/sinks"
+	"github.com/campaignflow/campaignflow/sources"
 )
 
 // TestIngestReportsFollowTheirSetting: at the default
@@ -34,32 +37,36 @@ func TestIngestReportsFollowTheirSetting(t *testing.T) {
 			if got, _ := e.sim.Audience("vip"); len(got) != 2 {
 				t.Fatalf("audience vip holds %v, want 2 contacts (both events handled)", got)
 			}
-			if !hasReport(t, e, "bad-row-1") {
+			if _, ok := ingestReport(t, e.js, e.cfg.Names, "bad-row-1"); !ok {
 				t.Errorf("%s: no ingest report for the event with a rejected row", tc.setting)
 			}
-			if got := hasReport(t, e, "clean-1"); got != tc.cleanHasOne {
+			if _, got := ingestReport(t, e.js, e.cfg.Names, "clean-1"); got != tc.cleanHasOne {
 				t.Errorf("%s: clean event has a report: %v, want %v", tc.setting, got, tc.cleanHasOne)
 			}
 		})
 	}
 }
 
-// hasReport says whether the results stream holds an ingest report of
-// eventID (settled first: the report is published before the event's ack).
-func hasReport(t *testing.T, e *env, eventID string) bool {
+// ingestReport reads the ingest report of eventID from the results
+// stream; ok is false when it has none (call it once the event is settled:
+// the report is published before the event's ack).
+func ingestReport(t *testing.T, js jetstream.JetStream, names sources.Names, eventID string) (rep sinks.IngestReport, ok bool) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	s, err := e.js.Stream(ctx, e.cfg.Names.ResultsStream)
+	s, err := js.Stream(ctx, names.ResultsStream)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.GetLastMsgForSubject(ctx, e.cfg.Names.ResultIngestSubject(eventID))
+	raw, err := s.GetLastMsgForSubject(ctx, names.ResultIngestSubject(eventID))
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
-		return false
+		return rep, false
 	}
 	if err != nil {
 		t.Fatalf("ingest report of %s: %v", eventID, err)
 	}
-	return true
+	if err := json.Unmarshal(raw.Data, &rep); err != nil {
+		t.Fatalf("ingest report of %s: %v", eventID, err)
+	}
+	return rep, true
 }
