@@ -19,17 +19,18 @@ type replica struct {
 	done chan error
 }
 
-func startReplica(t *testing.T, url, name string, runner PromoRunner, obs *outcomes, cfg []ConfigJob) *replica {
+func startReplica(t *testing.T, url, name string, runner *countingRunner, obs *outcomes, cfg []ConfigJob) *replica {
 	t.Helper()
 	nc, js := connect(t, url)
 	// A replica cut from NATS cannot run a promo: the real runner goes
 	// through the ledger in NATS KV first (which is also what keeps a tick
-	// it ran from running again when another replica retries it).
+	// it ran, and crashed before marking done, from running again when
+	// another replica retries it).
 	viaNATS := PromoRunnerFunc(func(ctx context.Context, promoID string, at time.Time) (results.RunInfo, error) {
 		if nc.IsClosed() {
 			return results.RunInfo{}, nats.ErrConnectionClosed
 		}
-		return runner.RunPromo(ctx, promoID, at)
+		return runner.runAs(ctx, tickRun{replica: name, crashed: nc.IsClosed}, promoID, at)
 	})
 	s, err := New(js, DefaultBuckets, viaNATS, WithReplicaID(name), WithLeaseTTL(1500*time.Millisecond),
 		WithObserver(obs.add), WithJobs(cfg))
@@ -162,7 +163,7 @@ func TestThreeReplicasRunEachTickOnce(t *testing.T) {
 		t.Logf("%s: ticks expected %d (first..last), distinct ticks run %d, runs seen %d, duplicates %d, not run %v",
 			promo, expected, len(ticks), runs, dups, missing)
 		if dups != 0 {
-			t.Errorf("%s: %d ticks ran more than once", promo, dups)
+			t.Errorf("%s: %d ticks ran more than once: %v", promo, dups, runner.duplicated(promo))
 		}
 	}
 	if _, runs, _ := runner.ticks("p-cfg"); runs < 15 {
