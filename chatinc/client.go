@@ -31,6 +31,7 @@ type Client struct {
 	timeout   time.Duration
 	log       *slog.Logger
 	clock     clockwork.Clock
+	readOnly  bool // WithReadOnly: only retrieve endpoints are called
 }
 
 // secret hides the API key from every kind of printing.

@@ -40,6 +40,13 @@
 // multipart pipe. AudienceContacts and CampaignDetails are iterators that
 // decode rows as they arrive.
 //
+// # Reading only
+//
+// WithReadOnly makes a client that calls only the retrieve endpoints
+// (IsReadEndpoint) and refuses every call that would change the account
+// with ErrReadOnly before sending it: for previews (campaignflow promo
+// preview) and checks. RenderMessage is a message as one contact reads it.
+//
 // # Failures
 //
 // Connection errors, timeouts, 429 and 5xx answers are retried with

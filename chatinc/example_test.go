@@ -108,3 +108,47 @@ func ExampleIsTransient() {
 	fmt.Println(chatinc.IsTransient(err), errors.Is(err, chatinc.ErrRateLimited), d)
 	// Output: true true 2s
 }
+
+func ExampleWithReadOnly() {
+	_, srv := exampleSandbox()
+	defer srv.Close()
+	ctx := context.Background()
+	c, _ := chatinc.New(srv.URL, "my-api-key", chatinc.WithReadOnly())
+	auds, _ := c.RetrieveAudiences(ctx)
+	fmt.Println(len(auds), "audiences")
+	_, err := c.CreateAudience(ctx, chatinc.Audience{ID: "vip", Name: "VIP", Contacts: []chatinc.Contact{{Number: "+27821234567"}}})
+	fmt.Println(errors.Is(err, chatinc.ErrReadOnly))
+	// Output:
+	// 0 audiences
+	// true
+}
+
+func ExampleClient_AudienceContacts() {
+	_, srv := exampleSandbox()
+	defer srv.Close()
+	ctx := context.Background()
+	c, _ := chatinc.New(srv.URL, "my-api-key")
+	_, _ = c.CreateAudience(ctx, chatinc.Audience{ID: "vip", Name: "VIP",
+		Contacts: []chatinc.Contact{{Number: "+27821234567"}, {Number: "+27821234568"}, {Number: "+27821234569"}}})
+	n := 0
+	for ct, err := range c.AudienceContacts(ctx, "vip") {
+		if err != nil {
+			panic(err)
+		}
+		if n++; n > 2 {
+			break // stop early: no further page is asked for
+		}
+		fmt.Println(ct.Number)
+	}
+	// Output:
+	// +27821234567
+	// +27821234568
+}
+
+func ExampleRenderMessage() {
+	values := map[chatinc.Placeholder]string{{Group: "customers", Field: "first_name"}: "Thandi"}
+	msg := chatinc.RenderMessage("Hi {customers.first_name}, 30% off for {customers.tier} members.",
+		func(p chatinc.Placeholder) (string, bool) { v, ok := values[p]; return v, ok })
+	fmt.Println(msg)
+	// Output: Hi Thandi, 30% off for {customers.tier} members.
+}

@@ -57,6 +57,9 @@ type call struct {
 
 // do runs c with retries, the rate limit and the context.
 func (c *Client) do(ctx context.Context, cl call) error {
+	if err := c.refuseWrite(cl.endpoint); err != nil {
+		return err
+	}
 	var bo *backoff.ExponentialBackOff // made at the first retry: most calls need none
 	start := c.clock.Now()
 	var waitedUntil time.Time // this goroutine's retry wait already covers pauses until then
