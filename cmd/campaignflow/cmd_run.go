@@ -39,6 +39,9 @@ A second signal stops at once: the events in flight are nak'ed (redelivered late
 				return err
 			}
 			log := newLogger(cfg, os.Stderr)
+			for _, n := range cfg.Notes() {
+				log.Warn("campaignflow: config: " + n)
+			}
 			tel, err := telemetry.Setup(cmd.Context(), telemetry.WithLogger(log), telemetry.WithService("campaignflow", version))
 			if err != nil {
 				return err

@@ -85,6 +85,9 @@ func validateConfig(cmd *cobra.Command, file string, env []string) error {
 		bus = "embedded NATS on " + cfg.NATS.Listen
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "ok: config %s (%s; %s)\n", file, bus, mode)
+	for _, n := range cfg.Notes() {
+		fmt.Fprintln(cmd.ErrOrStderr(), "note:", n)
+	}
 	return nil
 }
 

@@ -32,6 +32,20 @@ func TestValidateConfigExample(t *testing.T) {
 	}
 }
 
+// TestValidateConfigNotesHandlersThatNeverRun: a valid config whose
+// concurrency exceeds max_ack_pending passes with a note saying what to raise.
+func TestValidateConfigNotesHandlersThatNeverRun(t *testing.T) {
+	file := writeValidateFile(t, "wide.yaml", "consumer: {concurrency: 300, max_ack_pending: 100}\n")
+	r := execOps(t, "", "validate", "--config", file, "--ignore-env")
+	if r.code() != 0 {
+		t.Fatalf("exit %d, want 0; stderr %q", r.code(), r.stderr)
+	}
+	want := "note: consumer.concurrency: 300 is more than consumer.max_ack_pending (100)"
+	if !strings.HasPrefix(r.stdout, "ok: config") || !strings.Contains(r.stderr, want) || !strings.Contains(r.stderr, "raise consumer.max_ack_pending to 600") {
+		t.Errorf("stdout %q stderr %q: want ok and %q", r.stdout, r.stderr, want)
+	}
+}
+
 // TestValidateConfigListsEveryProblem: one run lists every problem of the
 // file, each with its key, and exits 1.
 func TestValidateConfigListsEveryProblem(t *testing.T) {

@@ -34,8 +34,9 @@ func fileValues(fk *koanf.Koanf) (map[string]any, Problems) {
 }
 
 // envValues is every key the environment sets: the contract's variables
-// (envKeys) and CAMPAIGNFLOW_<SECTION>__<KEY>.
-func envValues(env []string) (map[string]any, Problems) {
+// (envKeys) and CAMPAIGNFLOW_<SECTION>__<KEY>; origins names the variable
+// that set each key.
+func envValues(env []string, origins map[string]string) (map[string]any, Problems) {
 	vals := map[string]any{}
 	var out Problems
 	for _, kv := range env {
@@ -55,18 +56,20 @@ func envValues(env []string) (map[string]any, Problems) {
 		if key == "" {
 			continue
 		}
-		cv, problem := textValue(key, val, func(where string) string { return fmt.Sprintf("environment %s (%s)", name, where) })
+		where := func(where string) string { return fmt.Sprintf("environment %s (%s)", name, where) }
+		cv, problem := textValue(key, val, where)
 		if problem != nil {
 			out = append(out, problem...)
 			continue
 		}
-		vals[key] = cv
+		vals[key], origins[key] = cv, where(key)
 	}
 	return vals, out
 }
 
-// flagValues is every key set by a flag the user passed (flagKeys).
-func flagValues(fs *pflag.FlagSet) (map[string]any, Problems) {
+// flagValues is every key set by a flag the user passed (flagKeys);
+// origins names the flag that set each key.
+func flagValues(fs *pflag.FlagSet, origins map[string]string) (map[string]any, Problems) {
 	vals := map[string]any{}
 	var out Problems
 	if fs == nil {
@@ -77,12 +80,13 @@ func flagValues(fs *pflag.FlagSet) (map[string]any, Problems) {
 		if !ok {
 			return
 		}
-		cv, problem := textValue(key, f.Value.String(), func(where string) string { return fmt.Sprintf("flag --%s (%s)", f.Name, where) })
+		where := func(where string) string { return fmt.Sprintf("flag --%s (%s)", f.Name, where) }
+		cv, problem := textValue(key, f.Value.String(), where)
 		if problem != nil {
 			out = append(out, problem...)
 			return
 		}
-		vals[key] = cv
+		vals[key], origins[key] = cv, where(key)
 	})
 	return vals, out
 }
@@ -104,4 +108,16 @@ func textValue(key, text string, where func(string) string) (any, Problems) {
 		}
 		return cv, out
 	}
+}
+
+// attributed names, in each problem about a key the environment or a flag
+// set, the variable or flag it came from (the file is not where to look).
+func attributed(p Problems, origins map[string]string) Problems {
+	for i, x := range p {
+		key, rest, ok := strings.Cut(x, ": ")
+		if o := origins[key]; ok && o != "" {
+			p[i] = o + ": " + rest
+		}
+	}
+	return p
 }

@@ -85,10 +85,11 @@ func Load(o LoadOptions) (*Config, error) {
 		problems = append(problems, p...)
 		_ = k.Load(mapProvider(maps.Unflatten(vals, ".")), nil)
 	}
-	vals, p := envValues(o.Env)
+	origins := map[string]string{} // key -> the variable or flag that set it
+	vals, p := envValues(o.Env, origins)
 	problems = append(problems, p...)
 	_ = k.Load(mapProvider(maps.Unflatten(vals, ".")), nil)
-	vals, p = flagValues(o.Flags)
+	vals, p = flagValues(o.Flags, origins)
 	problems = append(problems, p...)
 	_ = k.Load(mapProvider(maps.Unflatten(vals, ".")), nil)
 
@@ -100,7 +101,7 @@ func Load(o LoadOptions) (*Config, error) {
 	if strings.TrimSpace(cfg.WorkerID) == "" {
 		cfg.WorkerID = def.WorkerID // an empty worker_id means the default, the host name
 	}
-	problems = append(problems, cfg.Validate()...)
+	problems = append(problems, attributed(cfg.Validate(), origins)...)
 	if len(problems) > 0 {
 		return &cfg, problems
 	}

@@ -140,3 +140,28 @@ func TestBadValueKeepsLowerLayer(t *testing.T) {
 		t.Errorf("ack_wait %s max_deliver %d, want the file's 45s and 7", c.Consumer.AckWait, c.Consumer.MaxDeliver)
 	}
 }
+
+// TestRangeProblemsNameTheirLayer: a value out of range names the variable
+// or flag that set it, not only the key (the file is not where it was
+// written); a key the file set is reported by key.
+func TestRangeProblemsNameTheirLayer(t *testing.T) {
+	p := loadProblems(t, "consumer: {max_deliver: 1}\n",
+		[]string{"CAMPAIGNFLOW_CONSUMER__MAX_ACK_PENDING=-3", "CAMPAIGNFLOW_CONSUMER__MAX_DELIVER=1"},
+		"--time-scale", "-2")
+	want := []string{
+		"environment CAMPAIGNFLOW_CONSUMER__MAX_DELIVER (consumer.max_deliver): 1 must be at least 2",
+		"environment CAMPAIGNFLOW_CONSUMER__MAX_ACK_PENDING (consumer.max_ack_pending): -3 must be between 1 and 10000",
+		"flag --time-scale (sandbox.time_scale): -2 must be positive",
+	}
+	if len(p) != len(want) {
+		t.Fatalf("problems %q, want %d", p, len(want))
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(p[i], w) {
+			t.Errorf("problem %d = %q, want it to start %q", i, p[i], w)
+		}
+	}
+	if p := loadProblems(t, "consumer: {max_deliver: 1}\n", nil); len(p) != 1 || !strings.HasPrefix(p[0], "consumer.max_deliver: 1 must be at least 2") {
+		t.Errorf("file-set problem %q, want it named by key", p)
+	}
+}
