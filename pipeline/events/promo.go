@@ -10,6 +10,7 @@ import (
 
 	"github.com/campaignflow/campaignflow/chatinc"
 	"github.com/campaignflow/campaignflow/pipeline/ids"
+	"github.com/campaignflow/campaignflow/pipeline/quiethours"
 )
 
 // SendPromo is send-promo: create the promo's campaign once and run it now,
@@ -24,10 +25,13 @@ type SendPromo struct {
 	Audiences    []string  `json:"audiences"`
 	LanguageCode string    `json:"language_code,omitempty"`
 	Schedule     *Schedule `json:"schedule,omitempty"`
-	// QuietHours and FrequencyCap are named by the contract's second wave
-	// and not built yet: a promo that sets them is refused rather than
-	// sent at any hour, or past its cap.
-	QuietHours   json.RawMessage `json:"quiet_hours,omitempty"`
+	// QuietHours ("21:00-08:00", see pipeline/quiethours) overrides the
+	// configured promo.quiet_hours: a run that would start inside the
+	// window starts at its end. "00:00-00:00" turns a default off; empty
+	// keeps it.
+	QuietHours string `json:"quiet_hours,omitempty"`
+	// FrequencyCap is named by the contract's second wave and not built
+	// yet: a promo that sets it is refused rather than sent past its cap.
 	FrequencyCap json.RawMessage `json:"frequency_cap,omitempty"`
 }
 
@@ -70,8 +74,8 @@ func (e *SendPromo) Validate() error {
 		}
 	}
 	p.buttons(e.Buttons)
-	if len(e.QuietHours) > 0 {
-		p.add("quiet_hours", "%s (the promo would be sent at any hour)", notBuilt)
+	if _, err := quiethours.Parse(e.QuietHours); err != nil {
+		p.add("quiet_hours", "%s", strings.TrimPrefix(err.Error(), quiethours.ErrInvalid.Error()+": "))
 	}
 	if len(e.FrequencyCap) > 0 {
 		p.add("frequency_cap", "%s (the promo would be sent past the cap)", notBuilt)

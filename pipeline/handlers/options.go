@@ -2,10 +2,12 @@ package handlers
 
 import (
 	"log/slog"
+	"time"
 
 	"github.com/jonboulle/clockwork"
 
 	"github.com/campaignflow/campaignflow/pipeline/e164"
+	"github.com/campaignflow/campaignflow/pipeline/quiethours"
 )
 
 // Option configures a handler or the RunStarter. Each reads only the
@@ -22,11 +24,13 @@ type settings struct {
 	approval ApprovalPolicy
 	observer RunObserver
 	coalesce bool
+	quiet    quiethours.Window
+	zone     *time.Location
 }
 
 func newSettings(opts []Option) settings {
 	s := settings{clock: clockwork.NewRealClock(), log: slog.New(slog.DiscardHandler), numbers: e164.Mapper{DefaultRegion: "ZA"},
-		batch: 1000, csv: NewCSVRows, approval: defaultApprovalPolicy(), coalesce: true}
+		batch: 1000, csv: NewCSVRows, approval: defaultApprovalPolicy(), coalesce: true, zone: time.UTC}
 	for _, o := range opts {
 		o(&s)
 	}
@@ -86,3 +90,20 @@ func WithLogger(l *slog.Logger) Option { return func(s *settings) { s.log = l } 
 // flight; those arriving while one is in flight share the next call. Each
 // event is still acked only after the call carrying its contacts succeeded.
 func WithCoalesce(on bool) Option { return func(s *settings) { s.coalesce = on } }
+
+// WithQuietHours sets the quiet hours of promos that give none (config
+// promo.quiet_hours; default none; PromoHandler): a run that would start
+// inside the window starts at its end.
+func WithQuietHours(w quiethours.Window) Option { return func(s *settings) { s.quiet = w } }
+
+// WithDefaultTimeZone sets the zone of a recipient whose zone is unknown,
+// and of the quiet hours of a promo not sent at local time and without a
+// cron time_zone (config promo.default_time_zone; default UTC;
+// PromoHandler).
+func WithDefaultTimeZone(loc *time.Location) Option {
+	return func(s *settings) {
+		if loc != nil {
+			s.zone = loc
+		}
+	}
+}

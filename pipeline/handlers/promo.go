@@ -16,6 +16,7 @@ import (
 	"github.com/campaignflow/campaignflow/pipeline/events"
 	"github.com/campaignflow/campaignflow/pipeline/jobs"
 	"github.com/campaignflow/campaignflow/pipeline/ledger"
+	"github.com/campaignflow/campaignflow/pipeline/quiethours"
 )
 
 // PromoHandler handles send-promo: the campaign is created once per promo
@@ -29,19 +30,23 @@ type PromoHandler struct {
 	jobs     promoJobs
 	runs     *RunStarter
 	approval ApprovalPolicy
+	quiet    quiethours.Window
+	zone     *time.Location
 	clock    clockwork.Clock
 	log      *slog.Logger
 }
 
 // NewPromoHandler returns the handler: campaigns are created through the
 // ledger l, runs start through runs, cron promos are stored in the jobs
-// bucket kv. Options read: WithApproval, WithClock, WithLogger.
+// bucket kv. Options read: WithApproval, WithQuietHours,
+// WithDefaultTimeZone, WithClock, WithLogger.
 func NewPromoHandler(client PromoClient, l *ledger.Ledger, runs *RunStarter, kv jetstream.KeyValue, opts ...Option) (*PromoHandler, error) {
 	if client == nil || l == nil || runs == nil || kv == nil {
 		return nil, errors.New("handlers: NewPromoHandler needs a Chat Inc client, a ledger, a run starter and the jobs bucket")
 	}
 	s := newSettings(opts)
-	return &PromoHandler{client: client, ledger: l, jobs: promoJobs{kv}, runs: runs, approval: s.approval, clock: s.clock, log: s.log}, nil
+	return &PromoHandler{client: client, ledger: l, jobs: promoJobs{kv}, runs: runs, approval: s.approval,
+		quiet: s.quiet, zone: s.zone, clock: s.clock, log: s.log}, nil
 }
 
 func (h *PromoHandler) register(r *pipeline.Router) {
@@ -106,10 +111,12 @@ func (h *PromoHandler) ensureCampaign(ctx context.Context, ev *events.SendPromo)
 }
 
 // run starts the promo's run for at (zero: now) once, and hands it to the
-// observer (its poll plan) before the ledger records it done.
+// observer (its poll plan) before the ledger records it done. The run is
+// keyed by the requested time; it starts then, or at the end of the
+// promo's quiet hours when that time falls inside them.
 func (h *PromoHandler) run(ctx context.Context, ev *events.SendPromo, campaignID string, at time.Time) (RunInfo, error) {
 	key := ledger.RunKey(ev.PromoID, at)
-	out, info, started, err := h.runs.at(ctx, key, campaignID, ev.Audiences, at,
+	out, info, started, err := h.runs.at(ctx, key, campaignID, ev.Audiences, h.startAt(ctx, ev, at),
 		RunInfo{PromoID: ev.PromoID, CampaignID: campaignID, Title: ev.Title})
 	if err != nil {
 		return RunInfo{}, classify(fmt.Errorf("handlers: send-promo: run campaign %s of promo %s (%s): %w", campaignID, ev.PromoID, key, err))
@@ -183,8 +190,10 @@ func (h *PromoHandler) RunPromo(ctx context.Context, promoID string, scheduledAt
 	if scheduledAt.IsZero() {
 		return RunInfo{}, errors.New("handlers: RunPromo needs the tick time (scheduledAt)")
 	}
-	// Keyed by the tick; the run is scheduled a moment after it (TickRunLead).
+	// Keyed by the tick; the run is scheduled a moment after it (TickRunLead),
+	// or at the end of the promo's quiet hours when the tick falls inside.
 	info, err := h.runs.tick(ctx, ledger.RunKey(promoID, scheduledAt), campaignID, ev.Audiences, scheduledAt,
+		h.startAt(ctx, &ev, scheduledAt),
 		RunInfo{PromoID: promoID, CampaignID: campaignID, Title: ev.Title})
 	if err != nil {
 		return RunInfo{}, classify(fmt.Errorf("handlers: scheduled run of promo %s at %s: %w", promoID, scheduledAt.UTC().Format(time.RFC3339), err))

@@ -90,15 +90,20 @@ func (s *RunStarter) at(ctx context.Context, key, campaignID string, audiences [
 }
 
 // tick runs campaignID once under key for the tick scheduledAt, scheduled
-// TickRunLead after the tick at Chat Inc while there is time for that.
-func (s *RunStarter) tick(ctx context.Context, key, campaignID string, audiences []string, scheduledAt time.Time, info RunInfo) (RunInfo, error) {
+// TickRunLead after the tick at Chat Inc while there is time for that, or
+// at startAt when that is later (the end of quiet hours).
+func (s *RunStarter) tick(ctx context.Context, key, campaignID string, audiences []string, scheduledAt, startAt time.Time, info RunInfo) (RunInfo, error) {
 	tag := scheduledAt.Add(TickRunLead).Truncate(time.Second)
+	quiet := false // moved out of quiet hours: never run now instead
+	if moved := startAt.Truncate(time.Second); moved.After(tag) {
+		tag, quiet = moved, true
+	}
 	req := chatinc.RunCampaignRequest{CampaignID: campaignID, Audiences: audiences}
-	if !s.untaggedTicks.Load() && s.clock.Now().Add(tickSendMargin).Before(tag) {
+	if quiet || (!s.untaggedTicks.Load() && s.clock.Now().Add(tickSendMargin).Before(tag)) {
 		req.TimeToRun = tag
 	}
 	out, ran, started, err := s.start(ctx, key, req, info, ledger.MatchTimeToRun(tag))
-	if err != nil && !req.TimeToRun.IsZero() && errors.Is(err, chatinc.ErrValidation) {
+	if err != nil && !quiet && !req.TimeToRun.IsZero() && errors.Is(err, chatinc.ErrValidation) {
 		// Chat Inc refused the schedule (its clock is ahead of ours, e.g. a
 		// time-scaled sandbox): run ticks now from here on.
 		s.untaggedTicks.Store(true)
@@ -128,7 +133,7 @@ func (s *RunStarter) RunCampaign(ctx context.Context, campaignID string, audienc
 	if len(audiences) == 0 {
 		audiences = []string{allAudiences}
 	}
-	info, err := s.tick(ctx, ledger.CampaignRunKey(campaignID, scheduledAt), campaignID, audiences, scheduledAt, RunInfo{CampaignID: campaignID})
+	info, err := s.tick(ctx, ledger.CampaignRunKey(campaignID, scheduledAt), campaignID, audiences, scheduledAt, scheduledAt, RunInfo{CampaignID: campaignID})
 	if err != nil {
 		return RunInfo{}, classify(fmt.Errorf("handlers: scheduled run of campaign %s at %s: %w", campaignID, scheduledAt.UTC().Format(time.RFC3339), err))
 	}

@@ -121,6 +121,14 @@ type Promo struct {
 	// record (0: for good). A tick needs it only until the next tick is
 	// due; a per-second cron adds 86,400 records a day.
 	TickRetention time.Duration `koanf:"tick_retention" yaml:"tick_retention"`
+	// QuietHours ("21:00-08:00") is the window no promo run starts in
+	// unless the promo gives its own quiet_hours; a run due inside it
+	// starts at its end. Empty (or "00:00-00:00"): none.
+	QuietHours string `koanf:"quiet_hours" yaml:"quiet_hours"`
+	// DefaultTimeZone (IANA) is the zone of a recipient whose number tells
+	// none, and of the quiet hours of a promo that is not sent at local
+	// time and has no cron time_zone.
+	DefaultTimeZone string `koanf:"default_time_zone" yaml:"default_time_zone"`
 }
 
 // Results tunes result polling.
@@ -177,7 +185,7 @@ func Defaults() Config {
 		CSV: CSV{MaxFieldBytes: sources.DefaultCSVLimits().MaxFieldBytes, MaxRowBytes: sources.DefaultCSVLimits().MaxRowBytes,
 			MaxColumns: sources.DefaultCSVLimits().MaxColumns},
 		DLQ:   DLQ{MaxAge: 14 * 24 * time.Hour},
-		Promo: Promo{ApprovalWait: 10 * time.Minute, TickRetention: 7 * 24 * time.Hour},
+		Promo: Promo{ApprovalWait: 10 * time.Minute, TickRetention: 7 * 24 * time.Hour, DefaultTimeZone: "UTC"},
 		Results: Results{PollOffsets: []time.Duration{time.Minute, 10 * time.Minute, time.Hour, 6 * time.Hour, 24 * time.Hour, 72 * time.Hour},
 			TimeScale: 1, RepairInterval: time.Minute, IngestReports: IngestReportsRejected},
 		Sinks:    Sinks{Format: "parquet", RollSize: 64 << 20, RollAge: 5 * time.Minute},

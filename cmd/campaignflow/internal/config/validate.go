@@ -11,6 +11,7 @@ import (
 	"github.com/nyaruka/phonenumbers"
 
 	"github.com/campaignflow/campaignflow/chatinc/sandbox"
+	"github.com/campaignflow/campaignflow/pipeline/quiethours"
 )
 
 // Validate lists every problem of a decoded configuration; each names the
@@ -105,6 +106,14 @@ func (c *Config) Validate() Problems {
 	positive("promo.approval_wait", c.Promo.ApprovalWait, "10m")
 	if r := c.Promo.TickRetention; r != 0 && r < 24*time.Hour {
 		add("promo.tick_retention: %s must be at least 24h (the scheduler's tick claims live that long), or 0 to keep tick records for good", r)
+	}
+	if _, err := quiethours.Parse(c.Promo.QuietHours); err != nil {
+		add("promo.quiet_hours: %s", strings.TrimPrefix(err.Error(), quiethours.ErrInvalid.Error()+": "))
+	}
+	if z := c.Promo.DefaultTimeZone; z == "" {
+		add("promo.default_time_zone: is required: an IANA time zone like Africa/Johannesburg (default UTC)")
+	} else if _, err := time.LoadLocation(z); err != nil {
+		add("promo.default_time_zone: %q is not an IANA time zone like Africa/Johannesburg", z)
 	}
 	atLeast("csv.max_field_bytes", int64(c.CSV.MaxFieldBytes), 16)
 	between("csv.max_row_bytes", int64(c.CSV.MaxRowBytes), 64, maxCSVRowBytes, "the longest row read, in bytes; default 65536")

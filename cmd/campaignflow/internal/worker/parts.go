@@ -17,6 +17,7 @@ import (
 	"github.com/campaignflow/campaignflow/pipeline"
 	"github.com/campaignflow/campaignflow/pipeline/handlers"
 	"github.com/campaignflow/campaignflow/pipeline/ledger"
+	"github.com/campaignflow/campaignflow/pipeline/quiethours"
 	"github.com/campaignflow/campaignflow/pipeline/results"
 	"github.com/campaignflow/campaignflow/pipeline/scheduler"
 	"github.com/campaignflow/campaignflow/sinks"
@@ -171,8 +172,16 @@ func (w *Worker) startHandlers() error {
 		handlers.WithDefaultRegion(w.cfg.Mapping.DefaultRegion), handlers.WithBatchSize(w.cfg.ChatInc.BatchSize),
 		handlers.WithApproval(handlers.ApprovalPolicy{Initial: time.Second, Max: 15 * time.Second, Limit: w.cfg.Promo.ApprovalWait}),
 		handlers.WithCSVReader(handlers.CSVRowsWithLimits(w.cfg.CSV.Limits())), handlers.WithLogger(w.log)}
+	quiet, err := quiethours.Parse(w.cfg.Promo.QuietHours)
+	if err != nil {
+		return fmt.Errorf("worker: promo.quiet_hours: %w", err)
+	}
+	zone, err := time.LoadLocation(w.cfg.Promo.DefaultTimeZone)
+	if err != nil {
+		return fmt.Errorf("worker: promo.default_time_zone: %w", err)
+	}
+	opts = append(opts, handlers.WithQuietHours(quiet), handlers.WithDefaultTimeZone(zone))
 	var set handlers.Set
-	var err error
 	if w.runs, err = handlers.NewRunStarter(w.client, l, opts...); err != nil {
 		return err
 	}

@@ -1,0 +1,135 @@
+package handlers
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+
+	"github.com/campaignflow/campaignflow/chatinc/sandbox"
+	"github.com/campaignflow/campaignflow/pipeline/events"
+	"github.com/campaignflow/campaignflow/pipeline/quiethours"
+)
+
+// quietEnv is newEnv with the sandbox's (and so the handlers') clock at
+// start, and quiet hours read in Johannesburg (UTC+2, no DST) by default.
+func quietEnv(t *testing.T, start time.Time, opts ...Option) *env {
+	t.Helper()
+	jhb, err := time.LoadLocation("Africa/Johannesburg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, sandbox.Options{Clock: clockwork.NewFakeClockAt(start)}, append([]Option{WithDefaultTimeZone(jhb)}, opts...)...)
+	e.seedAudience(t)
+	return e
+}
+
+// onlyRun is the one run of the one campaign in the sandbox.
+func (e *env) onlyRun(t *testing.T) sandbox.RunState {
+	t.Helper()
+	cs := e.sb.Campaigns()
+	if len(cs) != 1 {
+		t.Fatalf("sandbox has %d campaigns, want 1", len(cs))
+	}
+	runs := e.sb.Runs(cs[0].ID)
+	if len(runs) != 1 {
+		t.Fatalf("campaign has %d runs, want 1: %+v", len(runs), runs)
+	}
+	return runs[0]
+}
+
+func utc(y int, m time.Month, d, h, min int) time.Time {
+	return time.Date(y, m, d, h, min, 0, 0, time.UTC)
+}
+
+// TestPromoQuietHoursMoveTheRun: a run that would start inside the quiet
+// hours (in promo.default_time_zone, or a cron's time_zone) is scheduled at
+// Chat Inc for the window's end, once however often the event comes; one
+// outside them, or with "00:00-00:00", runs as asked.
+func TestPromoQuietHoursMoveTheRun(t *testing.T) {
+	night, err := quiethours.Parse("21:00-08:00")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		now     time.Time // the sandbox's clock (UTC; Johannesburg is +2)
+		opts    []Option
+		edit    func(*events.SendPromo)
+		wantRun time.Time // zero: immediately
+	}{
+		{"now, in the evening: starts 08:00 tomorrow", utc(2026, 12, 1, 20, 30), nil,
+			func(p *events.SendPromo) { p.QuietHours = "21:00-08:00" }, utc(2026, 12, 2, 6, 0)},
+		{"now, after midnight: starts 08:00 today", utc(2026, 12, 2, 1, 0), nil,
+			func(p *events.SendPromo) { p.QuietHours = "21:00-08:00" }, utc(2026, 12, 2, 6, 0)},
+		{"now, outside: runs now", utc(2026, 12, 2, 10, 0), nil,
+			func(p *events.SendPromo) { p.QuietHours = "21:00-08:00" }, time.Time{}},
+		{"the configured default applies", utc(2026, 12, 1, 20, 30), []Option{WithQuietHours(night)},
+			func(*events.SendPromo) {}, utc(2026, 12, 2, 6, 0)},
+		{"00:00-00:00 turns the default off", utc(2026, 12, 1, 20, 30), []Option{WithQuietHours(night)},
+			func(p *events.SendPromo) { p.QuietHours = quiethours.None }, time.Time{}},
+		{"the promo's window wins over the default", utc(2026, 12, 1, 9, 30), []Option{WithQuietHours(night)},
+			func(p *events.SendPromo) { p.QuietHours = "11:00-13:30" }, utc(2026, 12, 1, 11, 30)},
+		{"at, inside: moved to the end", utc(2026, 12, 1, 10, 0), nil, func(p *events.SendPromo) {
+			p.QuietHours = "21:00-08:00"
+			p.Schedule = &events.Schedule{At: "2026-12-03T23:15:00+02:00"}
+		}, utc(2026, 12, 4, 6, 0)},
+		{"at, outside: as asked", utc(2026, 12, 1, 10, 0), nil, func(p *events.SendPromo) {
+			p.QuietHours = "21:00-08:00"
+			p.Schedule = &events.Schedule{At: "2026-12-03T20:59:00+02:00"}
+		}, utc(2026, 12, 3, 18, 59)},
+		{"at, already past, now inside: moved", utc(2026, 12, 1, 20, 30), nil, func(p *events.SendPromo) {
+			p.QuietHours = "21:00-08:00"
+			p.Schedule = &events.Schedule{At: "2026-12-01T12:00:00+02:00"}
+		}, utc(2026, 12, 2, 6, 0)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := quietEnv(t, tc.now, tc.opts...)
+			p := promo("quiet")
+			tc.edit(p)
+			for range 3 { // redeliveries
+				if err := e.h.Promo.Handle(context.Background(), "promo-quiet", p); err != nil {
+					t.Fatal(err)
+				}
+			}
+			run := e.onlyRun(t)
+			if !run.TimeToRun.Equal(tc.wantRun) {
+				t.Fatalf("run scheduled for %s, want %s (zero: now)", run.TimeToRun.UTC(), tc.wantRun)
+			}
+			if len(e.plans.runs) != 1 {
+				t.Fatalf("observer saw %d runs, want 1", len(e.plans.runs))
+			}
+			if want := tc.wantRun; !want.IsZero() && !e.plans.runs[0].At.Equal(want) {
+				t.Fatalf("poll plan counts from %s, want %s", e.plans.runs[0].At, want)
+			}
+		})
+	}
+}
+
+// TestPromoCronTickInQuietHours: a cron promo's quiet hours are read in its
+// time_zone; a tick inside them runs at their end, once per tick.
+func TestPromoCronTickInQuietHours(t *testing.T) {
+	e := quietEnv(t, utc(2026, 12, 1, 12, 0))
+	ctx := context.Background()
+	p := promo("nightly")
+	p.QuietHours = "22:00-07:00"
+	p.Schedule = &events.Schedule{Cron: "30 23 * * *", TimeZone: "Europe/London"} // UTC+0 in December
+	if err := e.h.Promo.Handle(ctx, "promo-nightly", p); err != nil {
+		t.Fatal(err)
+	}
+	tick := utc(2026, 12, 1, 23, 30)
+	e.sb.Advance(tick.Sub(e.sb.Now()) - time.Minute)
+	for range 2 {
+		info, err := e.h.Promo.RunPromo(ctx, "nightly", tick)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := utc(2026, 12, 2, 7, 0); !info.At.Equal(want) {
+			t.Fatalf("tick's run at %s, want %s", info.At, want)
+		}
+	}
+	if run := e.onlyRun(t); !run.TimeToRun.Equal(utc(2026, 12, 2, 7, 0)) {
+		t.Fatalf("run scheduled for %s, want 07:00 London (not Johannesburg, the default zone)", run.TimeToRun.UTC())
+	}
+}
