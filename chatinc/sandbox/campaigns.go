@@ -249,7 +249,7 @@ func ratio(a, b int) float64 {
 func (s *Server) newIDLocked(prefix string) string {
 	s.seq++
 	const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	x := splitmix(uint64(s.opts.Seed)<<32 ^ s.seq ^ s.epoch<<48)
+	x := splitmix(uint64(s.opts.Seed)<<32 ^ s.seq ^ splitmix(s.epoch))
 	b := make([]byte, 12)
 	for i := range b {
 		b[i] = alphabet[x%62]

@@ -34,10 +34,10 @@ func splitmix(x uint64) uint64 {
 	return x ^ (x >> 31)
 }
 
-func (s *Server) fateOf(runID, number string) fate {
+func (s *Server) fateOf(fateKey, number string) fate {
 	h := fnv.New64a()
 	_, _ = h.Write([]byte(strconv.FormatInt(s.opts.Seed, 10)))
-	_, _ = h.Write([]byte(runID))
+	_, _ = h.Write([]byte(fateKey))
 	_, _ = h.Write([]byte(number))
 	x := h.Sum64()
 	r1, r2, r3, r4 := splitmix(x), splitmix(x+1), splitmix(x+2), splitmix(x+3)
@@ -128,7 +128,7 @@ func (s *Server) countsLocked(r *run, now time.Time) runCounts {
 		return c
 	}
 	for _, n := range r.numbers {
-		a, _, _ := s.fateOf(r.ID, n).actionAt(r.StartAt, now)
+		a, _, _ := s.fateOf(r.fateKey, n).actionAt(r.StartAt, now)
 		c.add(a)
 	}
 	return c

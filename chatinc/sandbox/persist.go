@@ -51,6 +51,7 @@ type persRun struct {
 	Audiences                     []string
 	TimeToRun, CreatedAt, StartAt time.Time
 	Numbers                       []string
+	FateKey                       string `json:",omitempty"` // "" in files saved before it: the id is the key
 }
 
 const persistVersion = 1
@@ -110,8 +111,12 @@ func (s *Server) restoreLocked(p persisted) {
 		cm := &campaign{ID: c.ID, Title: c.Title, Message: c.Message, ImgURL: c.ImgURL, LanguageCode: c.LanguageCode,
 			TemplateType: c.TemplateType, Buttons: c.Buttons, Variables: c.Variables, CreatedAt: c.CreatedAt, ApprovedAt: c.ApprovedAt}
 		for _, r := range c.Runs {
+			fateKey := r.FateKey
+			if fateKey == "" {
+				fateKey = r.ID // saved before fate keys: outcomes were drawn by id
+			}
 			cm.runs = append(cm.runs, &run{ID: r.ID, Audiences: r.Audiences, TimeToRun: r.TimeToRun, CreatedAt: r.CreatedAt,
-				StartAt: r.StartAt, numbers: r.Numbers})
+				StartAt: r.StartAt, numbers: r.Numbers, fateKey: fateKey})
 		}
 		s.campaigns[c.ID], s.cmpOrder = cm, append(s.cmpOrder, c.ID)
 	}
@@ -134,7 +139,7 @@ func (s *Server) snapshotLocked() persisted {
 			TemplateType: c.TemplateType, Buttons: c.Buttons, Variables: c.Variables, CreatedAt: c.CreatedAt, ApprovedAt: c.ApprovedAt}
 		for _, r := range c.runs {
 			pc.Runs = append(pc.Runs, persRun{ID: r.ID, Audiences: r.Audiences, TimeToRun: r.TimeToRun, CreatedAt: r.CreatedAt,
-				StartAt: r.StartAt, Numbers: r.numbers})
+				StartAt: r.StartAt, Numbers: r.numbers, FateKey: r.fateKey})
 		}
 		p.Campaigns = append(p.Campaigns, pc)
 	}

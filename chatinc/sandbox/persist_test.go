@@ -101,3 +101,24 @@ func TestStateFileInvalidIsAClearError(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestIDsDifferAcrossStartsWithoutAStateFile: a sandbox restarted without a
+// state file forgets its state but never hands out an id of the last one.
+func TestIDsDifferAcrossStartsWithoutAStateFile(t *testing.T) {
+	ids := map[string]bool{}
+	for range 3 {
+		r, err := sandbox.Start("127.0.0.1:0", sandbox.Options{ApproveAfter: sandbox.ApproveAtOnce})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seed(t, r.URL)
+		c, run := createCampaignAndRun(t, r.URL)
+		closeSandbox(t, r)
+		for _, id := range []string{c, run} {
+			if ids[id] {
+				t.Fatalf("id %s handed out again after a restart (seen %v)", id, ids)
+			}
+			ids[id] = true
+		}
+	}
+}

@@ -15,6 +15,10 @@ type run struct {
 	CreatedAt time.Time
 	StartAt   time.Time
 	numbers   []string
+	// fateKey picks the contacts' delivery outcomes with the seed: the
+	// run's ordinal in the sandbox, not its id, so one seed and one
+	// sequence of calls give the same outcomes however ids are drawn.
+	fateKey string
 }
 
 // timeToRunTolerance lets a timeToRun a little behind the sandbox's clock
@@ -27,6 +31,7 @@ func (s *Server) newRunLocked(c *campaign, audiences []string, ttr *int64, now t
 		return nil, err
 	}
 	rn := &run{ID: s.newIDLocked("r_"), Audiences: audiences, CreatedAt: now, StartAt: now, numbers: numbers}
+	rn.fateKey = "#" + strconv.FormatUint(s.seq, 10)
 	if ttr != nil && *ttr != 0 {
 		t := time.Unix(*ttr, 0)
 		if t.Before(now.Add(-timeToRunTolerance)) {
@@ -138,7 +143,7 @@ func (s *Server) handleCampaignDetails(w http.ResponseWriter, r *http.Request) e
 			continue
 		}
 		for _, n := range rn.numbers {
-			a, e, at := s.fateOf(rn.ID, n).actionAt(rn.StartAt, now)
+			a, e, at := s.fateOf(rn.fateKey, n).actionAt(rn.StartAt, now)
 			rows = append(rows, detailRow{n, a, rn.ID, e, at.Unix()})
 		}
 	}

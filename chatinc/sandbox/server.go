@@ -96,7 +96,7 @@ type Server struct {
 	requests  map[string]int
 	seq       uint64
 	throttle  throttle
-	epoch     uint64 // starts on the state file (persist.go)
+	epoch     uint64 // the start time, or starts on the state file (persist.go)
 	dirty     bool   // changed since the last save
 	state
 }
@@ -147,6 +147,11 @@ func New(opts Options) *Server {
 		rng:       rand.New(rand.NewPCG(uint64(opts.Seed), 0x5eed)),
 		requests:  map[string]int{},
 		state:     newState(),
+		// Without a state file ids mix in the start time, so a restarted
+		// sandbox does not hand out the ids of the last one (a worker's
+		// ledger may still name them); a state file counts starts instead
+		// (persist.go), and a fake clock keeps tests' ids repeatable.
+		epoch: uint64(now.UnixNano()),
 	}
 	s.setFaultsLocked(opts.Faults)
 	s.throttle.set(max(opts.RateLimit, 0), now)

@@ -19,6 +19,7 @@ func newSimCmd() *cobra.Command {
 		seed         int64
 		faults       string
 		rateLimit    float64
+		stateFile    string
 	)
 	cmd := &cobra.Command{
 		Use:   "sim",
@@ -34,11 +35,16 @@ Admin endpoints under /_sim/ (outside the Chat Inc API): POST /_sim/reset, POST 
 
 --rate-limit N throttles like a real API: a token bucket of N calls per second over all
 endpoints (burst: one second's worth); a call above it gets 429 with a Retry-After.
---approve-after 0s approves every new campaign's template at once.`,
+--approve-after 0s approves every new campaign's template at once.
+
+State lives in memory and is gone when sim stops; --state FILE keeps it across restarts
+(saved within a second of a change and on exit). Ids are never handed out twice either way,
+so a worker's ledger never names an audience or campaign of an earlier sim.`,
 		Example: `  campaignflow sim --addr 127.0.0.1:8089
   campaignflow sim --addr 127.0.0.1:8089 --api-key secret --approve-after 5s --time-scale 60
   campaignflow sim --addr 127.0.0.1:8089 --rate-limit 200 --approve-after 0s
   curl -s -X POST -d '{"per_second":400}' http://127.0.0.1:8089/_sim/rate-limit
+  campaignflow sim --state /var/lib/campaignflow/sim.json
   campaignflow sim --faults '` + faultsExample + `'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -48,6 +54,7 @@ endpoints (burst: one second's worth); a call above it gets 429 with a Retry-Aft
 				RateLimit:    rateLimit,
 				TimeScale:    timeScale,
 				Seed:         seed,
+				StateFile:    stateFile,
 				Logger:       loggerFrom(cmd),
 			}
 			if approveAfter == 0 {
@@ -87,6 +94,7 @@ endpoints (burst: one second's worth); a call above it gets 429 with a Retry-Aft
 	f.Float64Var(&timeScale, "time-scale", 1, "simulated seconds per real second (60 makes a minute pass each second)")
 	f.Int64Var(&seed, "seed", 1, "seed for the deterministic delivery outcomes (errors, not on WhatsApp, reads)")
 	f.Float64Var(&rateLimit, "rate-limit", 0, "API calls per second over all endpoints before 429 with Retry-After (0: no limit)")
+	f.StringVar(&stateFile, "state", "", "JSON file that keeps the sandbox's state across restarts (default: in memory only)")
 	f.StringVar(&faults, "faults", "", "faults to inject: comma-separated ENDPOINT=KIND[@RATE][xCOUNT][:ARG], KIND one of 429, 500, 502, 503, latency, drop (see the example)")
 	return cmd
 }
