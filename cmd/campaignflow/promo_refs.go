@@ -39,12 +39,30 @@ func promoRefProblems(ctx context.Context, c *chatinc.Client, typ string, body [
 	}
 	ctx, cancel := context.WithTimeout(ctx, promoRefsTimeout)
 	defer cancel()
-	var problems []string
-	if vars := chatinc.Placeholders(ev.Message); len(vars) > 0 {
-		groups, err := c.RetrieveVariableGroups(ctx)
-		if err != nil {
+	var (
+		groups []chatinc.VariableGroupInfo
+		auds   []chatinc.AudienceInfo
+		err    error
+	)
+	if len(chatinc.Placeholders(ev.Message)) > 0 {
+		if groups, err = c.RetrieveVariableGroups(ctx); err != nil {
 			return nil, err
 		}
+	}
+	if slices.ContainsFunc(ev.Audiences, func(a string) bool { return a != "all" }) {
+		if auds, err = c.RetrieveAudiences(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return refProblems(&ev, groups, auds), nil
+}
+
+// refProblems lists what ev names that Chat Inc, holding groups and auds,
+// does not have: a placeholder's group (by id or name, as Chat Inc looks
+// it up) or field, and audiences other than "all".
+func refProblems(ev *events.SendPromo, groups []chatinc.VariableGroupInfo, auds []chatinc.AudienceInfo) []string {
+	var problems []string
+	if vars := chatinc.Placeholders(ev.Message); len(vars) > 0 {
 		byID := map[string]chatinc.VariableGroupInfo{}
 		var ids []string
 		for _, g := range groups {
@@ -61,28 +79,16 @@ func promoRefProblems(ctx context.Context, c *chatinc.Client, typ string, body [
 			}
 		}
 	}
-	var want []string
-	for _, a := range ev.Audiences {
-		if a != "all" {
-			want = append(want, a)
+	var ids []string
+	for _, a := range auds {
+		ids = append(ids, a.ID)
+	}
+	for i, a := range ev.Audiences {
+		if a != "all" && !slices.Contains(ids, a) {
+			problems = append(problems, fmt.Sprintf("audiences[%d]: Chat Inc has no audience %q (it has: %s)", i, a, orNone(ids)))
 		}
 	}
-	if len(want) > 0 {
-		auds, err := c.RetrieveAudiences(ctx)
-		if err != nil {
-			return nil, err
-		}
-		var ids []string
-		for _, a := range auds {
-			ids = append(ids, a.ID)
-		}
-		for i, a := range ev.Audiences {
-			if a != "all" && !slices.Contains(ids, a) {
-				problems = append(problems, fmt.Sprintf("audiences[%d]: Chat Inc has no audience %q (it has: %s)", i, a, orNone(ids)))
-			}
-		}
-	}
-	return problems, nil
+	return problems
 }
 
 func orNone(xs []string) string {

@@ -33,7 +33,7 @@ built-in Chat Inc sandbox, which reaches nobody. Start with:
 	// Every command, each defined in its own file cmd_<name>.go.
 	root.AddCommand(
 		newRunCmd(), newDemoCmd(), newSimCmd(),
-		newPublishCmd(), newImportCmd(), newValidateCmd(),
+		newPublishCmd(), newImportCmd(), newValidateCmd(), newPromoCmd(),
 		newDLQCmd(), newSchedulesCmd(), newLedgerCmd(),
 		newHealthcheckCmd(), newBenchCmd(),
 	)

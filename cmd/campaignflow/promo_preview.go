@@ -1,0 +1,324 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/campaignflow/campaignflow/chatinc"
+	"github.com/campaignflow/campaignflow/pipeline"
+	"github.com/campaignflow/campaignflow/pipeline/cronspec"
+	"github.com/campaignflow/campaignflow/pipeline/e164"
+	"github.com/campaignflow/campaignflow/pipeline/events"
+	"github.com/campaignflow/campaignflow/pipeline/handlers"
+)
+
+// promoPreview is what `campaignflow promo preview` finds out about a
+// send-promo: its problems, the campaign the worker would create, the
+// placeholders and audiences as Chat Inc has them, the reach and a sample
+// of contacts with their message. The JSON names are the --json contract
+// (README, "Previewing a promo").
+type promoPreview struct {
+	Valid     bool              `json:"valid"`
+	Problems  []previewProblem  `json:"problems"`
+	ChatInc   string            `json:"chatinc"`
+	EventID   string            `json:"event_id,omitempty"`
+	PromoID   string            `json:"promo_id,omitempty"`
+	Campaign  *previewCampaign  `json:"campaign,omitempty"`
+	Schedule  *previewSchedule  `json:"schedule,omitempty"`
+	Variables []previewVariable `json:"variables"`
+	Reach     *previewReach     `json:"reach,omitempty"`
+	Sample    []previewContact  `json:"sample"`
+}
+
+// previewProblem is one reason the promo would fail, at the JSON pointer of
+// the field at fault ("/" for the whole event).
+type previewProblem struct {
+	Field   string `json:"field"`
+	Problem string `json:"problem"`
+}
+
+// previewCampaign is the campaign (a WhatsApp template) the worker creates.
+type previewCampaign struct {
+	Title        string          `json:"title"`
+	Message      string          `json:"message"`
+	ImageURL     string          `json:"image_url,omitempty"`
+	Buttons      []previewButton `json:"buttons"`
+	LanguageCode string          `json:"language_code"`
+	TemplateType string          `json:"template_type"`
+}
+
+type previewButton struct {
+	Text        string `json:"text"`
+	Type        string `json:"type"`
+	URL         string `json:"url,omitempty"`
+	PhoneNumber string `json:"phone_number,omitempty"`
+	JourneyID   string `json:"journey_id,omitempty"`
+	Input       string `json:"input,omitempty"`
+}
+
+// previewSchedule says when the promo runs: now, at a time, or on a cron.
+type previewSchedule struct {
+	Kind     string     `json:"kind"` // now, at, cron
+	At       *time.Time `json:"at,omitempty"`
+	Past     bool       `json:"past,omitempty"` // at is past: the run starts at once
+	Cron     string     `json:"cron,omitempty"`
+	TimeZone string     `json:"time_zone,omitempty"`
+	Until    *time.Time `json:"until,omitempty"`
+	CatchUp  string     `json:"catch_up,omitempty"`
+	Next     *time.Time `json:"next,omitempty"` // the cron's next tick
+}
+
+// previewVariable is one {group.field} placeholder of the message.
+type previewVariable struct {
+	Placeholder string `json:"placeholder"`
+	Group       string `json:"group"`
+	Field       string `json:"field"`
+	Found       bool   `json:"found"`  // Chat Inc has the group (by id or name) and its field
+	Values      int    `json:"values"` // numbers the group holds values for
+}
+
+// previewReach counts the contacts of the promo's audiences: each number
+// is sent to once, however many audiences hold it; invalid numbers fail.
+type previewReach struct {
+	Audiences      []previewAudience `json:"audiences"`
+	Listed         int               `json:"listed"`   // the audiences' sizes as Chat Inc lists them, added up
+	Read           int               `json:"read"`     // contacts read (at most --max-contacts)
+	Complete       bool              `json:"complete"` // every contact was read: the counts are exact
+	WouldSend      int               `json:"would_send"`
+	Duplicates     int               `json:"duplicates"`
+	InvalidNumbers int               `json:"invalid_numbers"`
+	Invalid        []previewInvalid  `json:"invalid_examples"`
+}
+
+type previewAudience struct {
+	ID       string `json:"id"`
+	Name     string `json:"name,omitempty"`
+	Found    bool   `json:"found"`
+	Contacts int    `json:"contacts"`
+}
+
+// previewInvalid is a number left out as invalid (masked).
+type previewInvalid struct {
+	Number   string `json:"number"`
+	Audience string `json:"audience"`
+	Reason   string `json:"reason"`
+}
+
+// previewContact is one sample contact (masked) and its message.
+type previewContact struct {
+	Number   string `json:"number"`
+	Audience string `json:"audience"`
+	Message  string `json:"message"`
+}
+
+// previewInvalidExamples is how many invalid numbers a preview lists.
+const previewInvalidExamples = 5
+
+// previewSettings are the preview's bounds.
+type previewSettings struct {
+	sample      int // sample contacts to render
+	maxContacts int // contacts to read at most
+}
+
+// buildPromoPreview checks body as the worker would and, when it is a
+// valid send-promo, looks its references and audiences up through c (which
+// must be read-only: the preview changes nothing). now is the time a
+// schedule is read against.
+func buildPromoPreview(ctx context.Context, c *chatinc.Client, body []byte, s previewSettings, now time.Time) (*promoPreview, error) {
+	p := &promoPreview{ChatInc: c.BaseURL(), Variables: []previewVariable{}, Sample: []previewContact{}, Problems: []previewProblem{}}
+	body = bytes.TrimSpace(body)
+	for _, line := range eventPointerProblems(events.TypeSendPromo, body) {
+		p.Problems = append(p.Problems, splitProblem(line))
+	}
+	if len(p.Problems) > 0 {
+		return p, nil // the worker dead-letters it: nothing to look up
+	}
+	env, err := pipeline.ParseEnvelope(body)
+	if err != nil {
+		return nil, fmt.Errorf("promo preview: %w", err) // checked above
+	}
+	v, err := events.Parse(events.TypeSendPromo, env.Data)
+	if err != nil {
+		return nil, fmt.Errorf("promo preview: %w", err) // checked above
+	}
+	ev := v.(*events.SendPromo)
+	p.EventID, _ = env.BodyID()
+	p.PromoID = ev.PromoID
+	p.Campaign = previewCampaignOf(handlers.CampaignRequest(ev))
+	p.Schedule = previewScheduleOf(ev.Schedule, now)
+
+	var groups []chatinc.VariableGroupInfo
+	vars := chatinc.Placeholders(ev.Message)
+	if len(vars) > 0 {
+		if groups, err = c.RetrieveVariableGroups(ctx); err != nil {
+			return nil, fmt.Errorf("promo preview: variable groups: %w", err)
+		}
+	}
+	auds, err := c.RetrieveAudiences(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("promo preview: audiences: %w", err)
+	}
+	base := cloudEventBase(body)
+	for _, r := range refProblems(ev, groups, auds) {
+		for _, line := range pointerProblems(base, r) {
+			p.Problems = append(p.Problems, splitProblem(line))
+		}
+	}
+	p.Variables = previewVariables(vars, groups)
+	reach, sample, err := previewAudiences(ctx, c, ev, auds, s)
+	if err != nil {
+		return nil, err
+	}
+	p.Reach = reach
+	for _, ct := range sample {
+		// Chat Inc fills each placeholder from the contact's values; its API
+		// gives no values back, so they show as written.
+		ct.Message = chatinc.RenderMessage(p.Campaign.Message, nil)
+		p.Sample = append(p.Sample, ct)
+	}
+	p.Valid = len(p.Problems) == 0
+	return p, nil
+}
+
+// splitProblem parses "/pointer: problem" (eventPointerProblems' lines).
+func splitProblem(line string) previewProblem {
+	ptr, msg, ok := strings.Cut(line, ": ")
+	if !ok || !strings.HasPrefix(ptr, "/") {
+		return previewProblem{Field: "/", Problem: line}
+	}
+	return previewProblem{Field: ptr, Problem: msg}
+}
+
+func previewCampaignOf(req chatinc.CreateCampaignRequest) *previewCampaign {
+	pc := &previewCampaign{Title: req.Title, Message: req.Message, ImageURL: req.ImgURL, Buttons: []previewButton{},
+		LanguageCode: req.Options.LanguageCode, TemplateType: req.Options.WhatsAppTemplateType}
+	for _, b := range req.Buttons {
+		pc.Buttons = append(pc.Buttons, previewButton{Text: b.Text, Type: b.Type, URL: b.URL, PhoneNumber: b.PhoneNumber,
+			JourneyID: b.JourneyID, Input: b.Input})
+	}
+	return pc
+}
+
+func previewScheduleOf(s *events.Schedule, now time.Time) *previewSchedule {
+	switch {
+	case s == nil:
+		return &previewSchedule{Kind: "now"}
+	case s.Cron != "":
+		ps := &previewSchedule{Kind: "cron", Cron: s.Cron, TimeZone: s.TimeZone, CatchUp: s.CatchUp}
+		if u := s.UntilTime(); !u.IsZero() {
+			ps.Until = &u
+		}
+		if spec, err := cronspec.Parse(s.Cron, s.TimeZone, now); err == nil {
+			if next := spec.Next(now); !next.IsZero() && (ps.Until == nil || !next.After(*ps.Until)) {
+				ps.Next = &next
+			}
+		}
+		return ps
+	default:
+		at := s.AtTime()
+		return &previewSchedule{Kind: "at", At: &at, Past: !at.After(now)}
+	}
+}
+
+// previewVariables describes each distinct placeholder as Chat Inc has it
+// (a group is found by id or by name, as Chat Inc looks it up).
+func previewVariables(vars []chatinc.Placeholder, groups []chatinc.VariableGroupInfo) []previewVariable {
+	out := []previewVariable{}
+	seen := map[chatinc.Placeholder]bool{}
+	for _, v := range vars {
+		if seen[v] {
+			continue
+		}
+		seen[v] = true
+		pv := previewVariable{Placeholder: "{" + v.Group + "." + v.Field + "}", Group: v.Group, Field: v.Field}
+		i := slices.IndexFunc(groups, func(g chatinc.VariableGroupInfo) bool { return g.ID == v.Group })
+		if i < 0 {
+			i = slices.IndexFunc(groups, func(g chatinc.VariableGroupInfo) bool { return g.Name == v.Group })
+		}
+		if i >= 0 {
+			pv.Found, pv.Values = slices.Contains(groups[i].Fields, v.Field), groups[i].Size
+		}
+		out = append(out, pv)
+	}
+	return out
+}
+
+// previewAudiences reads the contacts of the promo's audiences ("all":
+// every audience) in the order Chat Inc unites them, at most
+// s.maxContacts, and counts who would be sent to; the first s.sample of
+// those are the sample.
+func previewAudiences(ctx context.Context, c *chatinc.Client, ev *events.SendPromo, auds []chatinc.AudienceInfo,
+	s previewSettings) (*previewReach, []previewContact, error) {
+	r := &previewReach{Audiences: []previewAudience{}, Invalid: []previewInvalid{}, Complete: true}
+	var read []chatinc.AudienceInfo // the audiences to read, each once
+	add := func(a chatinc.AudienceInfo) {
+		if !slices.ContainsFunc(read, func(x chatinc.AudienceInfo) bool { return x.ID == a.ID }) {
+			read = append(read, a)
+			r.Listed += a.Size
+		}
+	}
+	for _, id := range ev.Audiences {
+		if id == "all" {
+			for _, a := range auds {
+				add(a)
+			}
+			r.Audiences = append(r.Audiences, previewAudience{ID: id, Name: "every contact", Found: true})
+			continue
+		}
+		i := slices.IndexFunc(auds, func(a chatinc.AudienceInfo) bool { return a.ID == id })
+		if i < 0 {
+			r.Audiences = append(r.Audiences, previewAudience{ID: id})
+			continue
+		}
+		add(auds[i])
+		r.Audiences = append(r.Audiences, previewAudience{ID: id, Name: auds[i].Name, Found: true, Contacts: auds[i].Size})
+	}
+	for i, a := range r.Audiences {
+		if a.ID == "all" {
+			for _, x := range auds {
+				r.Audiences[i].Contacts += x.Size
+			}
+		}
+	}
+	var sample []previewContact
+	seen := map[string]struct{}{}
+	var mapper e164.Mapper
+	for _, a := range read {
+		if r.Read >= s.maxContacts && a.Size > 0 {
+			r.Complete = false
+			break
+		}
+		for ct, err := range c.AudienceContacts(ctx, a.ID) {
+			if err != nil {
+				return nil, nil, fmt.Errorf("promo preview: contacts of audience %q: %w", a.ID, err)
+			}
+			if r.Read >= s.maxContacts {
+				r.Complete = false
+				break
+			}
+			r.Read++
+			key, err := mapper.E164(ct.Number)
+			if err != nil {
+				r.InvalidNumbers++
+				if len(r.Invalid) < previewInvalidExamples {
+					r.Invalid = append(r.Invalid, previewInvalid{Number: handlers.MaskValue(ct.Number), Audience: a.ID, Reason: err.Error()})
+				}
+				continue
+			}
+			if _, dup := seen[key]; dup {
+				r.Duplicates++
+				continue
+			}
+			seen[key] = struct{}{}
+			r.WouldSend++
+			if len(sample) < s.sample {
+				sample = append(sample, previewContact{Number: handlers.MaskValue(key), Audience: a.ID})
+			}
+		}
+	}
+	return r, sample, nil
+}

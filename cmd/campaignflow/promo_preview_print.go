@@ -1,0 +1,163 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+	"unicode"
+)
+
+// printPromoPreview prints p for people: the campaign, its placeholders,
+// audiences, reach and sample on out; the problems on errw.
+func printPromoPreview(out, errw io.Writer, p *promoPreview, from string) {
+	if p.Campaign != nil {
+		fmt.Fprintf(out, "send-promo %s (%s) from %s; Chat Inc at %s, read only\n\n",
+			shown(p.PromoID), eventIDText(p.EventID), shown(from), p.ChatInc)
+		c := p.Campaign
+		w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+		fmt.Fprintf(w, "campaign:\t%s (%s template, language %s)\n", shown(c.Title), c.TemplateType, shown(c.LanguageCode))
+		if c.ImageURL != "" {
+			fmt.Fprintf(w, "image:\t%s\n", shown(c.ImageURL))
+		}
+		for i, b := range c.Buttons {
+			label := "\t"
+			if i == 0 {
+				label = "buttons:\t"
+			}
+			fmt.Fprintf(w, "%s%s %q%s\n", label, shown(b.Type), shown(b.Text), buttonTarget(b))
+		}
+		fmt.Fprintf(w, "runs:\t%s\n", scheduleText(p.Schedule))
+		fmt.Fprintf(w, "message:\t%s\n", strings.ReplaceAll(shown(c.Message), "\n", "\n\t"))
+		_ = w.Flush()
+	}
+	if len(p.Variables) > 0 {
+		fmt.Fprintln(out)
+		w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(w, "PLACEHOLDER\tIN CHAT INC\tNUMBERS WITH VALUES")
+		for _, v := range p.Variables {
+			fmt.Fprintf(w, "%s\t%s\t%d\n", v.Placeholder, yesNo(v.Found), v.Values)
+		}
+		_ = w.Flush()
+	}
+	if r := p.Reach; r != nil {
+		fmt.Fprintln(out)
+		w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(w, "AUDIENCE\tIN CHAT INC\tCONTACTS")
+		for _, a := range r.Audiences {
+			fmt.Fprintf(w, "%s\t%s\t%d\n", shownID(a.ID), yesNo(a.Found), a.Contacts)
+		}
+		_ = w.Flush()
+		fmt.Fprintln(out)
+		fmt.Fprintf(out, "reach: would send to %d of %d contacts read (left out: %d duplicate(s), %d invalid number(s))\n",
+			r.WouldSend, r.Read, r.Duplicates, r.InvalidNumbers)
+		if !r.Complete {
+			fmt.Fprintf(out, "       only %d of the %d contacts Chat Inc lists were read (--max-contacts): the counts are a lower bound\n", r.Read, r.Listed)
+		}
+		for _, x := range r.Invalid {
+			fmt.Fprintf(out, "       invalid: %s in %s: %s\n", x.Number, shownID(x.Audience), shown(x.Reason))
+		}
+		if r.InvalidNumbers > len(r.Invalid) {
+			fmt.Fprintf(out, "       and %d more invalid number(s)\n", r.InvalidNumbers-len(r.Invalid))
+		}
+	}
+	if len(p.Sample) > 0 {
+		fmt.Fprintf(out, "\nsample (%d of %d):\n", len(p.Sample), p.Reach.WouldSend)
+		w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(w, "NUMBER\tAUDIENCE\tMESSAGE")
+		for _, s := range p.Sample {
+			fmt.Fprintf(w, "%s\t%s\t%s\n", s.Number, shownID(s.Audience), oneLine(shown(s.Message), 80))
+		}
+		_ = w.Flush()
+	}
+	if len(p.Problems) > 0 {
+		fmt.Fprintf(errw, "promo preview: the send-promo has %d problem(s); the worker would not send it:\n", len(p.Problems))
+		for _, pr := range p.Problems {
+			fmt.Fprintf(errw, "  - %s: %s\n", shown(pr.Field), shown(pr.Problem))
+		}
+		return
+	}
+	n := "?"
+	if p.Reach != nil {
+		n = fmt.Sprint(p.Reach.WouldSend)
+		if !p.Reach.Complete {
+			n = "at least " + n
+		}
+	}
+	fmt.Fprintf(out, "\nok: the worker would create this campaign and run it (to %s contact(s)); nothing was sent\n", n)
+}
+
+func buttonTarget(b previewButton) string {
+	switch {
+	case b.URL != "":
+		return " " + shown(b.URL)
+	case b.PhoneNumber != "":
+		return " " + shown(b.PhoneNumber)
+	case b.JourneyID != "":
+		return " journey " + shown(b.JourneyID)
+	case b.Input != "":
+		return fmt.Sprintf(" input %q", shown(b.Input))
+	}
+	return ""
+}
+
+func scheduleText(s *previewSchedule) string {
+	switch {
+	case s == nil || s.Kind == "now":
+		return "now"
+	case s.Kind == "at" && s.Past:
+		return "now (schedule.at " + s.At.UTC().Format(time.RFC3339) + " is past)"
+	case s.Kind == "at":
+		return "at " + s.At.UTC().Format(time.RFC3339)
+	}
+	t := "cron " + shown(s.Cron)
+	if s.TimeZone != "" {
+		t += " in " + shown(s.TimeZone)
+	}
+	if s.Until != nil {
+		t += ", until " + s.Until.UTC().Format(time.RFC3339)
+	}
+	if s.Next != nil {
+		t += "; next tick " + s.Next.UTC().Format(time.RFC3339)
+	} else {
+		t += "; no tick ahead"
+	}
+	return t
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "NO"
+}
+
+// shown is s fit for a terminal and a table: invalid UTF-8 replaced, and
+// control characters other than newline (escape sequences, tabs, NUL)
+// written as \xNN or \uNNNN.
+func shown(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if !strings.ContainsFunc(s, func(r rune) bool { return r != '\n' && unicode.IsControl(r) }) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '\n' || !unicode.IsControl(r):
+			b.WriteRune(r)
+		case r < 0x80:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		default:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		}
+	}
+	return b.String()
+}
+
+func eventIDText(id string) string {
+	if id == "" {
+		return "no event_id: publish gives it one"
+	}
+	return "event " + shown(id)
+}

@@ -1,0 +1,347 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"maps"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+
+	"github.com/campaignflow/campaignflow/chatinc"
+	"github.com/campaignflow/campaignflow/chatinc/sandbox"
+	"github.com/campaignflow/campaignflow/chatinc/sandbox/sandboxtest"
+)
+
+// previewEnv is a sandbox holding two audiences and a variable group, and
+// a record of every request promo preview sends it.
+type previewEnv struct {
+	sb  *sandbox.Server
+	url string
+	rec *requestRecorder
+}
+
+// requestRecorder is the real transport, recording "METHOD /path" of each request.
+type requestRecorder struct {
+	mu    sync.Mutex
+	calls []string
+	next  http.RoundTripper
+}
+
+func (r *requestRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	r.mu.Lock()
+	r.calls = append(r.calls, req.Method+" "+req.URL.Path)
+	r.mu.Unlock()
+	return r.next.RoundTrip(req)
+}
+
+func (r *requestRecorder) seen() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.calls)
+}
+
+// The sandbox's contacts: vip-shoppers holds 3 (one of them an invalid
+// number: +1 555 0100 has no number range), newsletter 2 (one also in vip).
+func newPreviewEnv(t *testing.T) *previewEnv {
+	t.Helper()
+	sb, url := sandboxtest.Start(t, sandbox.Options{Seed: 1})
+	c, err := chatinc.New(url, "seed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseIdleConnections()
+	ctx := context.Background()
+	for _, a := range []chatinc.Audience{
+		{ID: "vip-shoppers", Name: "VIP shoppers", Contacts: []chatinc.Contact{{Number: "+27821234567"}, {Number: "+1 555 0100"}, {Number: "+27821234568"}}},
+		{ID: "newsletter", Name: "Newsletter", Contacts: []chatinc.Contact{{Number: "+27821234567"}, {Number: "+27831112222"}}},
+	} {
+		if _, err := c.CreateAudience(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.CreateVariableGroup(ctx, chatinc.VariableGroup{ID: "customers", Name: "customers", Fields: []string{"first_name", "tier"},
+		Values: []chatinc.VariableValues{{Number: "+27821234567", Values: map[string]string{"first_name": "Thandi", "tier": "gold"}}}}); err != nil {
+		t.Fatal(err)
+	}
+	e := &previewEnv{sb: sb, url: url, rec: &requestRecorder{}}
+	previewTransport = func(rt http.RoundTripper) http.RoundTripper { e.rec.next = rt; return e.rec }
+	t.Cleanup(func() { previewTransport = nil })
+	t.Setenv("CHATINC_API_KEY", "") // the sandbox at --chatinc-url
+	return e
+}
+
+func (e *previewEnv) preview(t *testing.T, stdin string, args ...string) opsResult {
+	t.Helper()
+	return execOpsWithin(t, stdin, append([]string{"promo", "preview", "--chatinc-url", e.url}, args...)...)
+}
+
+// assertReadOnly fails unless every request since the start was to a
+// retrieve endpoint and the sandbox's state is as it was (no campaign, no
+// run, the same audiences and groups, no write endpoint called).
+func (e *previewEnv) assertReadOnly(t *testing.T, before sandbox.StateDump) {
+	t.Helper()
+	for _, c := range e.rec.seen() {
+		method, path, _ := strings.Cut(c, " ")
+		if !chatinc.IsReadEndpoint(path) || (method != http.MethodGet && method != http.MethodPost) {
+			t.Errorf("preview called %s", c)
+		}
+	}
+	after := e.sb.State()
+	if len(after.Campaigns) != len(before.Campaigns) || !maps.Equal(after.Audiences, before.Audiences) || !maps.Equal(after.Groups, before.Groups) {
+		t.Errorf("the sandbox's state changed: before %+v\nafter %+v", before, after)
+	}
+	for path, n := range after.Requests {
+		if !chatinc.IsReadEndpoint(path) && n != before.Requests[path] {
+			t.Errorf("the sandbox saw %d more %s requests", n-before.Requests[path], path)
+		}
+	}
+}
+
+// TestPromoPreviewRendersAndCountsReadingOnly: the contract's promo against
+// a sandbox: the campaign as the worker would create it, the placeholders
+// and audiences as Chat Inc has them, the reach (a number in two audiences
+// counted once, the invalid one left out) and a masked sample; only
+// retrieve endpoints are called and the sandbox is as it was.
+func TestPromoPreviewRendersAndCountsReadingOnly(t *testing.T) {
+	e := newPreviewEnv(t)
+	before := e.sb.State()
+	promo := strings.Replace(contractPromo, `["vip-shoppers"]`, `["vip-shoppers","newsletter","vip-shoppers"]`, 1)
+	file := filepath.Join(t.TempDir(), "promo.json")
+	if err := os.WriteFile(file, []byte(promo), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	r := e.preview(t, "", "--file", file)
+	if r.code() != 0 {
+		t.Fatalf("exit %d\n%s%s", r.code(), r.stdout, r.stderr)
+	}
+	for _, want := range []string{
+		"send-promo bf-2026 (event promo-bf-2026)",
+		"Black Friday 2026 (MARKETING template, language enUS)",
+		"https://cdn.example.com/bf.jpg", `url "Shop now" https://shop.example.com/bf`,
+		"Hi {customers.first_name}, 30% off for {customers.tier} members today.",
+		"{customers.first_name}  yes", "vip-shoppers  yes          3", "newsletter    yes          2",
+		"reach: would send to 3 of 5 contacts read (left out: 1 duplicate(s), 1 invalid number(s))",
+		"invalid: ******100 in vip-shoppers: not a valid number for country code +1",
+		"sample (3 of 3):", "*********567  vip-shoppers", "*********222  newsletter",
+		"ok: the worker would create this campaign and run it (to 3 contact(s)); nothing was sent",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	for _, number := range []string{"+27821234567", "27821234567", "+15550100"} {
+		if strings.Contains(r.stdout+r.stderr, number) {
+			t.Errorf("a number is printed unmasked (%s):\n%s", number, r.stdout)
+		}
+	}
+
+	r = e.preview(t, promo, "--file", "-", "--json", "--sample", "1")
+	if r.code() != 0 {
+		t.Fatalf("--json: exit %d\n%s%s", r.code(), r.stdout, r.stderr)
+	}
+	var got struct {
+		Valid    bool              `json:"valid"`
+		PromoID  string            `json:"promo_id"`
+		Campaign previewCampaign   `json:"campaign"`
+		Schedule previewSchedule   `json:"schedule"`
+		Vars     []previewVariable `json:"variables"`
+		Reach    previewReach      `json:"reach"`
+		Sample   []previewContact  `json:"sample"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+		t.Fatalf("--json output is not JSON: %v\n%s", err, r.stdout)
+	}
+	rc := got.Reach
+	if !got.Valid || got.PromoID != "bf-2026" || got.Campaign.TemplateType != "MARKETING" || got.Schedule.Kind != "at" ||
+		len(got.Vars) != 2 || !got.Vars[1].Found || got.Vars[1].Values != 1 ||
+		rc.Listed != 5 || rc.Read != 5 || !rc.Complete || rc.WouldSend != 3 || rc.Duplicates != 1 || rc.InvalidNumbers != 1 ||
+		len(got.Sample) != 1 || got.Sample[0].Number != "*********567" || got.Sample[0].Message != got.Campaign.Message {
+		t.Errorf("--json: %+v", got)
+	}
+	var keys map[string]json.RawMessage
+	_ = json.Unmarshal([]byte(r.stdout), &keys)
+	for _, k := range []string{"valid", "problems", "chatinc", "event_id", "promo_id", "campaign", "schedule", "variables", "reach", "sample"} {
+		if _, ok := keys[k]; !ok {
+			t.Errorf("--json lacks the documented field %q", k)
+		}
+	}
+
+	// --max-contacts bounds the read, and says the counts are a lower bound.
+	r = e.preview(t, "", "--file", file, "--max-contacts", "2", "--sample", "0")
+	if r.code() != 0 || !strings.Contains(r.stdout, "would send to 1 of 2 contacts read (left out: 0 duplicate(s), 1 invalid number(s))") ||
+		!strings.Contains(r.stdout, "only 2 of the 5 contacts Chat Inc lists were read") || strings.Contains(r.stdout, "sample (") ||
+		!strings.Contains(r.stdout, "run it (to at least 1 contact(s))") {
+		t.Errorf("--max-contacts 2: exit %d\n%s%s", r.code(), r.stdout, r.stderr)
+	}
+	// "all" is every audience.
+	r = e.preview(t, "", "--data", `{"promo_id":"p","title":"t","message":"m","audiences":["all"]}`, "--json")
+	if r.code() != 0 || !strings.Contains(r.stdout, `"would_send": 3`) || !strings.Contains(r.stdout, `"listed": 5`) {
+		t.Errorf(`audiences ["all"]: exit %d\n%s%s`, r.code(), r.stdout, r.stderr)
+	}
+	if len(e.rec.seen()) == 0 {
+		t.Fatal("no request was recorded: the preview did not use its transport")
+	}
+	e.assertReadOnly(t, before)
+}
+
+// TestPromoPreviewProblems: a promo the worker would refuse exits 1 with
+// every problem at the JSON pointer of its field, worded as `validate
+// event` words it (the worker's checks), and nothing is changed at Chat Inc.
+func TestPromoPreviewProblems(t *testing.T) {
+	e := newPreviewEnv(t)
+	before := e.sb.State()
+	const ok = `"promo_id":"p","title":"t","message":"Hi","audiences":["vip-shoppers"]`
+	tests := []struct {
+		name, body string
+		want       []string
+	}{
+		{"missing fields", `{"event_id":"e1","message":"Hi","audiences":["vip-shoppers"]}`,
+			[]string{"/promo_id: is required", "/title: is required"}},
+		{"button mix", `{` + ok + `,"buttons":[{"text":"Shop","type":"url","url":"https://shop.example.com"},{"text":"Yes","type":"input","input":"yes"}]}`,
+			[]string{"/buttons: phone and url buttons can only be used together with each other"}},
+		{"bad cron", `{` + ok + `,"schedule":{"cron":"every friday"}}`, []string{"/schedule/cron:"}},
+		{"id too long", `{"promo_id":"` + strings.Repeat("p", 257) + `","title":"t","message":"Hi","audiences":["vip-shoppers"]}`,
+			[]string{"/promo_id: invalid id:"}},
+		{"id not printable", `{"promo_id":"p\u0007","title":"t","message":"Hi","audiences":["vip-shoppers"]}`,
+			[]string{"/promo_id: invalid id:"}},
+		{"invalid UTF-8", "{\"promo_id\":\"p\xff\",\"title\":\"t\",\"message\":\"Hi\",\"audiences\":[\"vip\xfe\"]}",
+			[]string{"/promo_id: invalid id: U+FFFD", "/audiences/0: invalid id: U+FFFD"}},
+		{"not JSON", `{"promo_id":`, []string{"/: not a JSON object"}},
+		{"not built yet", `{` + ok + `,"frequency_cap":{"max":2,"per":"7d"}}`, []string{"/frequency_cap:"}},
+		{"cloudevents envelope", `{"specversion":"1.0","id":"ce-1","type":"send-promo","source":"shop","data":{` + ok + `,"buttons":[{"text":"x","type":"phone","phone_number":"12"}]}}`,
+			[]string{"/data/buttons/0/phoneNumber:"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.preview(t, tc.body, "--file", "-")
+			if r.code() != 1 {
+				t.Fatalf("exit %d, want 1\n%s%s", r.code(), r.stdout, r.stderr)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(r.stderr, "  - "+w) {
+					t.Errorf("stderr lacks %q:\n%s", w, r.stderr)
+				}
+			}
+			// The same problems, in the same words, as validate event.
+			v := execOps(t, tc.body, "validate", "event", "send-promo", "-")
+			if got, want := problemLines(r.stderr), problemLines(v.stderr); !slices.Equal(got, want) {
+				t.Errorf("preview lists %q\nvalidate event lists %q", got, want)
+			}
+			j := e.preview(t, tc.body, "--file", "-", "--json")
+			var out promoPreview
+			if err := json.Unmarshal([]byte(j.stdout), &out); j.code() != 1 || err != nil || out.Valid || len(out.Problems) != len(problemLines(r.stderr)) {
+				t.Errorf("--json: exit %d, %v: %s", j.code(), err, j.stdout)
+			}
+		})
+	}
+
+	// What Chat Inc lacks: the campaign would be refused (placeholders) or
+	// the promo retried, then dead-lettered (audiences).
+	body := `{"promo_id":"p","title":"t","message":"Hi {customers.first_name} {customers.shoe_size} {nobody.x}","audiences":["vip-shoppers","vpi"]}`
+	r := e.preview(t, "", "--data", body)
+	for _, want := range []string{
+		"has 3 problem(s)",
+		`/message: {customers.shoe_size}: variable group "customers" has no field "shoe_size" (it has: first_name, tier)`,
+		`/message: {nobody.x}: Chat Inc has no variable group "nobody" (it has: customers)`,
+		`/audiences/1: Chat Inc has no audience "vpi" (it has: vip-shoppers, newsletter)`,
+	} {
+		if r.code() != 1 || !strings.Contains(r.stderr, want) {
+			t.Errorf("exit %d, stderr lacks %q:\n%s", r.code(), want, r.stderr)
+		}
+	}
+	if !slices.Equal(tableRow(r.stdout, "{customers.shoe_size}"), []string{"{customers.shoe_size}", "NO", "1"}) ||
+		!slices.Equal(tableRow(r.stdout, "vpi"), []string{"vpi", "NO", "0"}) {
+		t.Errorf("the table does not mark what Chat Inc lacks:\n%s", r.stdout)
+	}
+	e.assertReadOnly(t, before)
+}
+
+// tableRow is the cells of the table row of out that starts with first.
+func tableRow(out, first string) []string {
+	for _, l := range strings.Split(out, "\n") {
+		if f := strings.Fields(l); len(f) > 0 && f[0] == first {
+			return f
+		}
+	}
+	return nil
+}
+
+// problemLines are the "  - ..." lines of a problem list.
+func problemLines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.HasPrefix(l, "  - ") {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// TestPromoPreviewUsageAndHostileInput: flag and argument mistakes exit 2;
+// input that cannot be a send-promo (a directory, a FIFO, a device, more
+// than an event's 1 MiB, nothing) exits 1 with what is wrong, without
+// hanging or calling Chat Inc.
+func TestPromoPreviewUsageAndHostileInput(t *testing.T) {
+	e := newPreviewEnv(t)
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "promo.fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	huge := filepath.Join(dir, "huge.json")
+	if err := os.WriteFile(huge, []byte(`{"promo_id":"p"}`+strings.Repeat(" ", 2<<20)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	hugeData := `{"promo_id":"p","title":"` + strings.Repeat("x", 2<<20) + `"}`
+	tests := []struct {
+		name, stdin string
+		args        []string
+		code        int
+		want        string
+	}{
+		{"no input", "", nil, 2, "give the send-promo with --file F"},
+		{"file and data", "", []string{"--file", "x.json", "--data", "{}"}, 2, "either --file or --data, not both"},
+		{"sample too large", "", []string{"--data", "{}", "--sample", "101"}, 2, "--sample 101: give 0 to 100"},
+		{"sample not a number", "", []string{"--data", "{}", "--sample", "many"}, 2, `invalid argument "many" for "--sample"`},
+		{"negative max contacts", "", []string{"--data", "{}", "--max-contacts", "-1"}, 2, "--max-contacts -1"},
+		{"unknown flag", "", []string{"--data", "{}", "--dry"}, 2, "unknown flag: --dry"},
+		{"an argument", "", []string{"promo.json"}, 2, `unknown command "promo.json"`},
+		{"directory", "", []string{"--file", dir}, 1, dir + " is a directory, not a regular file"},
+		{"FIFO", "", []string{"--file", fifo}, 1, "is a named pipe (FIFO), not a regular file"},
+		{"device", "", []string{"--file", "/dev/zero"}, 1, "/dev/zero is a character device, not a regular file"},
+		{"missing file", "", []string{"--file", filepath.Join(dir, "nope.json")}, 1, "no such file"},
+		{"huge file", "", []string{"--file", huge}, 1, "is larger than 1 MiB, the largest event NATS accepts"},
+		{"huge stdin", strings.Repeat(" ", 2<<20), []string{"--file", "-"}, 1, "standard input is larger than 1 MiB"},
+		{"huge --data", "", []string{"--data", hugeData}, 1, "larger than 1 MiB, the largest event NATS accepts"},
+		{"blank --data", "", []string{"--data", " \n"}, 1, "--data is empty"},
+		{"empty stdin", "", []string{"--file", "-"}, 1, "standard input is empty"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.preview(t, tc.stdin, tc.args...)
+			out := r.stdout + r.stderr
+			if r.err != nil {
+				out += r.err.Error()
+			}
+			if r.code() != tc.code || !strings.Contains(out, tc.want) {
+				t.Fatalf("exit %d (want %d), output lacks %q:\n%s", r.code(), tc.code, tc.want, out)
+			}
+		})
+	}
+	if calls := e.rec.seen(); len(calls) != 0 {
+		t.Errorf("input that is not a send-promo reached Chat Inc: %v", calls)
+	}
+	// Help explains it with an example.
+	r := execOps(t, "", "promo", "preview", "--help")
+	if r.code() != 0 || !strings.Contains(r.stdout, "campaignflow promo preview --file deploy/events/send-promo.json") ||
+		!strings.Contains(r.stdout, "read endpoints") {
+		t.Errorf("--help: exit %d\n%s", r.code(), r.stdout)
+	}
+}
