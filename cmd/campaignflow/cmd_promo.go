@@ -13,6 +13,8 @@ import (
 
 	"github.com/campaignflow/campaignflow/chatinc"
 	"github.com/campaignflow/campaignflow/cmd/campaignflow/internal/config"
+	"github.com/campaignflow/campaignflow/pipeline/handlers"
+	"github.com/campaignflow/campaignflow/pipeline/quiethours"
 )
 
 // Bounds of promo preview's flags.
@@ -44,10 +46,10 @@ func newPromoCmd() *cobra.Command {
 
 // previewOptions are the flags of promo preview.
 type previewOptions struct {
-	file, data, chatincURL string
-	sample, maxContacts    int
-	json                   bool
-	timeout                time.Duration
+	file, data, chatincURL, config string
+	sample, maxContacts            int
+	json                           bool
+	timeout                        time.Duration
 }
 
 func newPromoPreviewCmd() *cobra.Command {
@@ -108,6 +110,7 @@ listed, with its field), the input cannot be read, or Chat Inc did not answer. 2
 	f.IntVar(&o.maxContacts, "max-contacts", previewDefaultMaxContacts, "read at most this many contacts of the audiences (0: only the sizes Chat Inc lists)")
 	f.StringVar(&o.chatincURL, "chatinc-url", "", "Chat Inc API base URL (default: $CHATINC_URL or "+config.DefaultChatIncURL+
 		" with CHATINC_API_KEY set; without it the sandbox at "+defaultImportSandboxURL+")")
+	f.StringVar(&o.config, "config", "", "YAML config file, for promo.quiet_hours and promo.default_time_zone (default $CAMPAIGNFLOW_CONFIG)")
 	f.BoolVar(&o.json, "json", false, "print one JSON object instead of the table")
 	f.DurationVar(&o.timeout, "timeout", previewDefaultTimeout, "give up after this long")
 	return cmd
@@ -181,6 +184,10 @@ func runPromoPreview(cmd *cobra.Command, o previewOptions) error {
 	if from == "" {
 		from = "--data"
 	}
+	hopts, err := previewHandlerOptions(cmd, o.config)
+	if err != nil {
+		return err
+	}
 	url, key, _ := importTarget(o.chatincURL, os.Getenv)
 	opts := []chatinc.Option{chatinc.WithReadOnly(), chatinc.WithRetry(30*time.Second, 4), chatinc.WithTimeout(30 * time.Second)}
 	if previewTransport != nil {
@@ -193,7 +200,7 @@ func runPromoPreview(cmd *cobra.Command, o previewOptions) error {
 	defer c.CloseIdleConnections()
 	ctx, cancel := context.WithTimeout(cmd.Context(), o.timeout)
 	defer cancel()
-	p, err := buildPromoPreview(ctx, c, body, previewSettings{sample: o.sample, maxContacts: o.maxContacts}, time.Now())
+	p, err := buildPromoPreview(ctx, c, body, previewSettings{sample: o.sample, maxContacts: o.maxContacts, handler: hopts}, time.Now())
 	if err != nil {
 		return fmt.Errorf("%w (Chat Inc at %s; nothing was changed there)", err, url)
 	}
@@ -208,4 +215,32 @@ func runPromoPreview(cmd *cobra.Command, o previewOptions) error {
 		return exitError{code: 1}
 	}
 	return nil
+}
+
+// previewHandlerOptions are the send-promo handler's options of a worker
+// with the configuration (--config, else $CAMPAIGNFLOW_CONFIG, and the
+// environment): promo.quiet_hours and promo.default_time_zone.
+func previewHandlerOptions(cmd *cobra.Command, file string) ([]handlers.Option, error) {
+	cfg, err := config.Load(config.LoadOptions{File: file, Env: os.Environ()})
+	if err != nil {
+		var p config.Problems
+		if !asProblems(err, &p) {
+			p = loadErrorProblems(err)
+		}
+		w := cmd.ErrOrStderr()
+		fmt.Fprintf(w, "promo preview: the configuration has %d problem(s):\n", len(p))
+		for _, x := range p {
+			fmt.Fprintln(w, "  -", x)
+		}
+		return nil, exitError{code: 1}
+	}
+	quiet, err := quiethours.Parse(cfg.Promo.QuietHours)
+	if err != nil {
+		return nil, fmt.Errorf("promo preview: promo.quiet_hours: %w", err) // validated by Load
+	}
+	zone, err := time.LoadLocation(cfg.Promo.DefaultTimeZone)
+	if err != nil {
+		return nil, fmt.Errorf("promo preview: promo.default_time_zone: %w", err) // validated by Load
+	}
+	return []handlers.Option{handlers.WithQuietHours(quiet), handlers.WithDefaultTimeZone(zone)}, nil
 }

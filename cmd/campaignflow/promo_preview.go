@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jonboulle/clockwork"
+
 	"github.com/campaignflow/campaignflow/chatinc"
 	"github.com/campaignflow/campaignflow/pipeline"
 	"github.com/campaignflow/campaignflow/pipeline/cronspec"
@@ -70,6 +72,12 @@ type previewSchedule struct {
 	Until    *time.Time `json:"until,omitempty"`
 	CatchUp  string     `json:"catch_up,omitempty"`
 	Next     *time.Time `json:"next,omitempty"` // the cron's next tick
+	// Start is when the (next) run starts: the time due, or the end of the
+	// quiet hours (QuietHours, read in QuietZone) when it falls inside them.
+	Start      *time.Time `json:"start,omitempty"`
+	Quiet      bool       `json:"in_quiet_hours"`
+	QuietHours string     `json:"quiet_hours,omitempty"`
+	QuietZone  string     `json:"quiet_zone,omitempty"`
 }
 
 // previewVariable is one {group.field} placeholder of the message.
@@ -122,6 +130,9 @@ const previewInvalidExamples = 5
 type previewSettings struct {
 	sample      int // sample contacts to render
 	maxContacts int // contacts to read at most
+	// handler are the send-promo handler's options the worker would use
+	// (quiet hours, default time zone).
+	handler []handlers.Option
 }
 
 // buildPromoPreview checks body as the worker would and, when it is a
@@ -149,7 +160,7 @@ func buildPromoPreview(ctx context.Context, c *chatinc.Client, body []byte, s pr
 	p.EventID, _ = env.BodyID()
 	p.PromoID = ev.PromoID
 	p.Campaign = previewCampaignOf(handlers.CampaignRequest(ev))
-	p.Schedule = previewScheduleOf(ev.Schedule, now)
+	p.Schedule = previewScheduleOf(ctx, ev, now, s.handler)
 
 	var groups []chatinc.VariableGroupInfo
 	vars := chatinc.Placeholders(ev.Message)
@@ -203,25 +214,45 @@ func previewCampaignOf(req chatinc.CreateCampaignRequest) *previewCampaign {
 	return pc
 }
 
-func previewScheduleOf(s *events.Schedule, now time.Time) *previewSchedule {
-	switch {
+// previewScheduleOf says when the promo's (next) run is due and when the
+// handler would start it (handlers.PromoStart: quiet hours applied).
+func previewScheduleOf(ctx context.Context, ev *events.SendPromo, now time.Time, opts []handlers.Option) *previewSchedule {
+	ps := &previewSchedule{Kind: "now"}
+	var due time.Time
+	switch s := ev.Schedule; {
 	case s == nil:
-		return &previewSchedule{Kind: "now"}
 	case s.Cron != "":
-		ps := &previewSchedule{Kind: "cron", Cron: s.Cron, TimeZone: s.TimeZone, CatchUp: s.CatchUp}
+		ps = &previewSchedule{Kind: "cron", Cron: s.Cron, TimeZone: s.TimeZone, CatchUp: s.CatchUp}
 		if u := s.UntilTime(); !u.IsZero() {
 			ps.Until = &u
 		}
-		if spec, err := cronspec.Parse(s.Cron, s.TimeZone, now); err == nil {
-			if next := spec.Next(now); !next.IsZero() && (ps.Until == nil || !next.After(*ps.Until)) {
-				ps.Next = &next
-			}
+		spec, err := cronspec.Parse(s.Cron, s.TimeZone, now)
+		if err != nil {
+			return ps // validated before: not reached
 		}
-		return ps
+		next := spec.Next(now)
+		if next.IsZero() || (ps.Until != nil && next.After(*ps.Until)) {
+			return ps
+		}
+		ps.Next, due = &next, next
 	default:
 		at := s.AtTime()
-		return &previewSchedule{Kind: "at", At: &at, Past: !at.After(now)}
+		ps = &previewSchedule{Kind: "at", At: &at, Past: !at.After(now)}
+		due = at
 	}
+	opts = append(slices.Clone(opts), handlers.WithClock(clockwork.NewFakeClockAt(now)))
+	start, quiet, zone := handlers.PromoStart(ctx, ev, due, opts...)
+	if !quiet.IsZero() {
+		ps.QuietHours, ps.QuietZone = quiet.String(), zone.String()
+	}
+	if !start.Equal(due) {
+		ps.Quiet = true
+	}
+	if start.IsZero() || (ps.Past && !ps.Quiet) {
+		start = now
+	}
+	ps.Start = &start
+	return ps
 }
 
 // previewVariables describes each distinct placeholder as Chat Inc has it

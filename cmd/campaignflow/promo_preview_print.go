@@ -103,25 +103,33 @@ func buttonTarget(b previewButton) string {
 }
 
 func scheduleText(s *previewSchedule) string {
+	var t string
 	switch {
-	case s == nil || s.Kind == "now":
+	case s == nil:
 		return "now"
+	case s.Kind == "now":
+		t = "now"
 	case s.Kind == "at" && s.Past:
-		return "now (schedule.at " + s.At.UTC().Format(time.RFC3339) + " is past)"
+		t = "now (schedule.at " + s.At.UTC().Format(time.RFC3339) + " is past)"
 	case s.Kind == "at":
-		return "at " + s.At.UTC().Format(time.RFC3339)
-	}
-	t := "cron " + shown(s.Cron)
-	if s.TimeZone != "" {
-		t += " in " + shown(s.TimeZone)
-	}
-	if s.Until != nil {
-		t += ", until " + s.Until.UTC().Format(time.RFC3339)
-	}
-	if s.Next != nil {
+		t = "at " + s.At.UTC().Format(time.RFC3339)
+	default:
+		t = "cron " + shown(s.Cron)
+		if s.TimeZone != "" {
+			t += " in " + shown(s.TimeZone)
+		}
+		if s.Until != nil {
+			t += ", until " + s.Until.UTC().Format(time.RFC3339)
+		}
+		if s.Next == nil {
+			return t + "; no tick ahead"
+		}
 		t += "; next tick " + s.Next.UTC().Format(time.RFC3339)
-	} else {
-		t += "; no tick ahead"
+	}
+	if s.Quiet && s.Start != nil {
+		t += fmt.Sprintf("; inside quiet hours %s (%s): starts %s", s.QuietHours, s.QuietZone, s.Start.UTC().Format(time.RFC3339))
+	} else if s.QuietHours != "" {
+		t += fmt.Sprintf(" (outside quiet hours %s, %s)", s.QuietHours, s.QuietZone)
 	}
 	return t
 }

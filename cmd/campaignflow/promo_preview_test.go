@@ -12,6 +12,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/campaignflow/campaignflow/chatinc"
 	"github.com/campaignflow/campaignflow/chatinc/sandbox"
@@ -343,5 +344,46 @@ func TestPromoPreviewUsageAndHostileInput(t *testing.T) {
 	if r.code() != 0 || !strings.Contains(r.stdout, "campaignflow promo preview --file deploy/events/send-promo.json") ||
 		!strings.Contains(r.stdout, "read endpoints") {
 		t.Errorf("--help: exit %d\n%s", r.code(), r.stdout)
+	}
+}
+
+// TestPromoPreviewQuietHours: the run's start is the handler's
+// (handlers.PromoStart): a cron tick at 22:00 UTC inside quiet hours
+// 21:00-08:00 starts at 08:00, from the promo's quiet_hours or the
+// configured promo.quiet_hours; "00:00-00:00" on the promo turns the
+// default off.
+func TestPromoPreviewQuietHours(t *testing.T) {
+	e := newPreviewEnv(t)
+	const cron = `"promo_id":"p","title":"t","message":"Hi","audiences":["newsletter"],"schedule":{"cron":"0 22 * * *","time_zone":"UTC"}`
+	tests := []struct {
+		name, promo, env string
+		quiet            bool
+	}{
+		{"the promo's", `{"quiet_hours":"21:00-08:00",` + cron + `}`, "", true},
+		{"the configured default", `{` + cron + `}`, "21:00-08:00", true},
+		{"turned off by the promo", `{"quiet_hours":"00:00-00:00",` + cron + `}`, "21:00-08:00", false},
+		{"outside", `{"quiet_hours":"03:00-04:00",` + cron + `}`, "", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("CAMPAIGNFLOW_PROMO__QUIET_HOURS", tc.env)
+			r := e.preview(t, "", "--data", tc.promo, "--json")
+			var got promoPreview
+			if err := json.Unmarshal([]byte(r.stdout), &got); r.code() != 0 || err != nil || got.Schedule == nil || got.Schedule.Next == nil || got.Schedule.Start == nil {
+				t.Fatalf("exit %d, %v:\n%s%s", r.code(), err, r.stdout, r.stderr)
+			}
+			s := got.Schedule
+			want := *s.Next
+			if tc.quiet {
+				want = want.Add(10 * time.Hour)
+			}
+			if s.Quiet != tc.quiet || !s.Start.Equal(want) || s.Next.Hour() != 22 {
+				t.Errorf("schedule %+v: want in quiet hours %v, start %s", s, tc.quiet, want)
+			}
+		})
+	}
+	t.Setenv("CAMPAIGNFLOW_PROMO__QUIET_HOURS", "25:00-08:00")
+	if r := e.preview(t, "", "--data", `{`+cron+`}`); r.code() != 1 || !strings.Contains(r.stderr, "CAMPAIGNFLOW_PROMO__QUIET_HOURS") {
+		t.Errorf("a bad configured window: exit %d\n%s", r.code(), r.stderr)
 	}
 }
