@@ -47,6 +47,7 @@ func newPromoCmd() *cobra.Command {
 // previewOptions are the flags of promo preview.
 type previewOptions struct {
 	file, data, chatincURL, config string
+	natsURL, natsCreds             string
 	sample, maxContacts            int
 	json                           bool
 	timeout                        time.Duration
@@ -75,9 +76,16 @@ CloudEvents envelope holding it) and tells what the worker would do with it, wit
     show as written.
 
 Only Chat Inc's read endpoints are called (retrieve audiences, audience contacts,
-variable groups): the client is read-only and refuses anything else before sending.
-Nothing is published on NATS, and NATS is not needed: audiences and variable groups
-live in Chat Inc.
+variable groups, campaigns): the client is read-only and refuses anything else before
+sending. NATS is not needed: audiences and variable groups live in Chat Inc. With
+--nats-url (or $CAMPAIGNFLOW_NATS_URL, or nats.url of the config) the worker's ledger is
+read too (KV reads only, nothing is published): a promo id that has a campaign already is
+run with that campaign (its message is what is sent, not the event's), a run recorded for
+the same time is not made again, and a campaign the ledger names but Chat Inc lacks makes
+the worker dead-letter the promo (a problem).
+
+A run due inside quiet hours (the promo's quiet_hours, else promo.quiet_hours of --config
+or $CAMPAIGNFLOW_CONFIG and the environment) starts at their end, as the worker does it.
 
 Chat Inc: with CHATINC_API_KEY set, the API at --chatinc-url, else $CHATINC_URL, else
 ` + config.DefaultChatIncURL + `; without it the sandbox at --chatinc-url, default ` + defaultImportSandboxURL + `
@@ -93,7 +101,8 @@ listed, with its field), the input cannot be read, or Chat Inc did not answer. 2
   campaignflow promo preview --data '{"promo_id":"bf-2026","title":"Black Friday",
       "message":"Hi {customers.first_name}","audiences":["vip-shoppers"]}' --sample 10
   cat promo.json | campaignflow promo preview --file - --json
-  CHATINC_API_KEY=... campaignflow promo preview --file promo.json --max-contacts 100000`,
+  CHATINC_API_KEY=... campaignflow promo preview --file promo.json --max-contacts 100000
+  campaignflow promo preview --file promo.json --nats-url nats://127.0.0.1:4222`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := o.check(); err != nil {
@@ -111,6 +120,8 @@ listed, with its field), the input cannot be read, or Chat Inc did not answer. 2
 	f.StringVar(&o.chatincURL, "chatinc-url", "", "Chat Inc API base URL (default: $CHATINC_URL or "+config.DefaultChatIncURL+
 		" with CHATINC_API_KEY set; without it the sandbox at "+defaultImportSandboxURL+")")
 	f.StringVar(&o.config, "config", "", "YAML config file, for promo.quiet_hours and promo.default_time_zone (default $CAMPAIGNFLOW_CONFIG)")
+	f.StringVar(&o.natsURL, "nats-url", "", "also read the worker's ledger on this NATS (default $CAMPAIGNFLOW_NATS_URL, else nats.url of the config; none: not read)")
+	f.StringVar(&o.natsCreds, "nats-creds", "", "NATS credentials file (default $CAMPAIGNFLOW_NATS_CREDS)")
 	f.BoolVar(&o.json, "json", false, "print one JSON object instead of the table")
 	f.DurationVar(&o.timeout, "timeout", previewDefaultTimeout, "give up after this long")
 	return cmd
@@ -184,7 +195,7 @@ func runPromoPreview(cmd *cobra.Command, o previewOptions) error {
 	if from == "" {
 		from = "--data"
 	}
-	hopts, err := previewHandlerOptions(cmd, o.config)
+	cfg, hopts, err := previewHandlerOptions(cmd, o.config)
 	if err != nil {
 		return err
 	}
@@ -200,7 +211,16 @@ func runPromoPreview(cmd *cobra.Command, o previewOptions) error {
 	defer c.CloseIdleConnections()
 	ctx, cancel := context.WithTimeout(cmd.Context(), o.timeout)
 	defer cancel()
-	p, err := buildPromoPreview(ctx, c, body, previewSettings{sample: o.sample, maxContacts: o.maxContacts, handler: hopts}, time.Now())
+	settings := previewSettings{sample: o.sample, maxContacts: o.maxContacts, handler: hopts}
+	if settings.natsURL = firstSet(o.natsURL, cfg.NATS.URL); settings.natsURL != "" {
+		l, closeNATS, err := openPreviewLedger(ctx, settings.natsURL, firstSet(o.natsCreds, cfg.NATS.Creds), cfg.Names.LedgerBucket)
+		if err != nil {
+			return fmt.Errorf("promo preview: %w; leave --nats-url out to preview without the ledger", err)
+		}
+		defer closeNATS()
+		settings.ledger = l
+	}
+	p, err := buildPromoPreview(ctx, c, body, settings, time.Now())
 	if err != nil {
 		return fmt.Errorf("%w (Chat Inc at %s; nothing was changed there)", err, url)
 	}
@@ -220,7 +240,7 @@ func runPromoPreview(cmd *cobra.Command, o previewOptions) error {
 // previewHandlerOptions are the send-promo handler's options of a worker
 // with the configuration (--config, else $CAMPAIGNFLOW_CONFIG, and the
 // environment): promo.quiet_hours and promo.default_time_zone.
-func previewHandlerOptions(cmd *cobra.Command, file string) ([]handlers.Option, error) {
+func previewHandlerOptions(cmd *cobra.Command, file string) (*config.Config, []handlers.Option, error) {
 	cfg, err := config.Load(config.LoadOptions{File: file, Env: os.Environ()})
 	if err != nil {
 		var p config.Problems
@@ -232,15 +252,25 @@ func previewHandlerOptions(cmd *cobra.Command, file string) ([]handlers.Option, 
 		for _, x := range p {
 			fmt.Fprintln(w, "  -", x)
 		}
-		return nil, exitError{code: 1}
+		return nil, nil, exitError{code: 1}
 	}
 	quiet, err := quiethours.Parse(cfg.Promo.QuietHours)
 	if err != nil {
-		return nil, fmt.Errorf("promo preview: promo.quiet_hours: %w", err) // validated by Load
+		return nil, nil, fmt.Errorf("promo preview: promo.quiet_hours: %w", err) // validated by Load
 	}
 	zone, err := time.LoadLocation(cfg.Promo.DefaultTimeZone)
 	if err != nil {
-		return nil, fmt.Errorf("promo preview: promo.default_time_zone: %w", err) // validated by Load
+		return nil, nil, fmt.Errorf("promo preview: promo.default_time_zone: %w", err) // validated by Load
 	}
-	return []handlers.Option{handlers.WithQuietHours(quiet), handlers.WithDefaultTimeZone(zone)}, nil
+	return cfg, []handlers.Option{handlers.WithQuietHours(quiet), handlers.WithDefaultTimeZone(zone)}, nil
+}
+
+// firstSet is the first non-empty of xs.
+func firstSet(xs ...string) string {
+	for _, x := range xs {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
 }

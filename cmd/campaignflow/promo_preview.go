@@ -34,6 +34,7 @@ type promoPreview struct {
 	Variables []previewVariable `json:"variables"`
 	Reach     *previewReach     `json:"reach,omitempty"`
 	Sample    []previewContact  `json:"sample"`
+	Ledger    *previewLedger    `json:"ledger,omitempty"` // with --nats-url only
 }
 
 // previewProblem is one reason the promo would fail, at the JSON pointer of
@@ -133,6 +134,9 @@ type previewSettings struct {
 	// handler are the send-promo handler's options the worker would use
 	// (quiet hours, default time zone).
 	handler []handlers.Option
+	// ledger, when set, is the worker's ledger (read only), at natsURL.
+	ledger  ledgerReader
+	natsURL string
 }
 
 // buildPromoPreview checks body as the worker would and, when it is a
@@ -185,10 +189,24 @@ func buildPromoPreview(ctx context.Context, c *chatinc.Client, body []byte, s pr
 		return nil, err
 	}
 	p.Reach = reach
+	message := p.Campaign.Message
+	if s.ledger != nil {
+		hasRun := ev.Schedule == nil || !ev.IsCron() // a cron promo is stored; its ticks run later
+		var due time.Time
+		if ev.Schedule != nil && !ev.IsCron() {
+			due = ev.Schedule.AtTime()
+		}
+		if err := lookUpLedger(ctx, s.ledger, c, p, s.natsURL, due, hasRun); err != nil {
+			return nil, err
+		}
+		if p.Ledger.InChatInc {
+			message = p.Ledger.Message // the promo's campaign exists: it is what is sent
+		}
+	}
 	for _, ct := range sample {
 		// Chat Inc fills each placeholder from the contact's values; its API
 		// gives no values back, so they show as written.
-		ct.Message = chatinc.RenderMessage(p.Campaign.Message, nil)
+		ct.Message = chatinc.RenderMessage(message, nil)
 		p.Sample = append(p.Sample, ct)
 	}
 	p.Valid = len(p.Problems) == 0

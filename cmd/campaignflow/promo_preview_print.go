@@ -62,6 +62,7 @@ func printPromoPreview(out, errw io.Writer, p *promoPreview, from string) {
 			fmt.Fprintf(out, "       and %d more invalid number(s)\n", r.InvalidNumbers-len(r.Invalid))
 		}
 	}
+	printPreviewLedger(out, p)
 	if len(p.Sample) > 0 {
 		fmt.Fprintf(out, "\nsample (%d of %d):\n", len(p.Sample), p.Reach.WouldSend)
 		w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
@@ -85,7 +86,15 @@ func printPromoPreview(out, errw io.Writer, p *promoPreview, from string) {
 			n = "at least " + n
 		}
 	}
-	fmt.Fprintf(out, "\nok: the worker would create this campaign and run it (to %s contact(s)); nothing was sent\n", n)
+	what := "create this campaign"
+	if p.Ledger != nil && p.Ledger.InChatInc {
+		what = "reuse campaign " + p.Ledger.CampaignID
+	}
+	if p.Ledger != nil && p.Ledger.RunState != "" {
+		fmt.Fprintf(out, "\nok: the worker would %s and send nothing: this run is in the ledger already; nothing was sent now\n", what)
+		return
+	}
+	fmt.Fprintf(out, "\nok: the worker would %s and run it (to %s contact(s)); nothing was sent\n", what, n)
 }
 
 func buttonTarget(b previewButton) string {
@@ -168,4 +177,36 @@ func eventIDText(id string) string {
 		return "no event_id: publish gives it one"
 	}
 	return "event " + shown(id)
+}
+
+// printPreviewLedger says what the worker's ledger holds for the promo.
+func printPreviewLedger(out io.Writer, p *promoPreview) {
+	l := p.Ledger
+	if p.Campaign == nil {
+		return
+	}
+	fmt.Fprintln(out)
+	if l == nil {
+		fmt.Fprintln(out, "ledger: not read; with --nats-url it tells whether this promo id has a campaign, or this run, already")
+		return
+	}
+	switch {
+	case l.CampaignID == "":
+		fmt.Fprintf(out, "ledger: no campaign for promo %s yet (%s on %s): the worker creates it from this event\n", shown(p.PromoID), l.CampaignKey, l.NATS)
+	case l.InChatInc:
+		fmt.Fprintf(out, "ledger: promo %s has campaign %s already (%s on %s): the worker runs it as it is; this event's title, message, image and buttons are not used\n",
+			shown(p.PromoID), shown(l.CampaignID), l.CampaignKey, l.NATS)
+		if l.Message != p.Campaign.Message {
+			fmt.Fprintf(out, "        its message: %s\n", strings.ReplaceAll(shown(l.Message), "\n", "\n                     "))
+		}
+	default:
+		fmt.Fprintf(out, "ledger: promo %s names campaign %s (%s on %s), which Chat Inc does not have\n", shown(p.PromoID), shown(l.CampaignID), l.CampaignKey, l.NATS)
+	}
+	if l.RunState != "" {
+		at := ""
+		if l.RunAt != nil {
+			at = " at " + l.RunAt.UTC().Format(time.RFC3339)
+		}
+		fmt.Fprintf(out, "        run %s is recorded (%s, run %s%s): the worker does not run it again\n", l.RunKey, l.RunState, orDash(shown(l.RunID)), at)
+	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/campaignflow/campaignflow/chatinc"
 	"github.com/campaignflow/campaignflow/chatinc/sandbox"
 	"github.com/campaignflow/campaignflow/chatinc/sandbox/sandboxtest"
+	"github.com/campaignflow/campaignflow/pipeline/ledger"
 )
 
 // previewEnv is a sandbox holding two audiences and a variable group, and
@@ -386,4 +387,105 @@ func TestPromoPreviewQuietHours(t *testing.T) {
 	if r := e.preview(t, "", "--data", `{`+cron+`}`); r.code() != 1 || !strings.Contains(r.stderr, "CAMPAIGNFLOW_PROMO__QUIET_HOURS") {
 		t.Errorf("a bad configured window: exit %d\n%s", r.code(), r.stderr)
 	}
+}
+
+// natsState is every stream's last sequence: any write (a publish, a KV
+// put or delete) moves one.
+func natsState(t *testing.T, env *opsEnv) map[string]uint64 {
+	t.Helper()
+	ctx := context.Background()
+	out := map[string]uint64{}
+	names := env.js.StreamNames(ctx)
+	for name := range names.Name() {
+		s, err := env.js.Stream(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		info, err := s.Info(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[name] = info.State.LastSeq
+	}
+	if err := names.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestPromoPreviewReadsTheLedger: with --nats-url the preview reads the
+// worker's ledger: a promo id with a campaign already is run with that
+// campaign (its message is what the sample shows), a run recorded for the
+// same time is not made again, and a campaign the ledger names but Chat
+// Inc lacks is the worker's permanent failure. Nothing is written to NATS
+// or Chat Inc.
+func TestPromoPreviewReadsTheLedger(t *testing.T) {
+	e := newPreviewEnv(t)
+	env := newOpsEnv(t)
+	ctx := context.Background()
+	c, err := chatinc.New(e.url, "seed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseIdleConnections()
+	old, err := c.CreateCampaign(ctx, chatinc.CreateCampaignRequest{Title: "BF", Message: "Old offer for {customers.first_name}"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at, _ := time.Parse(time.RFC3339, "2026-11-27T09:00:00+02:00") // the contract promo's schedule.at
+	put := func(key string, rec ledger.Record) {
+		b, _ := json.Marshal(rec)
+		if _, err := env.topo.Ledger.Put(ctx, key, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put(ledger.CampaignKey("bf-2026"), ledger.Record{State: ledger.StateDone, Outcome: ledger.Outcome{CampaignID: old.CampaignID}})
+	put(ledger.RunKey("bf-2026", at), ledger.Record{State: ledger.StateDone, Outcome: ledger.Outcome{CampaignID: old.CampaignID, RunID: "r_9", At: at}})
+	put(ledger.CampaignKey("gone"), ledger.Record{State: ledger.StateDone, Outcome: ledger.Outcome{CampaignID: "c_deleted"}})
+	beforeNATS, beforeSandbox := natsState(t, env), e.sb.State()
+	if beforeNATS["KV_campaignflow_ledger"] == 0 || len(beforeNATS) < 4 {
+		t.Fatalf("streams %v: want the worker's topology with the ledger written", beforeNATS)
+	}
+
+	r := e.preview(t, contractPromo, "--file", "-", "--nats-url", env.url)
+	for _, want := range []string{
+		"ledger: promo bf-2026 has campaign " + old.CampaignID + " already (promo.bf-2026.campaign on " + env.url + ")",
+		"its message: Old offer for {customers.first_name}",
+		"run " + ledger.RunKey("bf-2026", at) + " is recorded (done, run r_9 at 2026-11-27T07:00:00Z)",
+		"*********567  vip-shoppers  Old offer for {customers.first_name}",
+		"ok: the worker would reuse campaign " + old.CampaignID + " and send nothing",
+	} {
+		if r.code() != 0 || !strings.Contains(r.stdout, want) {
+			t.Errorf("exit %d, stdout lacks %q:\n%s%s", r.code(), want, r.stdout, r.stderr)
+		}
+	}
+	r = e.preview(t, contractPromo, "--file", "-", "--json", "--nats-url", env.url)
+	var got promoPreview
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || got.Ledger == nil || !got.Ledger.InChatInc || got.Ledger.RunID != "r_9" ||
+		got.Ledger.RunState != ledger.StateDone || got.Ledger.Message != "Old offer for {customers.first_name}" {
+		t.Errorf("--json: %v\n%s", err, r.stdout)
+	}
+
+	// A new promo id: the event's campaign would be created.
+	fresh := strings.Replace(contractPromo, `"bf-2026"`, `"bf-2027"`, 1)
+	if r := e.preview(t, fresh, "--file", "-", "--nats-url", env.url); r.code() != 0 ||
+		!strings.Contains(r.stdout, "ledger: no campaign for promo bf-2027 yet") || !strings.Contains(r.stdout, "would create this campaign and run it (to 2 contact(s))") {
+		t.Errorf("a fresh promo id: exit %d\n%s%s", r.code(), r.stdout, r.stderr)
+	}
+	// The ledger names a campaign Chat Inc lacks: the worker dead-letters it.
+	gone := `{"promo_id":"gone","title":"t","message":"m","audiences":["newsletter"]}`
+	if r := e.preview(t, "", "--data", gone, "--nats-url", env.url); r.code() != 1 ||
+		!strings.Contains(r.stderr, "/promo_id: the ledger and Chat Inc disagree: Chat Inc has no campaign c_deleted") ||
+		!strings.Contains(r.stderr, "campaignflow ledger forget promo.gone.campaign --yes") {
+		t.Errorf("a campaign gone from Chat Inc: exit %d\n%s%s", r.code(), r.stdout, r.stderr)
+	}
+	// NATS that cannot be reached is said, not skipped silently.
+	if r := e.preview(t, "", "--data", gone, "--nats-url", "nats://127.0.0.1:1"); r.code() != 1 || r.err == nil ||
+		!strings.Contains(r.err.Error(), "cannot reach NATS at nats://127.0.0.1:1") {
+		t.Errorf("unreachable NATS: exit %d, %v", r.code(), r.err)
+	}
+	if after := natsState(t, env); !maps.Equal(after, beforeNATS) {
+		t.Errorf("NATS was written to: streams' last sequences %v, then %v", beforeNATS, after)
+	}
+	e.assertReadOnly(t, beforeSandbox)
 }
