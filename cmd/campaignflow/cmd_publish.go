@@ -139,10 +139,17 @@ func readEventBody(stdin io.Reader, file, data string) ([]byte, error) {
 	return body, nil
 }
 
-// publishProblems lists everything wrong with an event body: JSON Schema
+// publishProblems lists everything wrong with an event body that the
+// worker would dead-letter it for: its decode's (envelopeProblems: a
+// CloudEvents type or id), then the event's (eventProblems).
+func publishProblems(typ string, body []byte) []string {
+	return append(envelopeProblems(typ, body), eventProblems(typ, body)...)
+}
+
+// eventProblems lists everything wrong with an event: JSON Schema
 // violations and the worker's own checks (events.Parse). A CloudEvents
 // structured envelope is checked by its data.
-func publishProblems(typ string, body []byte) []string {
+func eventProblems(typ string, body []byte) []string {
 	env, err := pipeline.ParseEnvelope(body)
 	if err != nil {
 		if isCloudEvent(body) {

@@ -210,16 +210,18 @@ func readValidateInput(stdin io.Reader, file string) ([]byte, error) {
 	return b, nil
 }
 
-// eventPointerProblems is publishProblems (the same schema and worker
-// checks publish applies) with every problem located by a JSON pointer into
-// the document as written (under /data for a CloudEvents envelope).
+// eventPointerProblems is publishProblems (the same decode, schema and
+// worker checks publish applies) with every problem located by a JSON
+// pointer into the document as written (the event's under /data for a
+// CloudEvents envelope; the envelope's own type and id at /type and /id).
 func eventPointerProblems(typ string, body []byte) []string {
-	problems := publishProblems(typ, bytes.TrimSpace(body))
+	body = bytes.TrimSpace(body)
+	problems := eventProblems(typ, body)
 	base := ""
 	if isCloudEventWithData(body) {
 		base = "/data"
 	}
-	var out []string
+	out := envelopeProblems(typ, body) // at the envelope's own pointers
 	for _, p := range problems {
 		out = append(out, pointerProblems(base, p)...)
 	}

@@ -88,6 +88,9 @@ type previewVariable struct {
 	Field       string `json:"field"`
 	Found       bool   `json:"found"`  // Chat Inc has the group (by id or name) and its field
 	Values      int    `json:"values"` // numbers the group holds values for
+	// WithoutValueAtLeast is how many contacts to send to have no value at
+	// least (would_send less values): Chat Inc's API does not tell which.
+	WithoutValueAtLeast int `json:"without_value_at_least"`
 }
 
 // previewReach counts the contacts of the promo's audiences: each number
@@ -189,6 +192,9 @@ func buildPromoPreview(ctx context.Context, c *chatinc.Client, body []byte, s pr
 		return nil, err
 	}
 	p.Reach = reach
+	for i := range p.Variables {
+		p.Variables[i].WithoutValueAtLeast = max(0, reach.WouldSend-p.Variables[i].Values)
+	}
 	message := p.Campaign.Message
 	if s.ledger != nil {
 		hasRun := ev.Schedule == nil || !ev.IsCron() // a cron promo is stored; its ticks run later

@@ -35,9 +35,9 @@ func printPromoPreview(out, errw io.Writer, p *promoPreview, from string) {
 	if len(p.Variables) > 0 {
 		fmt.Fprintln(out)
 		w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(w, "PLACEHOLDER\tIN CHAT INC\tNUMBERS WITH VALUES")
+		fmt.Fprintln(w, "PLACEHOLDER\tIN CHAT INC\tNUMBERS WITH VALUES\tCONTACTS WITHOUT ONE (AT LEAST)")
 		for _, v := range p.Variables {
-			fmt.Fprintf(w, "%s\t%s\t%d\n", v.Placeholder, yesNo(v.Found), v.Values)
+			fmt.Fprintf(w, "%s\t%s\t%d\t%d\n", v.Placeholder, yesNo(v.Found), v.Values, v.WithoutValueAtLeast)
 		}
 		_ = w.Flush()
 	}

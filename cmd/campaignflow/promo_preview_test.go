@@ -162,7 +162,7 @@ func TestPromoPreviewRendersAndCountsReadingOnly(t *testing.T) {
 	}
 	rc := got.Reach
 	if !got.Valid || got.PromoID != "bf-2026" || got.Campaign.TemplateType != "MARKETING" || got.Schedule.Kind != "at" ||
-		len(got.Vars) != 2 || !got.Vars[1].Found || got.Vars[1].Values != 1 ||
+		len(got.Vars) != 2 || !got.Vars[1].Found || got.Vars[1].Values != 1 || got.Vars[1].WithoutValueAtLeast != 2 ||
 		rc.Listed != 5 || rc.Read != 5 || !rc.Complete || rc.WouldSend != 3 || rc.Duplicates != 1 || rc.InvalidNumbers != 1 ||
 		len(got.Sample) != 1 || got.Sample[0].Number != "*********567" || got.Sample[0].Message != got.Campaign.Message {
 		t.Errorf("--json: %+v", got)
@@ -217,6 +217,8 @@ func TestPromoPreviewProblems(t *testing.T) {
 			[]string{"/promo_id: invalid id: U+FFFD", "/audiences/0: invalid id: U+FFFD"}},
 		{"not JSON", `{"promo_id":`, []string{"/: not a JSON object"}},
 		{"not built yet", `{` + ok + `,"frequency_cap":{"max":2,"per":"7d"}}`, []string{"/frequency_cap:"}},
+		{"cloudevents type of another event", `{"specversion":"1.0","id":"ce-1","type":"schedule-cancelled","source":"shop","data":{` + ok + `}}`,
+			[]string{`/type: pipeline: CloudEvents type "schedule-cancelled" disagrees with subject "chatinc.events.send-promo"`}},
 		{"cloudevents envelope", `{"specversion":"1.0","id":"ce-1","type":"send-promo","source":"shop","data":{` + ok + `,"buttons":[{"text":"x","type":"phone","phone_number":"12"}]}}`,
 			[]string{"/data/buttons/0/phoneNumber:"}},
 	}
@@ -258,7 +260,7 @@ func TestPromoPreviewProblems(t *testing.T) {
 			t.Errorf("exit %d, stderr lacks %q:\n%s", r.code(), want, r.stderr)
 		}
 	}
-	if !slices.Equal(tableRow(r.stdout, "{customers.shoe_size}"), []string{"{customers.shoe_size}", "NO", "1"}) ||
+	if !slices.Equal(tableRow(r.stdout, "{customers.shoe_size}"), []string{"{customers.shoe_size}", "NO", "1", "1"}) ||
 		!slices.Equal(tableRow(r.stdout, "vpi"), []string{"vpi", "NO", "0"}) {
 		t.Errorf("the table does not mark what Chat Inc lacks:\n%s", r.stdout)
 	}

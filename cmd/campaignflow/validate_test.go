@@ -177,6 +177,12 @@ func TestValidateBadEvents(t *testing.T) {
 		{"cloudevents envelope", "send-promo", `{"specversion":"1.0","id":"ce-1","type":"com.example.send-promo","source":"shop",` +
 			`"data":{"promo_id":"p",` + promo + `,"schedule":{"cron":"0 9 * * FRI","time_zone":"Mars/Olympus"}}}`,
 			[]string{"/data/schedule/time_zone:"}},
+		{"cloudevents type of another event", "send-promo", `{"specversion":"1.0","id":"ce-1","type":"com.example.schedule-cancelled","source":"shop",` +
+			`"data":{"promo_id":"p",` + promo + `}}`,
+			[]string{`/type: pipeline: CloudEvents type "schedule-cancelled" disagrees with subject "chatinc.events.send-promo"`, "has 1 problem(s)"}},
+		{"cloudevents id not allowed", "send-promo", `{"specversion":"1.0","id":"ce 1","type":"send-promo","source":"shop",` +
+			`"data":{"promo_id":"p","title":"T","message":"Hi","audiences":["vip"]}}`,
+			[]string{`/id: pipeline: event id from the CloudEvents id: ids: invalid id: a space`}},
 		{"bad contact list", "customer-segment-updated", `{"event_id":"s1","audience":{"id":"vip"},"contacts":"none"}`,
 			[]string{"/contacts:"}},
 		{"cancel without promo", "schedule-cancelled", `{"event_id":"c1"}`, []string{"/promo_id: is required"}},
