@@ -222,7 +222,7 @@ func runPromoPreview(cmd *cobra.Command, o previewOptions) error {
 	}
 	p, err := buildPromoPreview(ctx, c, body, settings, time.Now())
 	if err != nil {
-		return fmt.Errorf("%w (Chat Inc at %s; nothing was changed there)", err, url)
+		return fmt.Errorf("%w (Chat Inc at %s; nothing was changed there)", err, shownURLs(url))
 	}
 	if o.json {
 		if err := writeJSON(cmd.OutOrStdout(), p); err != nil {

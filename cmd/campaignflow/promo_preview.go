@@ -147,7 +147,7 @@ type previewSettings struct {
 // must be read-only: the preview changes nothing). now is the time a
 // schedule is read against.
 func buildPromoPreview(ctx context.Context, c *chatinc.Client, body []byte, s previewSettings, now time.Time) (*promoPreview, error) {
-	p := &promoPreview{ChatInc: c.BaseURL(), Variables: []previewVariable{}, Sample: []previewContact{}, Problems: []previewProblem{}}
+	p := &promoPreview{ChatInc: shownURLs(c.BaseURL()), Variables: []previewVariable{}, Sample: []previewContact{}, Problems: []previewProblem{}}
 	body = bytes.TrimSpace(body)
 	for _, line := range eventPointerProblems(events.TypeSendPromo, body) {
 		p.Problems = append(p.Problems, splitProblem(line))
@@ -309,9 +309,19 @@ func previewVariables(vars []chatinc.Placeholder, groups []chatinc.VariableGroup
 func previewAudiences(ctx context.Context, c *chatinc.Client, ev *events.SendPromo, auds []chatinc.AudienceInfo,
 	s previewSettings) (*previewReach, []previewContact, error) {
 	r := &previewReach{Audiences: []previewAudience{}, Invalid: []previewInvalid{}, Complete: true}
-	var read []chatinc.AudienceInfo // the audiences to read, each once
+	byID := make(map[string]int, len(auds)) // index in auds (a promo may name many audiences)
+	all := 0
+	for i, a := range auds {
+		if _, dup := byID[a.ID]; !dup {
+			byID[a.ID] = i
+		}
+		all += a.Size
+	}
+	var read []chatinc.AudienceInfo // the audiences to read, each once, in the order Chat Inc unites them
+	reading := map[string]bool{}
 	add := func(a chatinc.AudienceInfo) {
-		if !slices.ContainsFunc(read, func(x chatinc.AudienceInfo) bool { return x.ID == a.ID }) {
+		if !reading[a.ID] {
+			reading[a.ID] = true
 			read = append(read, a)
 			r.Listed += a.Size
 		}
@@ -321,23 +331,16 @@ func previewAudiences(ctx context.Context, c *chatinc.Client, ev *events.SendPro
 			for _, a := range auds {
 				add(a)
 			}
-			r.Audiences = append(r.Audiences, previewAudience{ID: id, Name: "every contact", Found: true})
+			r.Audiences = append(r.Audiences, previewAudience{ID: id, Name: "every contact", Found: true, Contacts: all})
 			continue
 		}
-		i := slices.IndexFunc(auds, func(a chatinc.AudienceInfo) bool { return a.ID == id })
-		if i < 0 {
+		i, ok := byID[id]
+		if !ok {
 			r.Audiences = append(r.Audiences, previewAudience{ID: id})
 			continue
 		}
 		add(auds[i])
 		r.Audiences = append(r.Audiences, previewAudience{ID: id, Name: auds[i].Name, Found: true, Contacts: auds[i].Size})
-	}
-	for i, a := range r.Audiences {
-		if a.ID == "all" {
-			for _, x := range auds {
-				r.Audiences[i].Contacts += x.Size
-			}
-		}
 	}
 	var sample []previewContact
 	seen := map[string]struct{}{}

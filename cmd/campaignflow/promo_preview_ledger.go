@@ -44,7 +44,7 @@ func openPreviewLedger(ctx context.Context, url, creds, bucket string) (ledgerRe
 	}
 	nc, err := nats.Connect(url, opts...)
 	if err != nil {
-		return nil, nil, fmt.Errorf("cannot reach NATS at %s: %w", url, err)
+		return nil, nil, fmt.Errorf("cannot reach NATS at %s: %w", shownURLs(url), err)
 	}
 	js, err := jetstream.New(nc)
 	if err != nil {
@@ -63,7 +63,7 @@ func openPreviewLedger(ctx context.Context, url, creds, bucket string) (ledgerRe
 // of its (next) run, due at due (zero: now). A campaign the ledger names
 // is looked up in Chat Inc (campaigns, a read) for the message it sends.
 func lookUpLedger(ctx context.Context, l ledgerReader, c *chatinc.Client, p *promoPreview, natsURL string, due time.Time, hasRun bool) error {
-	pl := &previewLedger{NATS: natsURL, CampaignKey: ledger.CampaignKey(p.PromoID)}
+	pl := &previewLedger{NATS: shownURLs(natsURL), CampaignKey: ledger.CampaignKey(p.PromoID)}
 	rec, ok, err := l.Get(ctx, pl.CampaignKey)
 	if err != nil {
 		return fmt.Errorf("promo preview: ledger %s: %w", pl.CampaignKey, err)

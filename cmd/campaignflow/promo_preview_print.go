@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"net/url"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -209,4 +210,16 @@ func printPreviewLedger(out io.Writer, p *promoPreview) {
 		}
 		fmt.Fprintf(out, "        run %s is recorded (%s, run %s%s): the worker does not run it again\n", l.RunKey, l.RunState, orDash(shown(l.RunID)), at)
 	}
+}
+
+// shownURLs is a URL, or a comma-separated list of them (NATS), with any
+// password replaced by xxxxx.
+func shownURLs(s string) string {
+	parts := strings.Split(s, ",")
+	for i, p := range parts {
+		if u, err := url.Parse(strings.TrimSpace(p)); err == nil && u.User != nil {
+			parts[i] = u.Redacted()
+		}
+	}
+	return shown(strings.Join(parts, ","))
 }

@@ -342,8 +342,15 @@ func TestPromoPreviewUsageAndHostileInput(t *testing.T) {
 	if calls := e.rec.seen(); len(calls) != 0 {
 		t.Errorf("input that is not a send-promo reached Chat Inc: %v", calls)
 	}
+	// A Chat Inc that does not answer: exit 1, saying which (its password hidden).
+	r := execOpsWithin(t, "", "promo", "preview", "--chatinc-url", "http://user:s3cret@127.0.0.1:1", "--timeout", "1s",
+		"--data", `{"promo_id":"p","title":"t","message":"m","audiences":["a"]}`)
+	if r.code() != 1 || r.err == nil || !strings.Contains(r.err.Error(), "Chat Inc at http://user:xxxxx@127.0.0.1:1; nothing was changed there") ||
+		strings.Contains(r.err.Error()+r.stdout+r.stderr, "s3cret") {
+		t.Errorf("unreachable Chat Inc: exit %d, %v", r.code(), r.err)
+	}
 	// Help explains it with an example.
-	r := execOps(t, "", "promo", "preview", "--help")
+	r = execOps(t, "", "promo", "preview", "--help")
 	if r.code() != 0 || !strings.Contains(r.stdout, "campaignflow promo preview --file deploy/events/send-promo.json") ||
 		!strings.Contains(r.stdout, "read endpoints") {
 		t.Errorf("--help: exit %d\n%s", r.code(), r.stdout)

@@ -80,11 +80,13 @@ func refProblems(ev *events.SendPromo, groups []chatinc.VariableGroupInfo, auds 
 		}
 	}
 	var ids []string
+	known := make(map[string]bool, len(auds)) // a promo may name many audiences
 	for _, a := range auds {
 		ids = append(ids, a.ID)
+		known[a.ID] = true
 	}
 	for i, a := range ev.Audiences {
-		if a != "all" && !slices.Contains(ids, a) {
+		if a != "all" && !known[a] {
 			problems = append(problems, fmt.Sprintf("audiences[%d]: Chat Inc has no audience %q (it has: %s)", i, a, orNone(ids)))
 		}
 	}
