@@ -27,10 +27,11 @@ const (
 	TableCampaignSnapshots = "campaign_snapshots"
 	TableContactOutcomes   = "contact_outcomes"
 	TableIngestReports     = "ingest_reports"
+	TableSendReports       = "send_reports"
 )
 
 // tables lists the warehouse tables, one directory each under the sink dir.
-var tables = []string{TableCampaignSnapshots, TableContactOutcomes, TableIngestReports}
+var tables = []string{TableCampaignSnapshots, TableContactOutcomes, TableIngestReports, TableSendReports}
 
 // File formats (and file name extensions).
 const (
@@ -328,6 +329,12 @@ func (f *FileSink) decode(subject string, data []byte) (string, []any, error) {
 			return "", nil, fmt.Errorf("sinks: decoding %s: %w", SchemaIngestReport, err)
 		}
 		return TableIngestReports, []any{r}, nil
+	case strings.HasPrefix(subject, p+"send."):
+		var r SendReport
+		if err := json.Unmarshal(data, &r); err != nil {
+			return "", nil, fmt.Errorf("sinks: decoding %s: %w", SchemaSendReport, err)
+		}
+		return TableSendReports, []any{r}, nil
 	}
 	return "", nil, fmt.Errorf("sinks: no warehouse table for subject %s", subject)
 }

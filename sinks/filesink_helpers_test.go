@@ -184,7 +184,7 @@ type warehouse struct {
 	hidden []string // temporaries, ready files, commit records
 }
 
-var finalName = regexp.MustCompile(`^(campaign_snapshots|contact_outcomes|ingest_reports)/dt=\d{4}-\d{2}-\d{2}/part-([A-Za-z0-9_]+)-(\d+)\.(parquet|ndjson)$`)
+var finalName = regexp.MustCompile(`^(campaign_snapshots|contact_outcomes|ingest_reports|send_reports)/dt=\d{4}-\d{2}-\d{2}/part-([A-Za-z0-9_]+)-(\d+)\.(parquet|ndjson)$`)
 
 func scan(t testing.TB, dir string) warehouse {
 	t.Helper()

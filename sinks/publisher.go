@@ -240,3 +240,17 @@ func (b *Batch) PublishIngestReport(ctx context.Context, r IngestReport) error {
 	}
 	return b.publishJSON(ctx, b.p.names.ResultIngestSubject(r.EventID), "ingest:"+r.EventID, r)
 }
+
+// PublishSendReport publishes a send_report.v1 with id send:<runKey> and
+// waits for its ack.
+func (p *Publisher) PublishSendReport(ctx context.Context, r SendReport) error {
+	r.Schema = SchemaSendReport
+	if r.Audiences == nil {
+		r.Audiences = []string{}
+	}
+	b := p.Batch()
+	if err := b.publishJSON(ctx, p.names.ResultSendSubject(r.PromoID), "send:"+r.RunKey, r); err != nil {
+		return err
+	}
+	return b.Wait(ctx)
+}

@@ -76,6 +76,18 @@ func TestSnapshotPublishedTwiceIsStoredOnce(t *testing.T) {
 	if err := schemas.Validate(sinks.SchemaIngestReport, rep.Data); err != nil {
 		t.Fatal(err)
 	}
+	send := sinks.SendReport{PromoID: "bf.2026:a", RunKey: "promo.bf=2E2026=3Aa.run.now", CampaignID: "c1", RunID: "r1",
+		RunAt: time.Now(), DerivedAudience: "cfsend.promo.bf=2E2026=3Aa.run.now", ContactsTotal: 3, ContactsSent: 2, Capped: 1, CapMax: 2, CapPer: "7d"}
+	if err := p.PublishSendReport(ctx, send); err != nil {
+		t.Fatal(err)
+	}
+	msg, err = top.Results.GetLastMsgForSubject(ctx, "chatinc.results.send.bf=2E2026=3Aa")
+	if err != nil || msg.Header.Get("Nats-Msg-Id") != "send:promo.bf=2E2026=3Aa.run.now" {
+		t.Fatalf("send report %v %v", msg, err)
+	}
+	if err := schemas.Validate(sinks.SchemaSendReport, msg.Data); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // TestEachCallerLearnsOnlyItsOwnFate: while one caller's publish fails (no

@@ -8,6 +8,7 @@ const (
 	SchemaCampaignSnapshot = "campaign_snapshot.v1"
 	SchemaContactOutcome   = "contact_outcome.v1"
 	SchemaIngestReport     = "ingest_report.v1"
+	SchemaSendReport       = "send_report.v1"
 )
 
 // CampaignSnapshot is one poll of a campaign's results after a run, published
@@ -93,3 +94,29 @@ type IngestReport struct {
 
 // MaxReportedRowErrors is how many rejected rows an IngestReport lists in full.
 const MaxReportedRowErrors = 1000
+
+// SendReport says whom one promo run sent to after its frequency cap:
+// published on chatinc.results.send.<promoId> with Nats-Msg-Id
+// "send:<runKey>" when the run is recorded (or when nobody was left to
+// send to). ContactsTotal = ContactsSent + Capped + InvalidNumber.
+type SendReport struct {
+	Schema     string `json:"schema" parquet:"schema"`
+	PromoID    string `json:"promo_id" parquet:"promo_id"`
+	RunKey     string `json:"run_key" parquet:"run_key"` // the run's ledger key
+	CampaignID string `json:"campaign_id" parquet:"campaign_id"`
+	RunID      string `json:"run_id" parquet:"run_id"` // "" when nobody was left to send to
+	// RunAt is when the run sends (after quiet hours).
+	RunAt     time.Time `json:"run_at" parquet:"run_at,timestamp(millisecond)"`
+	TimeZone  string    `json:"time_zone,omitempty" parquet:"time_zone,optional"` // a local-time run's zone
+	Audiences []string  `json:"audiences" parquet:"audiences,list"`               // as the promo named them
+	// DerivedAudience is the Chat Inc audience the run was sent to: the
+	// contacts of Audiences less those left out.
+	DerivedAudience string    `json:"derived_audience" parquet:"derived_audience"`
+	ContactsTotal   int64     `json:"contacts_total" parquet:"contacts_total"`
+	ContactsSent    int64     `json:"contacts_sent" parquet:"contacts_sent"`
+	Capped          int64     `json:"capped" parquet:"capped"`
+	InvalidNumber   int64     `json:"invalid_number" parquet:"invalid_number"`
+	CapMax          int       `json:"cap_max" parquet:"cap_max"`
+	CapPer          string    `json:"cap_per" parquet:"cap_per"`
+	FinishedAt      time.Time `json:"finished_at" parquet:"finished_at,timestamp(millisecond)"`
+}

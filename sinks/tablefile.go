@@ -105,6 +105,8 @@ func newTableFile(format, table, dir, workerID string) (tableFile, error) {
 		return newParquetFile[ContactOutcome](base), nil
 	case TableIngestReports:
 		return newParquetFile[IngestReport](base), nil
+	case TableSendReports:
+		return newParquetFile[SendReport](base), nil
 	}
 	base.discard()
 	return nil, fmt.Errorf("sinks: no Parquet schema for table %q", table)

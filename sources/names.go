@@ -7,6 +7,7 @@ package sources
 import (
 	"strings"
 
+	"github.com/campaignflow/campaignflow/pipeline/caps"
 	"github.com/campaignflow/campaignflow/pipeline/ids"
 	"github.com/campaignflow/campaignflow/pipeline/jobs"
 )
@@ -22,6 +23,7 @@ type Names struct {
 	LedgerBucket   string `koanf:"ledger_bucket" yaml:"ledger_bucket"`
 	JobsBucket     string `koanf:"jobs_bucket" yaml:"jobs_bucket"`
 	LeasesBucket   string `koanf:"leases_bucket" yaml:"leases_bucket"`
+	CapsBucket     string `koanf:"caps_bucket" yaml:"caps_bucket"`
 }
 
 // DefaultNames returns the names of the contract.
@@ -35,6 +37,7 @@ func DefaultNames() Names {
 		LedgerBucket:   "campaignflow_ledger",
 		JobsBucket:     jobs.Bucket,
 		LeasesBucket:   "campaignflow_leases",
+		CapsBucket:     caps.Bucket,
 	}
 }
 
@@ -69,6 +72,11 @@ func (n Names) ResultContactsSubject(campaignID string) string {
 // ResultIngestSubject is <prefix>.results.ingest.<eventId>.
 func (n Names) ResultIngestSubject(eventID string) string {
 	return n.Prefix + ".results.ingest." + token(eventID)
+}
+
+// ResultSendSubject is <prefix>.results.send.<promoId>.
+func (n Names) ResultSendSubject(promoID string) string {
+	return n.Prefix + ".results.send." + token(promoID)
 }
 
 // DLQFilter is <prefix>.dlq.>.

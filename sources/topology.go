@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/campaignflow/campaignflow/pipeline/caps"
 )
 
 // TopologyOptions tune the streams, consumer and buckets EnsureTopology
@@ -46,6 +48,7 @@ type Topology struct {
 	Ledger   jetstream.KeyValue
 	Jobs     jetstream.KeyValue
 	Leases   jetstream.KeyValue
+	Caps     jetstream.KeyValue
 }
 
 // IncompatibleError says an existing resource differs from what
@@ -95,6 +98,7 @@ func EnsureTopology(ctx context.Context, js jetstream.JetStream, names Names, op
 		{&t.Ledger, names.LedgerBucket, "campaignflow idempotency ledger", 0},
 		{&t.Jobs, names.JobsBucket, "campaignflow persisted schedules and result polls", 0},
 		{&t.Leases, names.LeasesBucket, "campaignflow scheduler leader lease and tick claims", time.Minute},
+		{&t.Caps, names.CapsBucket, "campaignflow frequency-cap counters", caps.MarkerTTL},
 	} {
 		if *b.kv, err = ensureBucket(ctx, js, jetstream.KeyValueConfig{Bucket: b.name, Description: b.desc,
 			Storage: jetstream.FileStorage, Replicas: opts.Replicas, History: 1, LimitMarkerTTL: b.marker}); err != nil {

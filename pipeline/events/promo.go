@@ -1,7 +1,6 @@
 package events
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -30,9 +29,9 @@ type SendPromo struct {
 	// window starts at its end. "00:00-00:00" turns a default off; empty
 	// keeps it.
 	QuietHours string `json:"quiet_hours,omitempty"`
-	// FrequencyCap is named by the contract's second wave and not built
-	// yet: a promo that sets it is refused rather than sent past its cap.
-	FrequencyCap json.RawMessage `json:"frequency_cap,omitempty"`
+	// FrequencyCap leaves out of each run the contacts that received
+	// capped promos Max times within Per already.
+	FrequencyCap *FrequencyCap `json:"frequency_cap,omitempty"`
 }
 
 // Size limits of a promo's text. WhatsApp caps a text message at 4096
@@ -77,9 +76,7 @@ func (e *SendPromo) Validate() error {
 	if _, err := quiethours.Parse(e.QuietHours); err != nil {
 		p.add("quiet_hours", "%s", strings.TrimPrefix(err.Error(), quiethours.ErrInvalid.Error()+": "))
 	}
-	if len(e.FrequencyCap) > 0 {
-		p.add("frequency_cap", "%s (the promo would be sent past the cap)", notBuilt)
-	}
+	p.frequencyCap("frequency_cap", e.FrequencyCap)
 	if len(e.Audiences) == 0 {
 		p.add("audiences", `at least one audience id is required (use "all" for every contact)`)
 	}

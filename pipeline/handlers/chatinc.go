@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"iter"
 
 	"github.com/campaignflow/campaignflow/chatinc"
 	"github.com/campaignflow/campaignflow/pipeline/ledger"
@@ -15,8 +16,11 @@ type AudienceClient interface {
 }
 
 // PromoClient is what the send-promo handler needs of the Chat Inc client:
-// the ledger's calls and the audience list.
+// the ledger's calls, the audience list, and (for a frequency cap) an
+// audience's contacts and the audience derived from them.
 type PromoClient interface {
 	ledger.ChatInc
 	RetrieveAudiences(ctx context.Context) ([]chatinc.AudienceInfo, error)
+	AudienceContacts(ctx context.Context, audienceID string) iter.Seq2[chatinc.Contact, error]
+	CreateAudience(ctx context.Context, a chatinc.Audience) (*chatinc.AudienceResult, error)
 }

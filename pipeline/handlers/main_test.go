@@ -14,6 +14,7 @@ import (
 	"github.com/campaignflow/campaignflow/chatinc/sandbox"
 	"github.com/campaignflow/campaignflow/chatinc/sandbox/sandboxtest"
 	"github.com/campaignflow/campaignflow/pipeline"
+	"github.com/campaignflow/campaignflow/pipeline/caps"
 	"github.com/campaignflow/campaignflow/pipeline/ledger"
 	"github.com/campaignflow/campaignflow/pipeline/pipelinetest"
 	"github.com/campaignflow/campaignflow/sinks"
@@ -91,10 +92,11 @@ func newEnv(tb testing.TB, sbOpts sandbox.Options, opts ...Option) *env {
 		tb.Fatal(err)
 	}
 	e := &env{js: js, sb: sb, client: client, topo: topo, plans: &runLog{}, jobs: jobs}
-	all := append([]Option{WithRunObserver(e.plans), WithClock(sandboxtest.Clock{Sandbox: sb}),
-		WithApproval(ApprovalPolicy{Initial: time.Second, Max: 10 * time.Second, Limit: time.Minute})}, opts...)
-	e.ledger = ledger.New(topo.Ledger, ledger.WithClock(sandboxtest.Clock{Sandbox: sb}))
 	reports := sinks.NewPublisher(js, topo.Names)
+	all := append([]Option{WithRunObserver(e.plans), WithClock(sandboxtest.Clock{Sandbox: sb}),
+		WithApproval(ApprovalPolicy{Initial: time.Second, Max: 10 * time.Second, Limit: time.Minute}),
+		WithCaps(caps.New(topo.Caps)), WithSendReports(reports)}, opts...)
+	e.ledger = ledger.New(topo.Ledger, ledger.WithClock(sandboxtest.Clock{Sandbox: sb}))
 	must := func(err error) {
 		if err != nil {
 			tb.Fatal(err)

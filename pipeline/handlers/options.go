@@ -6,6 +6,7 @@ import (
 
 	"github.com/jonboulle/clockwork"
 
+	"github.com/campaignflow/campaignflow/pipeline/caps"
 	"github.com/campaignflow/campaignflow/pipeline/e164"
 	"github.com/campaignflow/campaignflow/pipeline/quiethours"
 )
@@ -26,6 +27,8 @@ type settings struct {
 	coalesce bool
 	quiet    quiethours.Window
 	zone     *time.Location
+	caps     counter
+	sends    SendReportPublisher
 }
 
 func newSettings(opts []Option) settings {
@@ -107,3 +110,18 @@ func WithDefaultTimeZone(loc *time.Location) Option {
 		}
 	}
 }
+
+// WithCaps sets the frequency-cap counters (caps.New over the caps
+// bucket; PromoHandler). Without it a promo with a frequency_cap is a
+// permanent error.
+func WithCaps(c *caps.Counter) Option {
+	return func(s *settings) {
+		if c != nil {
+			s.caps = c
+		}
+	}
+}
+
+// WithSendReports sets where send_report.v1 records go (sinks.Publisher;
+// PromoHandler).
+func WithSendReports(p SendReportPublisher) Option { return func(s *settings) { s.sends = p } }

@@ -32,21 +32,24 @@ type PromoHandler struct {
 	approval ApprovalPolicy
 	quiet    quiethours.Window
 	zone     *time.Location
-	clock    clockwork.Clock
-	log      *slog.Logger
+	caps     counter
+	// sendReports gets the send_report.v1 of each capped run.
+	sendReports SendReportPublisher
+	clock       clockwork.Clock
+	log         *slog.Logger
 }
 
 // NewPromoHandler returns the handler: campaigns are created through the
 // ledger l, runs start through runs, cron promos are stored in the jobs
 // bucket kv. Options read: WithApproval, WithQuietHours,
-// WithDefaultTimeZone, WithClock, WithLogger.
+// WithDefaultTimeZone, WithCaps, WithSendReports, WithClock, WithLogger.
 func NewPromoHandler(client PromoClient, l *ledger.Ledger, runs *RunStarter, kv jetstream.KeyValue, opts ...Option) (*PromoHandler, error) {
 	if client == nil || l == nil || runs == nil || kv == nil {
 		return nil, errors.New("handlers: NewPromoHandler needs a Chat Inc client, a ledger, a run starter and the jobs bucket")
 	}
 	s := newSettings(opts)
 	return &PromoHandler{client: client, ledger: l, jobs: promoJobs{kv}, runs: runs, approval: s.approval,
-		quiet: s.quiet, zone: s.zone, clock: s.clock, log: s.log}, nil
+		quiet: s.quiet, zone: s.zone, caps: s.caps, sendReports: s.sends, clock: s.clock, log: s.log}, nil
 }
 
 func (h *PromoHandler) register(r *pipeline.Router) {
@@ -116,8 +119,13 @@ func (h *PromoHandler) ensureCampaign(ctx context.Context, ev *events.SendPromo)
 // promo's quiet hours when that time falls inside them.
 func (h *PromoHandler) run(ctx context.Context, ev *events.SendPromo, campaignID string, at time.Time) (RunInfo, error) {
 	key := ledger.RunKey(ev.PromoID, at)
-	out, info, started, err := h.runs.at(ctx, key, campaignID, ev.Audiences, h.startAt(ctx, ev, at),
-		RunInfo{PromoID: ev.PromoID, CampaignID: campaignID, Title: ev.Title})
+	runAt := h.startAt(ctx, ev, at)
+	audiences, then, skip, err := h.cappedRun(ctx, ev, key, campaignID, runAt)
+	if err != nil || skip {
+		return RunInfo{}, err
+	}
+	out, info, started, err := h.runs.at(ctx, key, campaignID, audiences, runAt,
+		RunInfo{PromoID: ev.PromoID, CampaignID: campaignID, Title: ev.Title}, then)
 	if err != nil {
 		return RunInfo{}, classify(fmt.Errorf("handlers: send-promo: run campaign %s of promo %s (%s): %w", campaignID, ev.PromoID, key, err))
 	}
@@ -192,11 +200,27 @@ func (h *PromoHandler) RunPromo(ctx context.Context, promoID string, scheduledAt
 	}
 	// Keyed by the tick; the run is scheduled a moment after it (TickRunLead),
 	// or at the end of the promo's quiet hours when the tick falls inside.
-	info, err := h.runs.tick(ctx, ledger.RunKey(promoID, scheduledAt), campaignID, ev.Audiences, scheduledAt,
-		h.startAt(ctx, &ev, scheduledAt),
-		RunInfo{PromoID: promoID, CampaignID: campaignID, Title: ev.Title})
+	key := ledger.RunKey(promoID, scheduledAt)
+	runAt := h.startAt(ctx, &ev, scheduledAt)
+	audiences, then, skip, err := h.cappedRun(ctx, &ev, key, campaignID, later(runAt, scheduledAt.Add(TickRunLead)))
+	if err != nil {
+		return RunInfo{}, err
+	}
+	if skip { // nobody left to send to this tick (its send report says so)
+		return RunInfo{PromoID: promoID, CampaignID: campaignID, Title: ev.Title}, nil
+	}
+	info, err := h.runs.tick(ctx, key, campaignID, audiences, scheduledAt, runAt,
+		RunInfo{PromoID: promoID, CampaignID: campaignID, Title: ev.Title}, then)
 	if err != nil {
 		return RunInfo{}, classify(fmt.Errorf("handlers: scheduled run of promo %s at %s: %w", promoID, scheduledAt.UTC().Format(time.RFC3339), err))
 	}
 	return info, nil
+}
+
+// later is the later of a and b.
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }

@@ -50,12 +50,16 @@ func NewRunStarter(client ledger.ChatInc, l *ledger.Ledger, opts ...Option) (*Ru
 	return &RunStarter{client: client, ledger: l, observer: s.observer, clock: s.clock, log: s.log}, nil
 }
 
+// afterRun is what must follow a started run with its poll plan, before
+// the ledger records it done (a send report); nil for nothing.
+type afterRun func(ctx context.Context, ran RunInfo) error
+
 // start runs req once under key. info names the run; its RunID and At
 // (the requested time, else now by this worker's clock) are filled in and
-// it goes to the observer before the ledger says done. started is false
-// when the ledger had recorded the run done before (no observer call: its
-// plan was stored then); info is then as the caller passed it.
-func (s *RunStarter) start(ctx context.Context, key string, req chatinc.RunCampaignRequest, info RunInfo,
+// it goes to then and the observer before the ledger says done. started is
+// false when the ledger had recorded the run done before (no observer
+// call: its plan was stored then); info is then as the caller passed it.
+func (s *RunStarter) start(ctx context.Context, key string, req chatinc.RunCampaignRequest, info RunInfo, then afterRun,
 	opts ...ledger.RunOption) (out ledger.Outcome, ran RunInfo, started bool, err error) {
 	follow := ledger.OnOutcome(func(ctx context.Context, out ledger.Outcome) error {
 		// The poll plan counts from when the run starts by this worker's
@@ -67,6 +71,11 @@ func (s *RunStarter) start(ctx context.Context, key string, req chatinc.RunCampa
 		}
 		ran = info
 		ran.RunID, ran.At, started = out.RunID, at.UTC(), true
+		if then != nil {
+			if err := then(ctx, ran); err != nil {
+				return err
+			}
+		}
 		if s.observer == nil {
 			return nil
 		}
@@ -81,18 +90,18 @@ func (s *RunStarter) start(ctx context.Context, key string, req chatinc.RunCampa
 
 // at runs campaignID once under key for at (zero: now; a time already past
 // runs now, still once under its key).
-func (s *RunStarter) at(ctx context.Context, key, campaignID string, audiences []string, at time.Time, info RunInfo) (ledger.Outcome, RunInfo, bool, error) {
+func (s *RunStarter) at(ctx context.Context, key, campaignID string, audiences []string, at time.Time, info RunInfo, then afterRun) (ledger.Outcome, RunInfo, bool, error) {
 	req := chatinc.RunCampaignRequest{CampaignID: campaignID, Audiences: audiences}
 	if !at.IsZero() && at.After(s.clock.Now()) {
 		req.TimeToRun = at
 	}
-	return s.start(ctx, key, req, info)
+	return s.start(ctx, key, req, info, then)
 }
 
 // tick runs campaignID once under key for the tick scheduledAt, scheduled
 // TickRunLead after the tick at Chat Inc while there is time for that, or
 // at startAt when that is later (the end of quiet hours).
-func (s *RunStarter) tick(ctx context.Context, key, campaignID string, audiences []string, scheduledAt, startAt time.Time, info RunInfo) (RunInfo, error) {
+func (s *RunStarter) tick(ctx context.Context, key, campaignID string, audiences []string, scheduledAt, startAt time.Time, info RunInfo, then afterRun) (RunInfo, error) {
 	tag := scheduledAt.Add(TickRunLead).Truncate(time.Second)
 	quiet := false // moved out of quiet hours: never run now instead
 	if moved := startAt.Truncate(time.Second); moved.After(tag) {
@@ -102,14 +111,14 @@ func (s *RunStarter) tick(ctx context.Context, key, campaignID string, audiences
 	if quiet || (!s.untaggedTicks.Load() && s.clock.Now().Add(tickSendMargin).Before(tag)) {
 		req.TimeToRun = tag
 	}
-	out, ran, started, err := s.start(ctx, key, req, info, ledger.MatchTimeToRun(tag))
+	out, ran, started, err := s.start(ctx, key, req, info, then, ledger.MatchTimeToRun(tag))
 	if err != nil && !quiet && !req.TimeToRun.IsZero() && errors.Is(err, chatinc.ErrValidation) {
 		// Chat Inc refused the schedule (its clock is ahead of ours, e.g. a
 		// time-scaled sandbox): run ticks now from here on.
 		s.untaggedTicks.Store(true)
 		s.log.WarnContext(ctx, "handlers: Chat Inc refused a tick's timeToRun; ticks run immediately from now on", "key", key, "err", err)
 		req.TimeToRun = time.Time{}
-		out, ran, started, err = s.start(ctx, key, req, info, ledger.MatchTimeToRun(tag))
+		out, ran, started, err = s.start(ctx, key, req, info, then, ledger.MatchTimeToRun(tag))
 	}
 	if err != nil {
 		return RunInfo{}, err
@@ -133,7 +142,7 @@ func (s *RunStarter) RunCampaign(ctx context.Context, campaignID string, audienc
 	if len(audiences) == 0 {
 		audiences = []string{allAudiences}
 	}
-	info, err := s.tick(ctx, ledger.CampaignRunKey(campaignID, scheduledAt), campaignID, audiences, scheduledAt, scheduledAt, RunInfo{CampaignID: campaignID})
+	info, err := s.tick(ctx, ledger.CampaignRunKey(campaignID, scheduledAt), campaignID, audiences, scheduledAt, scheduledAt, RunInfo{CampaignID: campaignID}, nil)
 	if err != nil {
 		return RunInfo{}, classify(fmt.Errorf("handlers: scheduled run of campaign %s at %s: %w", campaignID, scheduledAt.UTC().Format(time.RFC3339), err))
 	}

@@ -31,7 +31,7 @@ var (
 	loadErr  error
 )
 
-// Names lists the schemas: the four event types and the three result schemas.
+// Names lists the schemas: the four event types and the four result schemas.
 func Names() []string {
 	entries, _ := files.ReadDir("json")
 	var out []string

@@ -15,6 +15,7 @@ import (
 	"github.com/campaignflow/campaignflow/cmd/campaignflow/internal/config"
 	"github.com/campaignflow/campaignflow/cmd/campaignflow/internal/telemetry"
 	"github.com/campaignflow/campaignflow/pipeline"
+	"github.com/campaignflow/campaignflow/pipeline/caps"
 	"github.com/campaignflow/campaignflow/pipeline/handlers"
 	"github.com/campaignflow/campaignflow/pipeline/ledger"
 	"github.com/campaignflow/campaignflow/pipeline/quiethours"
@@ -180,7 +181,8 @@ func (w *Worker) startHandlers() error {
 	if err != nil {
 		return fmt.Errorf("worker: promo.default_time_zone: %w", err)
 	}
-	opts = append(opts, handlers.WithQuietHours(quiet), handlers.WithDefaultTimeZone(zone))
+	opts = append(opts, handlers.WithQuietHours(quiet), handlers.WithDefaultTimeZone(zone),
+		handlers.WithCaps(caps.New(w.top.Caps)), handlers.WithSendReports(w.pub))
 	var set handlers.Set
 	if w.runs, err = handlers.NewRunStarter(w.client, l, opts...); err != nil {
 		return err

@@ -1,0 +1,113 @@
+// Package caps owns the frequency-cap counters in their KV bucket
+// (campaignflow_caps): one key per contact and run, <number>.<run key>
+// (both encoded as single tokens, see ids.Token), holding when the run
+// sends, with a per-key TTL of the promo's cap period. A contact's count
+// is the number of its keys whose time lies within a cap's period. Being
+// keyed by the run's ledger key, a run counts each contact once however
+// often it is retried or its event redelivered.
+package caps
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/campaignflow/campaignflow/pipeline/ids"
+	"github.com/campaignflow/campaignflow/pipeline/internal/kvscan"
+)
+
+// Bucket is the default caps KV bucket (sources.Names.CapsBucket).
+const Bucket = "campaignflow_caps"
+
+// MarkerTTL is the bucket's LimitMarkerTTL: per-key TTLs need it.
+const MarkerTTL = time.Minute
+
+// Key is the counter key of one send of number in the run runKey.
+func Key(number, runKey string) string { return ids.Token(number) + "." + ids.Token(runKey) }
+
+// Send is the JSON value under a Key.
+type Send struct {
+	At      time.Time `json:"at"` // when the run sends
+	PromoID string    `json:"promo_id,omitempty"`
+}
+
+// Counter reads and records sends in the caps bucket.
+type Counter struct {
+	kv          jetstream.KeyValue
+	scanTimeout time.Duration
+	parallel    int
+}
+
+// New returns a Counter over kv (a bucket made with LimitMarkerTTL).
+func New(kv jetstream.KeyValue) *Counter {
+	return &Counter{kv: kv, scanTimeout: time.Minute, parallel: 32}
+}
+
+// Counts is how many sends each number had within a window.
+type Counts map[string]int
+
+// Recent counts each number's sends at or after since and not after until,
+// leaving out those of the run exceptRun (a retried run must not count
+// itself). One pass over the bucket.
+func (c *Counter) Recent(ctx context.Context, since, until time.Time, exceptRun string) (Counts, error) {
+	own := "." + ids.Token(exceptRun)
+	out := Counts{}
+	var bad error
+	err := kvscan.Each(ctx, c.kv, []string{">"}, c.scanTimeout, func(e jetstream.KeyValueEntry) {
+		key := e.Key()
+		if strings.HasSuffix(key, own) {
+			return
+		}
+		tok, _, ok := strings.Cut(key, ".")
+		if !ok {
+			return
+		}
+		number, ok := ids.Untoken(tok)
+		if !ok {
+			return
+		}
+		var s Send
+		if err := json.Unmarshal(e.Value(), &s); err != nil {
+			if bad == nil {
+				bad = fmt.Errorf("caps: counter %s holds invalid JSON: %w", key, err)
+			}
+			return
+		}
+		if !s.At.Before(since) && !s.At.After(until) {
+			out[number]++
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("caps: read counters in KV %s: %w", c.kv.Bucket(), err)
+	}
+	return out, bad // an unreadable counter is not counted, and said
+}
+
+// Record records one send at at of each number in the run runKey, kept
+// for keep (the cap's period). A send recorded before (a retried run) is
+// left as it is.
+func (c *Counter) Record(ctx context.Context, runKey, promoID string, numbers []string, at time.Time, keep time.Duration) error {
+	b, err := json.Marshal(Send{At: at.UTC(), PromoID: promoID})
+	if err != nil {
+		return err
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(c.parallel)
+	for _, n := range numbers {
+		g.Go(func() error {
+			key := Key(n, runKey)
+			_, err := c.kv.Create(ctx, key, b, jetstream.KeyTTL(keep))
+			if err != nil && !errors.Is(err, jetstream.ErrKeyExists) {
+				return fmt.Errorf("caps: record send %s in KV %s: %w", key, c.kv.Bucket(), err)
+			}
+			return nil
+		})
+	}
+	return g.Wait()
+}

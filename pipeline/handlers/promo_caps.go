@@ -1,0 +1,195 @@
+package handlers
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/campaignflow/campaignflow/chatinc"
+	"github.com/campaignflow/campaignflow/pipeline/caps"
+	"github.com/campaignflow/campaignflow/pipeline/e164"
+	"github.com/campaignflow/campaignflow/pipeline/events"
+	"github.com/campaignflow/campaignflow/pipeline/ids"
+	"github.com/campaignflow/campaignflow/pipeline/ledger"
+	"github.com/campaignflow/campaignflow/sinks"
+)
+
+// SendReportPublisher publishes send_report.v1 records (on
+// chatinc.results.send.<promoId>); the sinks package implements it.
+type SendReportPublisher interface {
+	PublishSendReport(ctx context.Context, r sinks.SendReport) error
+}
+
+// DerivedAudiencePrefix starts the id of every audience campaignflow
+// derives for a run (the run's ledger key follows). Audiences with it are
+// not read again when a promo names "all".
+const DerivedAudiencePrefix = "cfsend."
+
+// DerivedAudienceID is the Chat Inc audience a run keyed runKey is sent to
+// when contacts are left out of it: the prefix and the key, or a hash of
+// the key when that would be longer than an id may be.
+func DerivedAudienceID(runKey string) string {
+	if id := DerivedAudiencePrefix + runKey; len(id) <= ids.MaxLen {
+		return id
+	}
+	sum := sha256.Sum256([]byte(runKey))
+	return DerivedAudiencePrefix + "h." + hex.EncodeToString(sum[:16])
+}
+
+// capPlan is a capped run: whom it sends to, and its report.
+type capPlan struct {
+	send   []string
+	report sinks.SendReport
+}
+
+// cappedRun prepares the run keyed key of a promo with a frequency cap,
+// sending at runAt (zero: now): the contacts of its audiences less those
+// capped (and invalid numbers) go into a derived audience, and one send
+// per contact is recorded under the run's key before the run (so a retry,
+// or a worker dying after the run, never counts a contact twice or not at
+// all). It returns the audiences to run and what must follow the run (its
+// send report); skip when nobody is left to send to (the report is then
+// published here). A promo without a cap, or a run the ledger has done,
+// runs as it is.
+func (h *PromoHandler) cappedRun(ctx context.Context, ev *events.SendPromo, key, campaignID string, runAt time.Time) (audiences []string, then afterRun, skip bool, err error) {
+	if ev.FrequencyCap == nil {
+		return ev.Audiences, nil, false, nil
+	}
+	if h.caps == nil || h.sendReports == nil {
+		return nil, nil, false, permanent(errors.New("handlers: send-promo: frequency_cap needs the caps bucket and a send report publisher (WithCaps, WithSendReports)"))
+	}
+	if rec, ok, err := h.ledger.Get(ctx, key); err != nil {
+		return nil, nil, false, classify(fmt.Errorf("handlers: send-promo: read ledger %s: %w", key, err))
+	} else if ok && rec.State == ledger.StateDone {
+		return ev.Audiences, nil, false, nil // ran: the ledger answers
+	}
+	if runAt.IsZero() {
+		runAt = h.clock.Now()
+	}
+	plan, err := h.planCapped(ctx, ev, key, campaignID, runAt)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	rep := plan.report
+	if len(plan.send) == 0 {
+		rep.FinishedAt = h.clock.Now().UTC()
+		if err := h.sendReports.PublishSendReport(ctx, rep); err != nil {
+			return nil, nil, false, classify(fmt.Errorf("handlers: send-promo: publish send report of %s: %w", key, err))
+		}
+		h.log.InfoContext(ctx, "handlers: promo run not started: every contact is capped or has an invalid number",
+			"promo_id", ev.PromoID, "key", key, "contacts", rep.ContactsTotal, "capped", rep.Capped, "invalid_number", rep.InvalidNumber)
+		return nil, nil, true, nil
+	}
+	then = func(ctx context.Context, ran RunInfo) error {
+		r := rep
+		r.RunID, r.RunAt, r.FinishedAt = ran.RunID, ran.At, h.clock.Now().UTC()
+		if err := h.sendReports.PublishSendReport(ctx, r); err != nil {
+			return fmt.Errorf("handlers: send-promo: publish send report of %s: %w", key, err)
+		}
+		h.log.InfoContext(ctx, "handlers: promo run after its frequency cap", "promo_id", ev.PromoID, "run_id", ran.RunID,
+			"audience", r.DerivedAudience, "sent", r.ContactsSent, "capped", r.Capped, "invalid_number", r.InvalidNumber)
+		return nil
+	}
+	return []string{plan.report.DerivedAudience}, then, false, nil
+}
+
+// planCapped reads the contacts and the counters, makes the derived
+// audience and records the sends.
+func (h *PromoHandler) planCapped(ctx context.Context, ev *events.SendPromo, key, campaignID string, runAt time.Time) (capPlan, error) {
+	c := ev.FrequencyCap
+	per := c.PerDuration()
+	numbers, err := h.audienceNumbers(ctx, ev)
+	if err != nil {
+		return capPlan{}, err
+	}
+	counts, err := h.caps.Recent(ctx, runAt.Add(-per), runAt.Add(per), key)
+	if err != nil && counts == nil {
+		return capPlan{}, classify(fmt.Errorf("handlers: send-promo: frequency cap of promo %s: %w", ev.PromoID, err))
+	} else if err != nil {
+		h.log.WarnContext(ctx, "handlers: a frequency-cap counter is unreadable and not counted", "promo_id", ev.PromoID, "err", err)
+	}
+	derived := DerivedAudienceID(key)
+	plan := capPlan{report: sinks.SendReport{Schema: sinks.SchemaSendReport, PromoID: ev.PromoID, RunKey: key, CampaignID: campaignID,
+		RunAt: runAt.UTC(), Audiences: ev.Audiences, DerivedAudience: derived, ContactsTotal: int64(len(numbers)),
+		CapMax: c.Max, CapPer: c.Per}}
+	var valid e164.Mapper
+	for _, n := range numbers {
+		switch {
+		case !isE164(valid, n):
+			plan.report.InvalidNumber++
+		case counts[n] >= c.Max:
+			plan.report.Capped++
+		default:
+			plan.send = append(plan.send, n)
+		}
+	}
+	plan.report.ContactsSent = int64(len(plan.send))
+	if len(plan.send) == 0 {
+		return plan, nil
+	}
+	contacts := make([]chatinc.Contact, len(plan.send))
+	for i, n := range plan.send {
+		contacts[i] = chatinc.Contact{Number: n}
+	}
+	if _, err := h.client.CreateAudience(ctx, chatinc.Audience{ID: derived, Name: "campaignflow " + key,
+		Description: fmt.Sprintf("promo %s: contacts of %s within its frequency cap (%d per %s)", ev.PromoID, strings.Join(ev.Audiences, ", "), c.Max, c.Per),
+		Contacts:    contacts}); err != nil {
+		return capPlan{}, classify(fmt.Errorf("handlers: send-promo: create audience %s for promo %s: %w", derived, ev.PromoID, err))
+	}
+	if err := h.caps.Record(ctx, key, ev.PromoID, plan.send, runAt, per); err != nil {
+		return capPlan{}, classify(fmt.Errorf("handlers: send-promo: frequency cap of promo %s: %w", ev.PromoID, err))
+	}
+	return plan, nil
+}
+
+// isE164 reports whether n is a valid number as written in E.164.
+func isE164(m e164.Mapper, n string) bool {
+	out, err := m.E164(n)
+	return err == nil && out == n
+}
+
+// audienceNumbers reads the numbers of a promo's audiences from Chat Inc,
+// each once ("all": every audience but those campaignflow derived).
+func (h *PromoHandler) audienceNumbers(ctx context.Context, ev *events.SendPromo) ([]string, error) {
+	want := ev.Audiences
+	for _, a := range ev.Audiences {
+		if a != allAudiences {
+			continue
+		}
+		have, err := h.client.RetrieveAudiences(ctx)
+		if err != nil {
+			return nil, classify(fmt.Errorf("handlers: send-promo: promo %s: list audiences: %w", ev.PromoID, err))
+		}
+		want = want[:0:0]
+		for _, info := range have {
+			if !strings.HasPrefix(info.ID, DerivedAudiencePrefix) {
+				want = append(want, info.ID)
+			}
+		}
+		break
+	}
+	seen := map[string]struct{}{}
+	var out []string
+	for _, a := range want {
+		for ct, err := range h.client.AudienceContacts(ctx, a) {
+			if err != nil {
+				return nil, classify(fmt.Errorf("handlers: send-promo: promo %s: read audience %s: %w", ev.PromoID, a, err))
+			}
+			if _, ok := seen[ct.Number]; !ok {
+				seen[ct.Number] = struct{}{}
+				out = append(out, ct.Number)
+			}
+		}
+	}
+	return out, nil
+}
+
+// counter is what the send-promo handler needs of the caps bucket.
+type counter interface {
+	Recent(ctx context.Context, since, until time.Time, exceptRun string) (caps.Counts, error)
+	Record(ctx context.Context, runKey, promoID string, numbers []string, at time.Time, keep time.Duration) error
+}
