@@ -216,7 +216,7 @@ func TestPromoPreviewProblems(t *testing.T) {
 		{"invalid UTF-8", "{\"promo_id\":\"p\xff\",\"title\":\"t\",\"message\":\"Hi\",\"audiences\":[\"vip\xfe\"]}",
 			[]string{"/promo_id: invalid id: U+FFFD", "/audiences/0: invalid id: U+FFFD"}},
 		{"not JSON", `{"promo_id":`, []string{"/: not a JSON object"}},
-		{"not built yet", `{` + ok + `,"frequency_cap":{"max":2,"per":"7d"}}`, []string{"/frequency_cap:"}},
+		{"frequency cap out of bounds", `{` + ok + `,"frequency_cap":{"max":0,"per":"100d"}}`, []string{"/frequency_cap/max:", `/frequency_cap/per: "100d" must be from 1h to 90d`}},
 		{"cloudevents type of another event", `{"specversion":"1.0","id":"ce-1","type":"schedule-cancelled","source":"shop","data":{` + ok + `}}`,
 			[]string{`/type: pipeline: CloudEvents type "schedule-cancelled" disagrees with subject "chatinc.events.send-promo"`}},
 		{"cloudevents envelope", `{"specversion":"1.0","id":"ce-1","type":"send-promo","source":"shop","data":{` + ok + `,"buttons":[{"text":"x","type":"phone","phone_number":"12"}]}}`,
