@@ -202,6 +202,11 @@ func (h *PromoHandler) RunPromo(ctx context.Context, promoID string, scheduledAt
 	// or at the end of the promo's quiet hours when the tick falls inside.
 	key := ledger.RunKey(promoID, scheduledAt)
 	runAt := h.startAt(ctx, &ev, scheduledAt)
+	if runAt.After(scheduledAt.Add(TickRunLead)) {
+		// Moved out of quiet hours: keyed by the window's end, so the ticks
+		// inside one window make one run there, not one each.
+		key = ledger.RunKey(promoID, runAt)
+	}
 	audiences, then, skip, err := h.cappedRun(ctx, &ev, key, campaignID, later(runAt, scheduledAt.Add(TickRunLead)))
 	if err != nil {
 		return RunInfo{}, err

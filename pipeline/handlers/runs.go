@@ -19,7 +19,7 @@ import (
 // so a tick whose worker died mid-call is reconciled to exactly its own run,
 // never to a neighbouring tick's (under a per-second cron their creation
 // times cannot tell them apart). A tick retried later than that runs now.
-const TickRunLead = 2 * time.Second
+const TickRunLead = ledger.TickRunLead
 
 // tickSendMargin is how far ahead of the scheduled time the call must be
 // sent for the schedule to stay in the future at Chat Inc.

@@ -21,11 +21,11 @@ func TestPruneTicksKeepsWhatDedupNeeds(t *testing.T) {
 	now := e.sb.Now().Truncate(time.Second)
 	tick := func(key string, at time.Time) {
 		t.Helper()
-		tag := at.Add(2 * time.Second)
-		if tag.Before(now) {
-			tag = now.Add(time.Hour) // the sandbox refuses a past timeToRun; the tag only has to follow the tick
+		tag, run := at.Add(TickRunLead), at.Add(TickRunLead)
+		if run.Before(now) {
+			run = now.Add(time.Hour) // the sandbox refuses a past timeToRun; the record keeps the tag (a tick retried late)
 		}
-		if _, err := e.ledger.RunCampaign(ctx, e.client, key, chatinc.RunCampaignRequest{CampaignID: id, Audiences: []string{"all"}, TimeToRun: tag},
+		if _, err := e.ledger.RunCampaign(ctx, e.client, key, chatinc.RunCampaignRequest{CampaignID: id, Audiences: []string{"all"}, TimeToRun: run},
 			MatchTimeToRun(tag)); err != nil {
 			t.Fatal(err)
 		}
@@ -48,6 +48,12 @@ func TestPruneTicksKeepsWhatDedupNeeds(t *testing.T) {
 	if _, err := e.ledger.RunCampaign(ctx, e.client, RunKey("pr", time.Time{}), chatinc.RunCampaignRequest{CampaignID: id, Audiences: []string{"all"}}); err != nil {
 		t.Fatal(err)
 	}
+	// A schedule.at run that quiet hours moved: scheduled well after the
+	// time its key names, yet no tick.
+	moved := now.Add(-2 * time.Hour)
+	if _, err := e.ledger.RunCampaign(ctx, e.client, RunKey("pr", moved), chatinc.RunCampaignRequest{CampaignID: id, Audiences: []string{"all"}, TimeToRun: now.Add(9 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
 	n, err := e.ledger.PruneTicks(ctx, now.Add(-24*time.Hour))
 	if err != nil || n != 3 {
 		t.Fatalf("pruned %d, %v; want the 3 old finished ticks", n, err)
@@ -55,6 +61,7 @@ func TestPruneTicksKeepsWhatDedupNeeds(t *testing.T) {
 	for key, want := range map[string]bool{
 		RunKey("pr", old): false, RunKey("pr", old.Add(time.Second)): false, CampaignRunKey(id, old): false,
 		RunKey("pr", recent): true, inFlight: true, RunKey("pr", at): true, RunKey("pr", time.Time{}): true, CampaignKey("pr"): true,
+		RunKey("pr", moved): true,
 	} {
 		_, err := e.ledger.kv.Get(ctx, key)
 		if got := err == nil; got != want {
@@ -66,8 +73,11 @@ func TestPruneTicksKeepsWhatDedupNeeds(t *testing.T) {
 	if n, err := e.ledger.PruneTicks(ctx, now.Add(365*24*time.Hour)); err != nil || n != 1 {
 		t.Fatalf("second pass pruned %d, %v; want only the recent tick (the at-run, the run now and the intent stay)", n, err)
 	}
-	if runs := e.sb.Runs(id); len(runs) != 6 {
-		t.Fatalf("%d runs at Chat Inc, want 6", len(runs))
+	if runs := e.sb.Runs(id); len(runs) != 7 {
+		t.Fatalf("%d runs at Chat Inc, want 7", len(runs))
+	}
+	if _, err := e.ledger.kv.Get(ctx, RunKey("pr", moved)); err != nil {
+		t.Fatalf("the at-run moved by quiet hours was pruned: %v", err)
 	}
 	if _, err := e.ledger.kv.Get(ctx, RunKey("pr", old)); err != jetstream.ErrKeyNotFound {
 		t.Fatalf("a pruned key reads %v, want ErrKeyNotFound", err)

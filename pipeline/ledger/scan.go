@@ -55,13 +55,18 @@ func keyTime(key string) (time.Time, bool) {
 	return time.Unix(sec, 0).UTC(), true
 }
 
+// TickRunLead is how long after its tick a cron tick's run is scheduled
+// (handlers.TickRunLead): its record's timeToRun is the tick plus this.
+const TickRunLead = 2 * time.Second
+
 // isTick says whether a run record is a cron tick's: a tick's run is
-// scheduled after the tick its key names (timeToRun = tick + a lead), while
-// a send-promo's schedule.at run carries its own time or none, and an
-// immediate run's key says "now".
+// scheduled TickRunLead after the tick its key names, while a send-promo's
+// schedule.at run carries its own time, none, or a later one when quiet
+// hours moved it (such records are kept: they stop a replay sending
+// again), and an immediate run's key says "now".
 func isTick(key string, rec Record) bool {
 	at, ok := keyTime(key)
-	return ok && rec.Run != nil && rec.Run.TimeToRun.Unix() > at.Unix()
+	return ok && rec.Run != nil && rec.Run.TimeToRun.Unix()-at.Unix() == int64(TickRunLead/time.Second)
 }
 
 // PruneTicks removes the finished records of cron ticks (a promo's or a
