@@ -213,12 +213,12 @@ func runPromoPreview(cmd *cobra.Command, o previewOptions) error {
 	defer cancel()
 	settings := previewSettings{sample: o.sample, maxContacts: o.maxContacts, handler: hopts}
 	if settings.natsURL = firstSet(o.natsURL, cfg.NATS.URL); settings.natsURL != "" {
-		l, closeNATS, err := openPreviewLedger(ctx, settings.natsURL, firstSet(o.natsCreds, cfg.NATS.Creds), cfg.Names.LedgerBucket)
+		l, counters, closeNATS, err := openPreviewBus(ctx, settings.natsURL, firstSet(o.natsCreds, cfg.NATS.Creds), cfg.Names)
 		if err != nil {
-			return fmt.Errorf("promo preview: %w; leave --nats-url out to preview without the ledger", err)
+			return fmt.Errorf("promo preview: %w; leave --nats-url out to preview without the ledger and the frequency-cap counters", err)
 		}
 		defer closeNATS()
-		settings.ledger = l
+		settings.ledger, settings.caps = l, counters
 	}
 	p, err := buildPromoPreview(ctx, c, body, settings, time.Now())
 	if err != nil {

@@ -12,10 +12,12 @@ import (
 
 	"github.com/campaignflow/campaignflow/chatinc"
 	"github.com/campaignflow/campaignflow/pipeline"
+	"github.com/campaignflow/campaignflow/pipeline/caps"
 	"github.com/campaignflow/campaignflow/pipeline/cronspec"
 	"github.com/campaignflow/campaignflow/pipeline/e164"
 	"github.com/campaignflow/campaignflow/pipeline/events"
 	"github.com/campaignflow/campaignflow/pipeline/handlers"
+	"github.com/campaignflow/campaignflow/pipeline/ledger"
 )
 
 // promoPreview is what `campaignflow promo preview` finds out about a
@@ -35,6 +37,17 @@ type promoPreview struct {
 	Reach     *previewReach     `json:"reach,omitempty"`
 	Sample    []previewContact  `json:"sample"`
 	Ledger    *previewLedger    `json:"ledger,omitempty"` // with --nats-url only
+	// FrequencyCap is the promo's cap and whether its counters were read
+	// (with --nats-url): reach.capped counts the contacts it leaves out.
+	FrequencyCap *previewCap `json:"frequency_cap,omitempty"`
+}
+
+// previewCap is a promo's frequency cap as the preview applied it.
+type previewCap struct {
+	Max     int    `json:"max"`
+	Per     string `json:"per"`
+	Checked bool   `json:"checked"` // the counters were read (--nats-url); else capped is 0
+	RunKey  string `json:"run_key,omitempty"`
 }
 
 // previewProblem is one reason the promo would fail, at the JSON pointer of
@@ -103,6 +116,7 @@ type previewReach struct {
 	WouldSend      int               `json:"would_send"`
 	Duplicates     int               `json:"duplicates"`
 	InvalidNumbers int               `json:"invalid_numbers"`
+	Capped         int               `json:"capped"` // left out by the frequency cap (read with --nats-url)
 	Invalid        []previewInvalid  `json:"invalid_examples"`
 }
 
@@ -137,9 +151,16 @@ type previewSettings struct {
 	// handler are the send-promo handler's options the worker would use
 	// (quiet hours, default time zone).
 	handler []handlers.Option
-	// ledger, when set, is the worker's ledger (read only), at natsURL.
+	// ledger and caps, when set, are the worker's ledger and frequency-cap
+	// counters (read only), at natsURL.
 	ledger  ledgerReader
+	caps    capsReader
 	natsURL string
+}
+
+// capsReader reads the frequency-cap counters (*caps.Counter).
+type capsReader interface {
+	Recent(ctx context.Context, since, until time.Time, exceptRun string) (caps.Counts, error)
 }
 
 // buildPromoPreview checks body as the worker would and, when it is a
@@ -187,7 +208,18 @@ func buildPromoPreview(ctx context.Context, c *chatinc.Client, body []byte, s pr
 		}
 	}
 	p.Variables = previewVariables(vars, groups)
-	reach, sample, err := previewAudiences(ctx, c, ev, auds, s)
+	var counts caps.Counts
+	if fc := ev.FrequencyCap; fc != nil {
+		p.FrequencyCap = &previewCap{Max: fc.Max, Per: fc.Per}
+		if due, ok := runDue(ev, p.Schedule); ok && s.caps != nil && p.Schedule.Start != nil {
+			key := ledger.RunKey(ev.PromoID, due)
+			if counts, err = handlers.CapCounts(ctx, s.caps, fc, key, *p.Schedule.Start); counts == nil && err != nil {
+				return nil, fmt.Errorf("promo preview: frequency-cap counters: %w", err)
+			}
+			p.FrequencyCap.Checked, p.FrequencyCap.RunKey = true, key
+		}
+	}
+	reach, sample, err := previewAudiences(ctx, c, ev, auds, counts, s)
 	if err != nil {
 		return nil, err
 	}
@@ -197,11 +229,8 @@ func buildPromoPreview(ctx context.Context, c *chatinc.Client, body []byte, s pr
 	}
 	message := p.Campaign.Message
 	if s.ledger != nil {
-		hasRun := ev.Schedule == nil || !ev.IsCron() // a cron promo is stored; its ticks run later
-		var due time.Time
-		if ev.Schedule != nil && !ev.IsCron() {
-			due = ev.Schedule.AtTime()
-		}
+		due, hasRun := runDue(ev, p.Schedule)
+		hasRun = hasRun && !ev.IsCron() // a cron promo is stored; its ticks run later
 		if err := lookUpLedger(ctx, s.ledger, c, p, s.natsURL, due, hasRun); err != nil {
 			return nil, err
 		}
@@ -236,6 +265,22 @@ func previewCampaignOf(req chatinc.CreateCampaignRequest) *previewCampaign {
 			JourneyID: b.JourneyID, Input: b.Input})
 	}
 	return pc
+}
+
+// runDue is the time the promo's (next) run is due, which keys it in the
+// ledger: zero for now, schedule.at, or the cron's next tick (ok false
+// when there is none ahead).
+func runDue(ev *events.SendPromo, ps *previewSchedule) (time.Time, bool) {
+	switch {
+	case ev.Schedule == nil:
+		return time.Time{}, true
+	case ev.IsCron():
+		if ps == nil || ps.Next == nil {
+			return time.Time{}, false
+		}
+		return *ps.Next, true
+	}
+	return ev.Schedule.AtTime(), true
 }
 
 // previewScheduleOf says when the promo's (next) run is due and when the
@@ -307,7 +352,7 @@ func previewVariables(vars []chatinc.Placeholder, groups []chatinc.VariableGroup
 // s.maxContacts, and counts who would be sent to; the first s.sample of
 // those are the sample.
 func previewAudiences(ctx context.Context, c *chatinc.Client, ev *events.SendPromo, auds []chatinc.AudienceInfo,
-	s previewSettings) (*previewReach, []previewContact, error) {
+	counts caps.Counts, s previewSettings) (*previewReach, []previewContact, error) {
 	r := &previewReach{Audiences: []previewAudience{}, Invalid: []previewInvalid{}, Complete: true}
 	byID := make(map[string]int, len(auds)) // index in auds (a promo may name many audiences)
 	all := 0
@@ -315,7 +360,9 @@ func previewAudiences(ctx context.Context, c *chatinc.Client, ev *events.SendPro
 		if _, dup := byID[a.ID]; !dup {
 			byID[a.ID] = i
 		}
-		all += a.Size
+		if !strings.HasPrefix(a.ID, handlers.DerivedAudiencePrefix) {
+			all += a.Size
+		}
 	}
 	var read []chatinc.AudienceInfo // the audiences to read, each once, in the order Chat Inc unites them
 	reading := map[string]bool{}
@@ -329,7 +376,9 @@ func previewAudiences(ctx context.Context, c *chatinc.Client, ev *events.SendPro
 	for _, id := range ev.Audiences {
 		if id == "all" {
 			for _, a := range auds {
-				add(a)
+				if !strings.HasPrefix(a.ID, handlers.DerivedAudiencePrefix) { // subsets of the others
+					add(a)
+				}
 			}
 			r.Audiences = append(r.Audiences, previewAudience{ID: id, Name: "every contact", Found: true, Contacts: all})
 			continue
@@ -345,6 +394,7 @@ func previewAudiences(ctx context.Context, c *chatinc.Client, ev *events.SendPro
 	var sample []previewContact
 	seen := map[string]struct{}{}
 	var mapper e164.Mapper
+	capRule := ev.FrequencyCap
 	for _, a := range read {
 		if r.Read >= s.maxContacts && a.Size > 0 {
 			r.Complete = false
@@ -359,22 +409,34 @@ func previewAudiences(ctx context.Context, c *chatinc.Client, ev *events.SendPro
 				break
 			}
 			r.Read++
-			key, err := mapper.E164(ct.Number)
-			if err != nil {
-				r.InvalidNumbers++
-				if len(r.Invalid) < previewInvalidExamples {
-					r.Invalid = append(r.Invalid, previewInvalid{Number: handlers.MaskValue(ct.Number), Audience: a.ID, Reason: err.Error()})
-				}
-				continue
-			}
-			if _, dup := seen[key]; dup {
+			n := ct.Number
+			if _, dup := seen[n]; dup { // each number once, as Chat Inc (and a capped run) sends
 				r.Duplicates++
 				continue
 			}
-			seen[key] = struct{}{}
+			seen[n] = struct{}{}
+			// A capped run leaves out numbers not written in E.164 (the
+			// handler's CapVerdict); an uncapped one sends to any valid number.
+			reason := ""
+			if _, err := mapper.E164(n); err != nil {
+				reason = err.Error()
+			} else if capRule != nil && handlers.CapVerdict(n, counts, capRule) == handlers.LeftOutInvalidNumber {
+				reason = "not written in E.164 (like +27821234567): a capped run leaves it out"
+			}
+			switch {
+			case reason != "":
+				r.InvalidNumbers++
+				if len(r.Invalid) < previewInvalidExamples {
+					r.Invalid = append(r.Invalid, previewInvalid{Number: handlers.MaskValue(n), Audience: a.ID, Reason: reason})
+				}
+				continue
+			case counts != nil && handlers.CapVerdict(n, counts, capRule) == handlers.LeftOutCapped:
+				r.Capped++
+				continue
+			}
 			r.WouldSend++
 			if len(sample) < s.sample {
-				sample = append(sample, previewContact{Number: handlers.MaskValue(key), Audience: a.ID})
+				sample = append(sample, previewContact{Number: handlers.MaskValue(n), Audience: a.ID})
 			}
 		}
 	}

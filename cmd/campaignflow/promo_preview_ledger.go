@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -9,7 +10,9 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/campaignflow/campaignflow/chatinc"
+	"github.com/campaignflow/campaignflow/pipeline/caps"
 	"github.com/campaignflow/campaignflow/pipeline/ledger"
+	"github.com/campaignflow/campaignflow/sources"
 )
 
 // previewLedger is what the idempotency ledger says about the promo: a
@@ -35,28 +38,38 @@ type ledgerReader interface {
 	Get(ctx context.Context, key string) (ledger.Record, bool, error)
 }
 
-// openPreviewLedger connects to NATS at url (creds: a credentials file or
-// "") and opens the ledger bucket, reading only. close ends the connection.
-func openPreviewLedger(ctx context.Context, url, creds, bucket string) (ledgerReader, func(), error) {
+// openPreviewBus connects to NATS at url (creds: a credentials file or
+// "") and opens the ledger and the frequency-cap counters, to read only
+// (counters is nil when their bucket does not exist). close ends the
+// connection.
+func openPreviewBus(ctx context.Context, url, creds string, names sources.Names) (l ledgerReader, counters capsReader, close func(), err error) {
 	opts := []nats.Option{nats.Name("campaignflow-promo-preview"), nats.Timeout(natsConnectTimeout), nats.MaxReconnects(0)}
 	if creds != "" {
 		opts = append(opts, nats.UserCredentials(creds))
 	}
 	nc, err := nats.Connect(url, opts...)
 	if err != nil {
-		return nil, nil, fmt.Errorf("cannot reach NATS at %s: %w", shownURLs(url), err)
+		return nil, nil, nil, fmt.Errorf("cannot reach NATS at %s: %w", shownURLs(url), err)
 	}
 	js, err := jetstream.New(nc)
 	if err != nil {
 		nc.Close()
-		return nil, nil, fmt.Errorf("JetStream on %s: %w", url, err)
+		return nil, nil, nil, fmt.Errorf("JetStream on %s: %w", shownURLs(url), err)
 	}
-	kv, err := js.KeyValue(ctx, bucket)
+	kv, err := js.KeyValue(ctx, names.LedgerBucket)
 	if err != nil {
 		nc.Close()
-		return nil, nil, missingResource(fmt.Errorf("ledger: %w", err), "KV bucket", bucket, url)
+		return nil, nil, nil, missingResource(fmt.Errorf("ledger: %w", err), "KV bucket", names.LedgerBucket, shownURLs(url))
 	}
-	return ledger.New(kv), nc.Close, nil
+	ckv, err := js.KeyValue(ctx, names.CapsBucket)
+	switch {
+	case err == nil:
+		counters = caps.New(ckv)
+	case !errors.Is(err, jetstream.ErrBucketNotFound):
+		nc.Close()
+		return nil, nil, nil, fmt.Errorf("frequency-cap counters (KV %s): %w", names.CapsBucket, err)
+	}
+	return ledger.New(kv), counters, nc.Close, nil
 }
 
 // lookUpLedger fills p.Ledger from l: the promo's campaign key and the key

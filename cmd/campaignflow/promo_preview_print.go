@@ -51,8 +51,19 @@ func printPromoPreview(out, errw io.Writer, p *promoPreview, from string) {
 		}
 		_ = w.Flush()
 		fmt.Fprintln(out)
-		fmt.Fprintf(out, "reach: would send to %d of %d contacts read (left out: %d duplicate(s), %d invalid number(s))\n",
-			r.WouldSend, r.Read, r.Duplicates, r.InvalidNumbers)
+		capped := ""
+		if fc := p.FrequencyCap; fc != nil && fc.Checked {
+			capped = fmt.Sprintf(", %d capped", r.Capped)
+		}
+		fmt.Fprintf(out, "reach: would send to %d of %d contacts read (left out: %d duplicate(s), %d invalid number(s)%s)\n",
+			r.WouldSend, r.Read, r.Duplicates, r.InvalidNumbers, capped)
+		switch fc := p.FrequencyCap; {
+		case fc == nil:
+		case fc.Checked:
+			fmt.Fprintf(out, "       frequency cap %d per %s: the counters were read (run %s)\n", fc.Max, shown(fc.Per), fc.RunKey)
+		default:
+			fmt.Fprintf(out, "       frequency cap %d per %s: counters not read; with --nats-url the contacts it leaves out are counted too\n", fc.Max, shown(fc.Per))
+		}
 		if !r.Complete {
 			fmt.Fprintf(out, "       only %d of the %d contacts Chat Inc lists were read (--max-contacts): the counts are a lower bound\n", r.Read, r.Listed)
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/campaignflow/campaignflow/chatinc"
 	"github.com/campaignflow/campaignflow/chatinc/sandbox"
 	"github.com/campaignflow/campaignflow/chatinc/sandbox/sandboxtest"
+	"github.com/campaignflow/campaignflow/pipeline/caps"
 	"github.com/campaignflow/campaignflow/pipeline/ledger"
 )
 
@@ -506,6 +507,58 @@ func TestPromoPreviewReadsTheLedger(t *testing.T) {
 	if r := e.preview(t, "", "--data", gone, "--nats-url", "nats://127.0.0.1:1"); r.code() != 1 || r.err == nil ||
 		!strings.Contains(r.err.Error(), "cannot reach NATS at nats://127.0.0.1:1") {
 		t.Errorf("unreachable NATS: exit %d, %v", r.code(), r.err)
+	}
+	if after := natsState(t, env); !maps.Equal(after, beforeNATS) {
+		t.Errorf("NATS was written to: streams' last sequences %v, then %v", beforeNATS, after)
+	}
+	e.assertReadOnly(t, beforeSandbox)
+}
+
+// TestPromoPreviewFrequencyCap: a capped promo's reach leaves out what the
+// handler's rule (handlers.CapVerdict over handlers.CapCounts) leaves out:
+// with --nats-url, the contacts with max capped sends within per (counted
+// in the caps bucket); without it the counters are not read and it says so.
+func TestPromoPreviewFrequencyCap(t *testing.T) {
+	e := newPreviewEnv(t)
+	env := newOpsEnv(t)
+	ctx := context.Background()
+	counter := caps.New(env.topo.Caps)
+	now := time.Now()
+	for _, run := range []string{"promo.a.run.now", "promo.b.run.now"} {
+		if err := counter.Record(ctx, run, "a", []string{"+27821234567"}, now.Add(-time.Hour), 7*24*time.Hour); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := counter.Record(ctx, "promo.a.run.now", "a", []string{"+27831112222"}, now.Add(-time.Hour), 7*24*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	beforeNATS, beforeSandbox := natsState(t, env), e.sb.State()
+	promo := `{"promo_id":"capped","title":"t","message":"Hi","audiences":["vip-shoppers","newsletter"],"frequency_cap":{"max":2,"per":"7d"}}`
+
+	r := e.preview(t, "", "--data", promo, "--nats-url", env.url)
+	for _, want := range []string{
+		"reach: would send to 2 of 5 contacts read (left out: 1 duplicate(s), 1 invalid number(s), 1 capped)",
+		"frequency cap 2 per 7d: the counters were read (run promo.capped.run.now)",
+		"*********568  vip-shoppers", "*********222  newsletter",
+	} {
+		if r.code() != 0 || !strings.Contains(r.stdout, want) {
+			t.Errorf("exit %d, stdout lacks %q:\n%s%s", r.code(), want, r.stdout, r.stderr)
+		}
+	}
+	if strings.Contains(r.stdout, "*********567  ") {
+		t.Errorf("the capped contact is in the sample:\n%s", r.stdout)
+	}
+	r = e.preview(t, "", "--data", promo, "--nats-url", env.url, "--json")
+	var got promoPreview
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || got.FrequencyCap == nil || !got.FrequencyCap.Checked ||
+		got.Reach == nil || got.Reach.Capped != 1 || got.Reach.WouldSend != 2 {
+		t.Errorf("--json: %v\n%s", err, r.stdout)
+	}
+	// Without NATS the cap is not applied, and the preview says so.
+	r = e.preview(t, "", "--data", promo)
+	if r.code() != 0 || !strings.Contains(r.stdout, "would send to 3 of 5") ||
+		!strings.Contains(r.stdout, "frequency cap 2 per 7d: counters not read; with --nats-url") {
+		t.Errorf("without --nats-url: exit %d\n%s%s", r.code(), r.stdout, r.stderr)
 	}
 	if after := natsState(t, env); !maps.Equal(after, beforeNATS) {
 		t.Errorf("NATS was written to: streams' last sequences %v, then %v", beforeNATS, after)

@@ -106,7 +106,7 @@ func (h *PromoHandler) planCapped(ctx context.Context, ev *events.SendPromo, key
 	if err != nil {
 		return capPlan{}, err
 	}
-	counts, err := h.caps.Recent(ctx, runAt.Add(-per), runAt.Add(per), key)
+	counts, err := CapCounts(ctx, h.caps, c, key, runAt)
 	if err != nil && counts == nil {
 		return capPlan{}, classify(fmt.Errorf("handlers: send-promo: frequency cap of promo %s: %w", ev.PromoID, err))
 	} else if err != nil {
@@ -116,12 +116,11 @@ func (h *PromoHandler) planCapped(ctx context.Context, ev *events.SendPromo, key
 	plan := capPlan{report: sinks.SendReport{Schema: sinks.SchemaSendReport, PromoID: ev.PromoID, RunKey: key, CampaignID: campaignID,
 		RunAt: runAt.UTC(), Audiences: ev.Audiences, DerivedAudience: derived, ContactsTotal: int64(len(numbers)),
 		CapMax: c.Max, CapPer: c.Per}}
-	var valid e164.Mapper
 	for _, n := range numbers {
-		switch {
-		case !isE164(valid, n):
+		switch CapVerdict(n, counts, c) {
+		case LeftOutInvalidNumber:
 			plan.report.InvalidNumber++
-		case counts[n] >= c.Max:
+		case LeftOutCapped:
 			plan.report.Capped++
 		default:
 			plan.send = append(plan.send, n)
