@@ -212,8 +212,17 @@ func buildPromoPreview(ctx context.Context, c *chatinc.Client, body []byte, s pr
 	if fc := ev.FrequencyCap; fc != nil {
 		p.FrequencyCap = &previewCap{Max: fc.Max, Per: fc.Per}
 		if due, ok := runDue(ev, p.Schedule); ok && s.caps != nil && p.Schedule.Start != nil {
-			key := ledger.RunKey(ev.PromoID, due)
-			if counts, err = handlers.CapCounts(ctx, s.caps, fc, key, *p.Schedule.Start); counts == nil && err != nil {
+			key, runAt := ledger.RunKey(ev.PromoID, due), *p.Schedule.Start
+			if ev.IsCron() {
+				// As RunPromo: a tick moved out of quiet hours is keyed by the
+				// window's end; its run is TickRunLead after the tick at the earliest.
+				if runAt.After(due.Add(handlers.TickRunLead)) {
+					key = ledger.RunKey(ev.PromoID, runAt)
+				} else {
+					runAt = due.Add(handlers.TickRunLead)
+				}
+			}
+			if counts, err = handlers.CapCounts(ctx, s.caps, fc, key, runAt); counts == nil && err != nil {
 				return nil, fmt.Errorf("promo preview: frequency-cap counters: %w", err)
 			}
 			p.FrequencyCap.Checked, p.FrequencyCap.RunKey = true, key
