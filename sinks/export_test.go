@@ -5,3 +5,14 @@ package sinks
 // files have their final names, messages not yet acked), so that a test can
 // kill the process exactly there.
 func WithCrashHook(fn func(point string)) FileSinkOption { return func(f *FileSink) { f.crash = fn } }
+
+// WithBlobCrashHook calls fn at each step of a blob commit ("intent": the
+// range and object names are in the state key; "uploaded": the first object
+// is uploaded; "recorded": every object and its commit record are there;
+// "committed": the state key says committed, messages not yet acked).
+func WithBlobCrashHook(fn func(point string)) BlobSinkOption {
+	return func(s *BlobSink) { s.crash = fn }
+}
+
+// BlobState is the value of an output's state key.
+type BlobState = blobState

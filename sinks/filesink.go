@@ -305,38 +305,7 @@ func (f *FileSink) write(msg jetstream.Msg) error {
 }
 
 func (f *FileSink) decode(subject string, data []byte) (string, []any, error) {
-	p := f.names.Prefix + ".results."
-	switch {
-	case strings.HasPrefix(subject, p+"campaign."):
-		var s CampaignSnapshot
-		if err := json.Unmarshal(data, &s); err != nil {
-			return "", nil, fmt.Errorf("sinks: decoding %s: %w", SchemaCampaignSnapshot, err)
-		}
-		return TableCampaignSnapshots, []any{s}, nil
-	case strings.HasPrefix(subject, p+"contacts."):
-		var b ContactOutcomeBatch
-		if err := json.Unmarshal(data, &b); err != nil {
-			return "", nil, fmt.Errorf("sinks: decoding %s: %w", SchemaContactOutcome, err)
-		}
-		rows := make([]any, len(b.Rows))
-		for i, r := range b.Rows {
-			rows[i] = r
-		}
-		return TableContactOutcomes, rows, nil
-	case strings.HasPrefix(subject, p+"ingest."):
-		var r IngestReport
-		if err := json.Unmarshal(data, &r); err != nil {
-			return "", nil, fmt.Errorf("sinks: decoding %s: %w", SchemaIngestReport, err)
-		}
-		return TableIngestReports, []any{r}, nil
-	case strings.HasPrefix(subject, p+"send."):
-		var r SendReport
-		if err := json.Unmarshal(data, &r); err != nil {
-			return "", nil, fmt.Errorf("sinks: decoding %s: %w", SchemaSendReport, err)
-		}
-		return TableSendReports, []any{r}, nil
-	}
-	return "", nil, fmt.Errorf("sinks: no warehouse table for subject %s", subject)
+	return decodeResult(f.names, subject, data)
 }
 
 func (f *FileSink) dueToRoll() bool {
