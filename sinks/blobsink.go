@@ -303,8 +303,10 @@ func (s *BlobSink) lead(ctx context.Context) error {
 			return errLostOutput
 		}
 		batch, err := cons.Fetch(500, jetstream.FetchMaxWait(250*time.Millisecond))
+		n := 0
 		if err == nil {
 			for msg := range batch.Messages() {
+				n++
 				if err := s.write(msg); err != nil {
 					s.abandon()
 					return err
@@ -317,6 +319,13 @@ func (s *BlobSink) lead(ctx context.Context) error {
 			}
 			err = batch.Error()
 		}
+		if s.redo != nil && len(s.pending) > 0 && s.lastSeq < s.redo.Last && n == 0 && s.caughtUp(ctx, cons) {
+			// Caught up short of the interrupted commit's end: its last
+			// messages left the stream. Its orphans go with the next commit.
+			s.log.Warn("blob sink: the interrupted commit's last messages are gone from the stream; committing what is there",
+				"last_seq", s.redo.Last, "have", s.lastSeq)
+			s.redo = nil
+		}
 		if err != nil && !errors.Is(err, jetstream.ErrNoMessages) && !errors.Is(err, context.DeadlineExceeded) {
 			s.log.Warn("blob sink: fetching results failed; retrying in 1s", "stream", s.names.ResultsStream, "err", err)
 			s.pause(ctx, time.Second)
@@ -327,6 +336,12 @@ func (s *BlobSink) lead(ctx context.Context) error {
 			}
 		}
 	}
+}
+
+// caughtUp says the server has no more messages for the consumer.
+func (s *BlobSink) caughtUp(ctx context.Context, cons jetstream.Consumer) bool {
+	info, err := cons.Info(ctx)
+	return err == nil && info.NumPending == 0
 }
 
 // consumer (re)creates the output's durable consumer so that it delivers
@@ -411,17 +426,16 @@ func (s *BlobSink) write(msg jetstream.Msg) error {
 	return nil
 }
 
-// dueToRoll: a commit written again rolls exactly at its last sequence
-// (or when its files grow old: messages may have left the stream).
+// dueToRoll: a commit written again rolls exactly at its last sequence,
+// whatever its files' age and size, so its objects are replaced.
 func (s *BlobSink) dueToRoll() bool {
 	if len(s.pending) == 0 {
 		return false
 	}
-	aged := s.clock.Now().Sub(s.opened) >= s.o.RollAge
 	if s.redo != nil {
-		return aged || s.lastSeq >= s.redo.Last
+		return s.lastSeq >= s.redo.Last
 	}
-	if aged {
+	if s.clock.Now().Sub(s.opened) >= s.o.RollAge {
 		return true
 	}
 	var size int64

@@ -20,6 +20,7 @@ import (
 
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
+	"github.com/nats-io/nats.go/jetstream"
 	"gocloud.dev/blob"
 
 	"github.com/campaignflow/campaignflow/sinks"
@@ -239,7 +240,16 @@ func (rs *runningBlob) kill(t testing.TB) {
 
 func blobDurable(s *sinks.BlobSink) string { return "campaignflow-sink-" + s.Output() }
 
-// state reads the output's state key.
+// sinkStateOrZero is sinkState, or the zero state when there is none yet.
+func (b *bus) sinkStateOrZero(t testing.TB, s *sinks.BlobSink) sinks.BlobState {
+	t.Helper()
+	if _, err := b.top.Leases.Get(context.Background(), "sink."+s.Output()); errors.Is(err, jetstream.ErrKeyNotFound) {
+		return sinks.BlobState{}
+	}
+	return b.sinkState(t, s)
+}
+
+// sinkState reads the output's state key.
 func (b *bus) sinkState(t testing.TB, s *sinks.BlobSink) sinks.BlobState {
 	t.Helper()
 	e, err := b.top.Leases.Get(context.Background(), "sink."+s.Output())
