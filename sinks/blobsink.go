@@ -60,10 +60,11 @@ type BlobSinkConfig struct {
 // leases bucket (sink.<output>) holds the committed stream sequence; every
 // change of it is a compare-and-set, which fences a writer that lost the
 // lease. A commit (1) records its range and object names in the state key,
-// (2) uploads each object whole, (3) writes a commit record per object
-// (_commits/<object>.json: range, rows, bytes, SHA-256), (4) deletes the
-// objects of abandoned attempts, (5) moves the committed sequence to the
-// range's end; only then are the messages acked. A writer that finds a
+// (2) deletes the objects of an abandoned attempt that this one does not
+// replace, (3) uploads each object whole, (4) writes a commit record per
+// object (_commits/<object>.json: range, rows, bytes, SHA-256), (5) moves
+// the committed sequence to the range's end; only then are the messages
+// acked. A writer that finds a
 // commit under way (its predecessor crashed) writes the same range again,
 // replacing the same objects; one whose context ends discards its open files
 // and naks their messages. So a crash at any point neither loses nor
@@ -95,6 +96,7 @@ type BlobSink struct {
 	committed uint64
 	opened    time.Time
 
+	started  atomic.Bool
 	stopOnce sync.Once
 	stop     chan struct{}
 	done     chan struct{}
@@ -196,9 +198,13 @@ func (s *BlobSink) Close() error {
 	return err
 }
 
-// Shutdown commits what is open and stops.
+// Shutdown commits what is open and stops (and releases the bucket if Run
+// never ran).
 func (s *BlobSink) Shutdown(ctx context.Context) error {
 	s.stopOnce.Do(func() { close(s.stop) })
+	if !s.started.Load() {
+		return s.Close()
+	}
 	select {
 	case <-s.done:
 		return nil
@@ -213,6 +219,7 @@ func (s *BlobSink) Shutdown(ctx context.Context) error {
 // commit (NATS or the bucket unreachable) discards the open files and
 // starts over from the committed sequence.
 func (s *BlobSink) Run(ctx context.Context) error {
+	s.started.Store(true)
 	defer close(s.done)
 	defer s.Close()
 	spool, err := os.MkdirTemp(s.o.SpoolDir, "campaignflow-sink-")
@@ -493,6 +500,19 @@ func (s *BlobSink) commit(ctx context.Context) error {
 		}
 		s.rev, s.orphans = rev, union(keys, orphans)
 		s.crash("intent")
+		for _, o := range orphans {
+			for _, k := range []string{o, commitRecordKey(o)} {
+				if err := s.retry(ctx, "deleting "+k+" (left by an interrupted commit)", func() error {
+					if err := s.bucket.Delete(ctx, k); err != nil && gcerrors.Code(err) != gcerrors.NotFound {
+						return err
+					}
+					return nil
+				}); err != nil {
+					s.abandon()
+					return err
+				}
+			}
+		}
 		recs := make([]ObjectCommit, len(objs))
 		for i, o := range objs {
 			if recs[i], err = s.upload(ctx, o, first, last); err != nil {
@@ -513,19 +533,6 @@ func (s *BlobSink) commit(ctx context.Context) error {
 			}
 		}
 		s.crash("recorded")
-		for _, o := range orphans {
-			for _, k := range []string{o, commitRecordKey(o)} {
-				if err := s.retry(ctx, "deleting "+k+" (left by an interrupted commit)", func() error {
-					if err := s.bucket.Delete(ctx, k); err != nil && gcerrors.Code(err) != gcerrors.NotFound {
-						return err
-					}
-					return nil
-				}); err != nil {
-					s.abandon()
-					return err
-				}
-			}
-		}
 	}
 	rev, err := storeState(ctx, s.kv, s.key, s.state(last, nil), s.rev)
 	if err != nil {

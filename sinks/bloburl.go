@@ -85,24 +85,55 @@ func RedactURL(raw string) string {
 	if err != nil {
 		return "(unparseable URL)"
 	}
+	if u.User == nil && len(urlSecrets(raw)) == 0 {
+		return raw // as written
+	}
 	if u.User != nil {
 		u.User = url.User("xxxxx")
 	}
 	q := u.Query()
-	masked := false
-	for k := range q {
-		lk := strings.ToLower(k)
-		for _, s := range []string{"key", "secret", "token", "sig", "password", "credential"} {
-			if strings.Contains(lk, s) {
+	if s := urlSecrets(raw); len(s) > 0 {
+		for k := range q {
+			if secretParam(k) {
 				q[k] = []string{"xxxxx"}
-				masked = true
 			}
 		}
-	}
-	if masked {
 		u.RawQuery = q.Encode()
 	}
 	return u.String()
+}
+
+func secretParam(k string) bool {
+	lk := strings.ToLower(k)
+	for _, s := range []string{"key", "secret", "token", "sig", "password", "credential"} {
+		if strings.Contains(lk, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// urlSecrets lists the secrets in raw: its password and the values of
+// query parameters that may hold secrets.
+func urlSecrets(raw string) []string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	if p, ok := u.User.Password(); ok && p != "" {
+		out = append(out, p)
+	}
+	for k, vs := range u.Query() {
+		if secretParam(k) {
+			for _, v := range vs {
+				if v != "" {
+					out = append(out, v)
+				}
+			}
+		}
+	}
+	return out
 }
 
 // outputID names an output for its lease and state key and its consumer:
@@ -149,11 +180,18 @@ func checkBucket(ctx context.Context, b *blob.Bucket, raw string) error {
 	return nil
 }
 
-// redactErr is err's message with the raw URL replaced by its redacted form.
+// redactErr is err's message with the raw URL replaced by its redacted
+// form and any secret of the URL masked wherever else it shows.
 func redactErr(err error, raw string) string {
 	msg := err.Error()
-	if raw != "" {
-		msg = strings.ReplaceAll(msg, raw, RedactURL(raw))
+	if raw == "" {
+		return msg
+	}
+	msg = strings.ReplaceAll(msg, raw, RedactURL(raw))
+	for _, s := range urlSecrets(raw) {
+		msg = strings.ReplaceAll(msg, s, "xxxxx")
+		msg = strings.ReplaceAll(msg, url.QueryEscape(s), "xxxxx")
+		msg = strings.ReplaceAll(msg, url.PathEscape(s), "xxxxx")
 	}
 	return msg
 }

@@ -31,7 +31,8 @@ finish within consumer.grace (25s), nak the rest and exit 0; the log says what i
 A second signal stops at once: the events in flight are nak'ed (redelivered later) first.`,
 		Example: `  campaignflow run
   campaignflow run --config /etc/campaignflow/config.yaml --http-addr 0.0.0.0:9090
-  CAMPAIGNFLOW_NATS_URL=nats://nats:4222 CHATINC_API_KEY=... campaignflow run --sink-dir /warehouse`,
+  CAMPAIGNFLOW_NATS_URL=nats://nats:4222 CHATINC_API_KEY=... campaignflow run --sink-dir /warehouse
+  AWS_REGION=eu-west-1 campaignflow run --sink-url 's3://acme-warehouse?prefix=campaignflow/'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := loadConfig(cmd)
@@ -79,7 +80,8 @@ func addWorkerFlags(f *pflag.FlagSet) {
 	f.String("nats-listen", "127.0.0.1:4222", "address of the embedded nats-server (HOST:PORT)")
 	f.String("chatinc-url", "", "Chat Inc API base URL (default https://api.chatinc.com when an API key is set)")
 	f.String("http-addr", "127.0.0.1:9090", "address for /healthz, /readyz and /metrics (empty: off)")
-	f.String("sink-dir", "", "write Parquet/NDJSON warehouse files under this directory")
+	f.String("sink-dir", "", "write Parquet/NDJSON warehouse files under this directory (each worker its own files; file://DIR)")
+	f.String("sink-url", "", "write warehouse files as objects to s3://BUCKET, gs://BUCKET, azblob://CONTAINER or file:///DIR\n(?prefix=DIR/ puts them under DIR; one writer at a time, the scheduler's lease holder;\ncredentials from the environment, never in the URL)")
 	f.String("sink-format", "parquet", "warehouse file format: parquet or ndjson")
 	f.String("worker-id", "", "this replica's id (default: the host name)")
 	f.String("sandbox-addr", "127.0.0.1:8089", "address of the embedded Chat Inc sandbox (HOST:PORT; sandbox mode only)")

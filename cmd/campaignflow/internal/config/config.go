@@ -151,9 +151,12 @@ const (
 	IngestReportsAll      = "all"
 )
 
-// Sinks configures the warehouse file sink (off when Dir is empty).
+// Sinks configures the warehouse files: the file sink under Dir (each
+// worker its own files), or the blob sink to URL (object storage; one
+// writer at a time, the lease holder). Off when both are empty.
 type Sinks struct {
 	Dir      string        `koanf:"dir" yaml:"dir"`
+	URL      string        `koanf:"url" yaml:"url"`
 	Format   string        `koanf:"format" yaml:"format"`
 	RollSize int64         `koanf:"roll_size" yaml:"roll_size"`
 	RollAge  time.Duration `koanf:"roll_age" yaml:"roll_age"`

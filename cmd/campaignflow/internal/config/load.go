@@ -27,8 +27,8 @@ type LoadOptions struct {
 // flagKeys maps the CLI's flags to config keys.
 var flagKeys = map[string]string{
 	"nats-url": "nats.url", "nats-creds": "nats.creds", "data-dir": "nats.data_dir", "nats-listen": "nats.listen",
-	"chatinc-url": "chatinc.url", "http-addr": "http_addr", "sink-dir": "sinks.dir", "sink-format": "sinks.format",
-	"log-level": "log.level", "log-format": "log.format", "worker-id": "worker_id",
+	"chatinc-url": "chatinc.url", "http-addr": "http_addr", "sink-dir": "sinks.dir", "sink-url": "sinks.url",
+	"sink-format": "sinks.format", "log-level": "log.level", "log-format": "log.format", "worker-id": "worker_id",
 	"sandbox-addr": "sandbox.addr", "time-scale": "sandbox.time_scale", "approve-after": "sandbox.approve_after",
 }
 

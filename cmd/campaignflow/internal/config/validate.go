@@ -12,6 +12,7 @@ import (
 
 	"github.com/campaignflow/campaignflow/chatinc/sandbox"
 	"github.com/campaignflow/campaignflow/pipeline/quiethours"
+	"github.com/campaignflow/campaignflow/sinks"
 )
 
 // Validate lists every problem of a decoded configuration; each names the
@@ -134,6 +135,14 @@ func (c *Config) Validate() Problems {
 	}
 	if c.Sinks.Format != "parquet" && c.Sinks.Format != "ndjson" {
 		add("sinks.format: %q must be parquet or ndjson", c.Sinks.Format)
+	}
+	if c.Sinks.URL != "" {
+		if c.Sinks.Dir != "" {
+			add("sinks.url and sinks.dir are both set; use one (--sink-dir DIR writes each worker's files under DIR, --sink-url URL writes objects, one writer at a time)")
+		}
+		if err := sinks.CheckSinkURL(c.Sinks.URL); err != nil {
+			add("sinks.url: %s", strings.TrimPrefix(err.Error(), "sinks: "))
+		}
 	}
 	atLeast("sinks.roll_size", c.Sinks.RollSize, 1)
 	positive("sinks.roll_age", c.Sinks.RollAge, "5m")

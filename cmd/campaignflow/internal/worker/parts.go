@@ -230,16 +230,34 @@ func (w *Worker) startScheduler() error {
 	return nil
 }
 
-func (w *Worker) startFileSink() error {
-	if w.cfg.Sinks.Dir == "" {
-		return nil
+// warehouseSink is the part that writes warehouse files: the file sink
+// (sinks.dir, each worker its own files) or the blob sink (sinks.url).
+type warehouseSink interface {
+	Run(ctx context.Context) error
+	Shutdown(ctx context.Context) error
+}
+
+// startSinks builds the warehouse sink, if one is configured. The blob sink
+// writes only while this replica holds the elector's lease (the one the
+// scheduler and the poller follow), so one writer writes each output.
+func (w *Worker) startSinks(ctx context.Context) error {
+	switch {
+	case w.cfg.Sinks.URL != "":
+		bs, err := sinks.NewBlobSink(ctx, w.js, w.top.Leases, w.cfg.Names, sinks.BlobSinkConfig{URL: w.cfg.Sinks.URL,
+			Format: w.cfg.Sinks.Format, WorkerID: w.cfg.WorkerID, RollSize: w.cfg.Sinks.RollSize, RollAge: w.cfg.Sinks.RollAge},
+			sinks.WithBlobLogger(w.log), sinks.WithLeader(w.elector.Leading))
+		if err != nil {
+			return fmt.Errorf("worker: warehouse sink (--sink-url / sinks.url): %w", err)
+		}
+		w.files = bs
+	case w.cfg.Sinks.Dir != "":
+		fs, err := sinks.NewFileSink(w.js, w.cfg.Names, sinks.FileSinkConfig{Dir: w.cfg.Sinks.Dir, Format: w.cfg.Sinks.Format,
+			WorkerID: w.cfg.WorkerID, RollSize: w.cfg.Sinks.RollSize, RollAge: w.cfg.Sinks.RollAge}, sinks.WithLogger(w.log))
+		if err != nil {
+			return err
+		}
+		w.files = fs
 	}
-	fs, err := sinks.NewFileSink(w.js, w.cfg.Names, sinks.FileSinkConfig{Dir: w.cfg.Sinks.Dir, Format: w.cfg.Sinks.Format,
-		WorkerID: w.cfg.WorkerID, RollSize: w.cfg.Sinks.RollSize, RollAge: w.cfg.Sinks.RollAge}, sinks.WithLogger(w.log))
-	if err != nil {
-		return err
-	}
-	w.files = fs
 	return nil
 }
 

@@ -1,7 +1,7 @@
 // Package worker assembles campaignflow from its parts: NATS (embedded or
 // not), the Chat Inc client (or the embedded sandbox), the topology, the
 // event handlers behind the runner and the consumer, the scheduler, the
-// result poller, the file sink and the HTTP health endpoints. Parts start in
+// result poller, the warehouse sink (files or objects) and the HTTP health endpoints. Parts start in
 // dependency order and stop in reverse.
 package worker
 
@@ -52,7 +52,7 @@ type Worker struct {
 	sched    *scheduler.Scheduler
 	elector  *scheduler.Elector // built once; scheduler and poller share it
 	poller   *results.Poller
-	files    *sinks.FileSink
+	files    warehouseSink // the file sink or the blob sink, if any
 
 	stopGauges     func() error // stops the consumer gauges (telemetry)
 	stopFlowGauges func() error // stops the Chat Inc flow gauges (telemetry)
@@ -122,7 +122,7 @@ func (w *Worker) Start(ctx context.Context) (err error) {
 	if err := w.startScheduler(); err != nil {
 		return err
 	}
-	if err := w.startFileSink(); err != nil {
+	if err := w.startSinks(ctx); err != nil {
 		return err
 	}
 	if err := w.observeConsumer(); err != nil {
@@ -139,7 +139,7 @@ func (w *Worker) Start(ctx context.Context) (err error) {
 	w.goRun("poller", func() error { return w.poller.Run(runCtx) })
 	w.goRun("poll plan repair", func() error { return w.repairPlans(runCtx) })
 	if w.files != nil {
-		w.goRun("file sink", func() error { return w.files.Run(runCtx) })
+		w.goRun("warehouse sink", func() error { return w.files.Run(runCtx) })
 	}
 	w.started.Store(true)
 	w.log.Info("campaignflow worker started", "worker_id", w.cfg.WorkerID, "nats", w.nc.ConnectedUrlRedacted(),
