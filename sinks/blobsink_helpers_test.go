@@ -69,7 +69,7 @@ func openBucket(t testing.TB, u string) *blob.Bucket {
 	return b
 }
 
-var objectName = regexp.MustCompile(`^(campaign_snapshots|contact_outcomes|ingest_reports)/dt=\d{4}-\d{2}-\d{2}/part-(\d+)-(\d+)\.(parquet|ndjson)$`)
+var objectName = regexp.MustCompile(`^(campaign_snapshots|contact_outcomes|ingest_reports|send_reports)/dt=\d{4}-\d{2}-\d{2}/part-(\d+)-(\d+)\.(parquet|ndjson)$`)
 
 // objects is what a loader would see in a bucket.
 type objects struct {
