@@ -208,25 +208,9 @@ func buildPromoPreview(ctx context.Context, c *chatinc.Client, body []byte, s pr
 		}
 	}
 	p.Variables = previewVariables(vars, groups)
-	var counts caps.Counts
-	if fc := ev.FrequencyCap; fc != nil {
-		p.FrequencyCap = &previewCap{Max: fc.Max, Per: fc.Per}
-		if due, ok := runDue(ev, p.Schedule); ok && s.caps != nil && p.Schedule.Start != nil {
-			key, runAt := ledger.RunKey(ev.PromoID, due), *p.Schedule.Start
-			if ev.IsCron() {
-				// As RunPromo: a tick moved out of quiet hours is keyed by the
-				// window's end; its run is TickRunLead after the tick at the earliest.
-				if runAt.After(due.Add(handlers.TickRunLead)) {
-					key = ledger.RunKey(ev.PromoID, runAt)
-				} else {
-					runAt = due.Add(handlers.TickRunLead)
-				}
-			}
-			if counts, err = handlers.CapCounts(ctx, s.caps, fc, key, runAt); counts == nil && err != nil {
-				return nil, fmt.Errorf("promo preview: frequency-cap counters: %w", err)
-			}
-			p.FrequencyCap.Checked, p.FrequencyCap.RunKey = true, key
-		}
+	counts, err := previewCapCounts(ctx, ev, p, s)
+	if err != nil {
+		return nil, err
 	}
 	reach, sample, err := previewAudiences(ctx, c, ev, auds, counts, s)
 	if err != nil {
@@ -255,6 +239,37 @@ func buildPromoPreview(ctx context.Context, c *chatinc.Client, body []byte, s pr
 	}
 	p.Valid = len(p.Problems) == 0
 	return p, nil
+}
+
+// previewCapCounts notes a capped promo's cap in p and, with the caps
+// bucket, reads its counters for the (next) run as the handler would (nil:
+// not read, or no cap).
+func previewCapCounts(ctx context.Context, ev *events.SendPromo, p *promoPreview, s previewSettings) (caps.Counts, error) {
+	fc := ev.FrequencyCap
+	if fc == nil {
+		return nil, nil
+	}
+	p.FrequencyCap = &previewCap{Max: fc.Max, Per: fc.Per}
+	due, ok := runDue(ev, p.Schedule)
+	if !ok || s.caps == nil || p.Schedule.Start == nil {
+		return nil, nil
+	}
+	key, runAt := ledger.RunKey(ev.PromoID, due), *p.Schedule.Start
+	if ev.IsCron() {
+		// As RunPromo: a tick moved out of quiet hours is keyed by the
+		// window's end; its run is TickRunLead after the tick at the earliest.
+		if runAt.After(due.Add(handlers.TickRunLead)) {
+			key = ledger.RunKey(ev.PromoID, runAt)
+		} else {
+			runAt = due.Add(handlers.TickRunLead)
+		}
+	}
+	counts, err := handlers.CapCounts(ctx, s.caps, fc, key, runAt)
+	if counts == nil && err != nil {
+		return nil, fmt.Errorf("promo preview: frequency-cap counters: %w", err)
+	} // else an unreadable counter is not counted, as by the handler
+	p.FrequencyCap.Checked, p.FrequencyCap.RunKey = true, key
+	return counts, nil
 }
 
 // splitProblem parses "/pointer: problem" (eventPointerProblems' lines).
