@@ -75,6 +75,9 @@ func (h *PromoHandler) promo(ctx context.Context, eventID string, ev *events.Sen
 	if err != nil {
 		return err
 	}
+	if ev.Schedule.IsLocal() {
+		return h.runLocal(ctx, ev, campaignID)
+	}
 	if ev.IsCron() {
 		return h.storeCron(ctx, ev, campaignID)
 	}

@@ -40,27 +40,36 @@ func DerivedAudienceID(runKey string) string {
 	return DerivedAudiencePrefix + "h." + hex.EncodeToString(sum[:16])
 }
 
-// capPlan is a capped run: whom it sends to, and its report.
+// capPlan is a derived run: whom it sends to, and its report.
 type capPlan struct {
 	send   []string
 	report sinks.SendReport
 }
 
 // cappedRun prepares the run keyed key of a promo with a frequency cap,
-// sending at runAt (zero: now): the contacts of its audiences less those
-// capped (and invalid numbers) go into a derived audience, and one send
-// per contact is recorded under the run's key before the run (so a retry,
-// or a worker dying after the run, never counts a contact twice or not at
-// all). It returns the audiences to run and what must follow the run (its
-// send report); skip when nobody is left to send to (the report is then
-// published here). A promo without a cap, or a run the ledger has done,
-// runs as it is.
+// sending at runAt (zero: now), to the contacts of its audiences: see
+// derivedRun. A promo without a cap runs to its audiences as they are.
 func (h *PromoHandler) cappedRun(ctx context.Context, ev *events.SendPromo, key, campaignID string, runAt time.Time) (audiences []string, then afterRun, skip bool, err error) {
 	if ev.FrequencyCap == nil {
 		return ev.Audiences, nil, false, nil
 	}
-	if h.caps == nil || h.sendReports == nil {
-		return nil, nil, false, permanent(errors.New("handlers: send-promo: frequency_cap needs the caps bucket and a send report publisher (WithCaps, WithSendReports)"))
+	return h.derivedRun(ctx, ev, key, campaignID, runAt, "", h.audienceNumbers)
+}
+
+// derivedRun prepares a run keyed key that sends at runAt (zero: now) to
+// the numbers numbers reads (the promo's audiences' contacts, or those of
+// one zone of a local-time promo): the numbers less those capped (a
+// promo with a frequency_cap) and invalid ones go into a derived audience,
+// and one send per contact is recorded under the run's key before the run
+// (so a retry, or a worker dying after the run, never counts a contact
+// twice or not at all). It returns the audiences to run and what must
+// follow the run (its send report); skip when nobody is left to send to
+// (the report is then published here). A run the ledger has done runs as
+// it is (the ledger answers).
+func (h *PromoHandler) derivedRun(ctx context.Context, ev *events.SendPromo, key, campaignID string, runAt time.Time, zone string,
+	numbers func(context.Context, *events.SendPromo) ([]string, error)) (audiences []string, then afterRun, skip bool, err error) {
+	if h.sendReports == nil || (ev.FrequencyCap != nil && h.caps == nil) {
+		return nil, nil, false, permanent(errors.New("handlers: send-promo: frequency_cap and local_time need the caps bucket and a send report publisher (WithCaps, WithSendReports)"))
 	}
 	if rec, ok, err := h.ledger.Get(ctx, key); err != nil {
 		return nil, nil, false, classify(fmt.Errorf("handlers: send-promo: read ledger %s: %w", key, err))
@@ -70,7 +79,11 @@ func (h *PromoHandler) cappedRun(ctx context.Context, ev *events.SendPromo, key,
 	if runAt.IsZero() {
 		runAt = h.clock.Now()
 	}
-	plan, err := h.planCapped(ctx, ev, key, campaignID, runAt)
+	all, err := numbers(ctx, ev)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	plan, err := h.planDerived(ctx, ev, key, campaignID, runAt, zone, all)
 	if err != nil {
 		return nil, nil, false, err
 	}
@@ -80,7 +93,7 @@ func (h *PromoHandler) cappedRun(ctx context.Context, ev *events.SendPromo, key,
 		if err := h.sendReports.PublishSendReport(ctx, rep); err != nil {
 			return nil, nil, false, classify(fmt.Errorf("handlers: send-promo: publish send report of %s: %w", key, err))
 		}
-		h.log.InfoContext(ctx, "handlers: promo run not started: every contact is capped or has an invalid number",
+		h.log.InfoContext(ctx, "handlers: promo run not started: no contact is left to send to (capped, or an invalid number)",
 			"promo_id", ev.PromoID, "key", key, "contacts", rep.ContactsTotal, "capped", rep.Capped, "invalid_number", rep.InvalidNumber)
 		return nil, nil, true, nil
 	}
@@ -90,34 +103,44 @@ func (h *PromoHandler) cappedRun(ctx context.Context, ev *events.SendPromo, key,
 		if err := h.sendReports.PublishSendReport(ctx, r); err != nil {
 			return fmt.Errorf("handlers: send-promo: publish send report of %s: %w", key, err)
 		}
-		h.log.InfoContext(ctx, "handlers: promo run after its frequency cap", "promo_id", ev.PromoID, "run_id", ran.RunID,
+		h.log.InfoContext(ctx, "handlers: promo run to a derived audience", "promo_id", ev.PromoID, "run_id", ran.RunID, "zone", r.TimeZone,
 			"audience", r.DerivedAudience, "sent", r.ContactsSent, "capped", r.Capped, "invalid_number", r.InvalidNumber)
 		return nil
 	}
 	return []string{plan.report.DerivedAudience}, then, false, nil
 }
 
-// planCapped reads the contacts and the counters, makes the derived
+// planDerived reads the counters (a promo with a cap), makes the derived
 // audience and records the sends.
-func (h *PromoHandler) planCapped(ctx context.Context, ev *events.SendPromo, key, campaignID string, runAt time.Time) (capPlan, error) {
+func (h *PromoHandler) planDerived(ctx context.Context, ev *events.SendPromo, key, campaignID string, runAt time.Time, zone string, numbers []string) (capPlan, error) {
 	c := ev.FrequencyCap
-	per := c.PerDuration()
-	numbers, err := h.audienceNumbers(ctx, ev)
-	if err != nil {
-		return capPlan{}, err
-	}
-	counts, err := CapCounts(ctx, h.caps, c, key, runAt)
-	if err != nil && counts == nil {
-		return capPlan{}, classify(fmt.Errorf("handlers: send-promo: frequency cap of promo %s: %w", ev.PromoID, err))
-	} else if err != nil {
-		h.log.WarnContext(ctx, "handlers: a frequency-cap counter is unreadable and not counted", "promo_id", ev.PromoID, "err", err)
+	var per time.Duration
+	var counts caps.Counts
+	if c != nil {
+		per = c.PerDuration()
+		var err error
+		counts, err = CapCounts(ctx, h.caps, c, key, runAt)
+		if err != nil && counts == nil {
+			return capPlan{}, classify(fmt.Errorf("handlers: send-promo: frequency cap of promo %s: %w", ev.PromoID, err))
+		} else if err != nil {
+			h.log.WarnContext(ctx, "handlers: a frequency-cap counter is unreadable and not counted", "promo_id", ev.PromoID, "err", err)
+		}
 	}
 	derived := DerivedAudienceID(key)
 	plan := capPlan{report: sinks.SendReport{Schema: sinks.SchemaSendReport, PromoID: ev.PromoID, RunKey: key, CampaignID: campaignID,
-		RunAt: runAt.UTC(), Audiences: ev.Audiences, DerivedAudience: derived, ContactsTotal: int64(len(numbers)),
-		CapMax: c.Max, CapPer: c.Per}}
+		RunAt: runAt.UTC(), TimeZone: zone, Audiences: ev.Audiences, DerivedAudience: derived, ContactsTotal: int64(len(numbers))}}
+	if c != nil {
+		plan.report.CapMax, plan.report.CapPer = c.Max, c.Per
+	}
+	var valid e164.Mapper
 	for _, n := range numbers {
-		switch CapVerdict(n, counts, c) {
+		verdict := ""
+		if c != nil {
+			verdict = CapVerdict(n, counts, c)
+		} else if !isE164(valid, n) {
+			verdict = LeftOutInvalidNumber
+		}
+		switch verdict {
 		case LeftOutInvalidNumber:
 			plan.report.InvalidNumber++
 		case LeftOutCapped:
@@ -134,13 +157,20 @@ func (h *PromoHandler) planCapped(ctx context.Context, ev *events.SendPromo, key
 	for i, n := range plan.send {
 		contacts[i] = chatinc.Contact{Number: n}
 	}
-	if _, err := h.client.CreateAudience(ctx, chatinc.Audience{ID: derived, Name: "campaignflow " + key,
-		Description: fmt.Sprintf("promo %s: contacts of %s within its frequency cap (%d per %s)", ev.PromoID, strings.Join(ev.Audiences, ", "), c.Max, c.Per),
-		Contacts:    contacts}); err != nil {
+	desc := fmt.Sprintf("promo %s: contacts of %s", ev.PromoID, strings.Join(ev.Audiences, ", "))
+	if zone != "" {
+		desc += " in " + zone
+	}
+	if c != nil {
+		desc += fmt.Sprintf(" within its frequency cap (%d per %s)", c.Max, c.Per)
+	}
+	if _, err := h.client.CreateAudience(ctx, chatinc.Audience{ID: derived, Name: "campaignflow " + key, Description: desc, Contacts: contacts}); err != nil {
 		return capPlan{}, classify(fmt.Errorf("handlers: send-promo: create audience %s for promo %s: %w", derived, ev.PromoID, err))
 	}
-	if err := h.caps.Record(ctx, key, ev.PromoID, plan.send, runAt, per); err != nil {
-		return capPlan{}, classify(fmt.Errorf("handlers: send-promo: frequency cap of promo %s: %w", ev.PromoID, err))
+	if c != nil {
+		if err := h.caps.Record(ctx, key, ev.PromoID, plan.send, runAt, per); err != nil {
+			return capPlan{}, classify(fmt.Errorf("handlers: send-promo: frequency cap of promo %s: %w", ev.PromoID, err))
+		}
 	}
 	return plan, nil
 }

@@ -89,7 +89,7 @@ func capped(id string, max int, per string, audiences ...string) *events.SendPro
 // invalid numbers), and says so in a send_report.v1; runs more than per
 // apart do not count against each other.
 func TestPromoFrequencyCap(t *testing.T) {
-	e := newEnv(t, sandbox.Options{Clock: clockwork.NewFakeClockAt(utc(2026, 12, 1, 10, 0))})
+	e := newEnv(t, sandbox.Options{Clock: clockwork.NewFakeClockAt(on(0, 10, 0))})
 	e.seedAudience(t) // the variable group; thandi in vip
 	e.audience(t, "vip", thandi, sipho, lerato, nobody)
 	e.audience(t, "new", pieter, thandi)
@@ -197,7 +197,7 @@ func TestPromoFrequencyCapRetriedRunCountsOnce(t *testing.T) {
 // TestPromoFrequencyCapOnCronTicks: each tick of a capped cron promo is
 // its own run (keyed by the tick) and counts against the next.
 func TestPromoFrequencyCapOnCronTicks(t *testing.T) {
-	e := newEnv(t, sandbox.Options{Clock: clockwork.NewFakeClockAt(utc(2026, 12, 1, 8, 0))})
+	e := newEnv(t, sandbox.Options{Clock: clockwork.NewFakeClockAt(on(0, 8, 0))})
 	e.seedAudience(t)
 	e.audience(t, "vip", thandi, sipho)
 	ctx := context.Background()
@@ -206,7 +206,7 @@ func TestPromoFrequencyCapOnCronTicks(t *testing.T) {
 	if err := e.h.Promo.Handle(ctx, "ev-daily", p); err != nil {
 		t.Fatal(err)
 	}
-	day1 := utc(2026, 12, 1, 9, 0)
+	day1 := on(0, 9, 0)
 	e.sb.Advance(day1.Sub(e.sb.Now()))
 	for range 2 {
 		if _, err := e.h.Promo.RunPromo(ctx, "daily", day1); err != nil {

@@ -37,6 +37,12 @@ func (h *PromoHandler) quietZone(ev *events.SendPromo) *time.Location {
 // the promo's quiet hours when it would start inside them (a due time
 // already past starts now, so now is what is checked).
 func (h *PromoHandler) startAt(ctx context.Context, ev *events.SendPromo, due time.Time) time.Time {
+	return h.startAtIn(ctx, ev, due, h.quietZone(ev))
+}
+
+// startAtIn is startAt with the quiet hours read in loc (a local-time
+// promo's run for the recipients in loc).
+func (h *PromoHandler) startAtIn(ctx context.Context, ev *events.SendPromo, due time.Time, loc *time.Location) time.Time {
 	w := h.quietHours(ev)
 	if w.IsZero() {
 		return due
@@ -45,12 +51,12 @@ func (h *PromoHandler) startAt(ctx context.Context, ev *events.SendPromo, due ti
 	if now := h.clock.Now(); t.Before(now) {
 		t = now
 	}
-	moved := w.Next(t, h.quietZone(ev))
+	moved := w.Next(t, loc)
 	if moved.Equal(t) {
 		return due
 	}
 	h.log.InfoContext(ctx, "handlers: promo run falls in quiet hours; it starts at their end",
-		"promo_id", ev.PromoID, "quiet_hours", w.String(), "zone", h.quietZone(ev).String(),
+		"promo_id", ev.PromoID, "quiet_hours", w.String(), "zone", loc.String(),
 		"due", t.UTC().Format(time.RFC3339), "starts", moved.UTC().Format(time.RFC3339))
 	return moved
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/campaignflow/campaignflow/chatinc/sandbox"
 	"github.com/campaignflow/campaignflow/pipeline/events"
+	"github.com/campaignflow/campaignflow/pipeline/ledger"
 	"github.com/campaignflow/campaignflow/pipeline/quiethours"
 )
 
@@ -39,8 +40,24 @@ func (e *env) onlyRun(t *testing.T) sandbox.RunState {
 	return runs[0]
 }
 
-func utc(y int, m time.Month, d, h, min int) time.Time {
-	return time.Date(y, m, d, h, min, 0, 0, time.UTC)
+// testDay is midnight UTC on the first of the month after next by the real
+// clock: the Chat Inc client refuses a timeToRun behind its (real) clock,
+// and a promo's schedule may be at most a year ahead of it.
+func testDay() time.Time {
+	n := time.Now().UTC()
+	return time.Date(n.Year(), n.Month()+2, 1, 0, 0, 0, 0, time.UTC)
+}
+
+// on is testDay plus days, at h:min UTC.
+func on(days, h, min int) time.Time {
+	d := testDay()
+	return time.Date(d.Year(), d.Month(), d.Day()+days, h, min, 0, 0, time.UTC)
+}
+
+// localOn is testDay plus days at h:min in loc.
+func localOn(loc *time.Location, days, h, min int) time.Time {
+	d := testDay()
+	return time.Date(d.Year(), d.Month(), d.Day()+days, h, min, 0, 0, loc)
 }
 
 // TestPromoQuietHoursMoveTheRun: a run that would start inside the quiet
@@ -59,30 +76,30 @@ func TestPromoQuietHoursMoveTheRun(t *testing.T) {
 		edit    func(*events.SendPromo)
 		wantRun time.Time // zero: immediately
 	}{
-		{"now, in the evening: starts 08:00 tomorrow", utc(2026, 12, 1, 20, 30), nil,
-			func(p *events.SendPromo) { p.QuietHours = "21:00-08:00" }, utc(2026, 12, 2, 6, 0)},
-		{"now, after midnight: starts 08:00 today", utc(2026, 12, 2, 1, 0), nil,
-			func(p *events.SendPromo) { p.QuietHours = "21:00-08:00" }, utc(2026, 12, 2, 6, 0)},
-		{"now, outside: runs now", utc(2026, 12, 2, 10, 0), nil,
+		{"now, in the evening: starts 08:00 tomorrow", on(0, 20, 30), nil,
+			func(p *events.SendPromo) { p.QuietHours = "21:00-08:00" }, on(1, 6, 0)},
+		{"now, after midnight: starts 08:00 today", on(1, 1, 0), nil,
+			func(p *events.SendPromo) { p.QuietHours = "21:00-08:00" }, on(1, 6, 0)},
+		{"now, outside: runs now", on(1, 10, 0), nil,
 			func(p *events.SendPromo) { p.QuietHours = "21:00-08:00" }, time.Time{}},
-		{"the configured default applies", utc(2026, 12, 1, 20, 30), []Option{WithQuietHours(night)},
-			func(*events.SendPromo) {}, utc(2026, 12, 2, 6, 0)},
-		{"00:00-00:00 turns the default off", utc(2026, 12, 1, 20, 30), []Option{WithQuietHours(night)},
+		{"the configured default applies", on(0, 20, 30), []Option{WithQuietHours(night)},
+			func(*events.SendPromo) {}, on(1, 6, 0)},
+		{"00:00-00:00 turns the default off", on(0, 20, 30), []Option{WithQuietHours(night)},
 			func(p *events.SendPromo) { p.QuietHours = quiethours.None }, time.Time{}},
-		{"the promo's window wins over the default", utc(2026, 12, 1, 9, 30), []Option{WithQuietHours(night)},
-			func(p *events.SendPromo) { p.QuietHours = "11:00-13:30" }, utc(2026, 12, 1, 11, 30)},
-		{"at, inside: moved to the end", utc(2026, 12, 1, 10, 0), nil, func(p *events.SendPromo) {
+		{"the promo's window wins over the default", on(0, 9, 30), []Option{WithQuietHours(night)},
+			func(p *events.SendPromo) { p.QuietHours = "11:00-13:30" }, on(0, 11, 30)},
+		{"at, inside: moved to the end", on(0, 10, 0), nil, func(p *events.SendPromo) {
 			p.QuietHours = "21:00-08:00"
-			p.Schedule = &events.Schedule{At: "2026-12-03T23:15:00+02:00"}
-		}, utc(2026, 12, 4, 6, 0)},
-		{"at, outside: as asked", utc(2026, 12, 1, 10, 0), nil, func(p *events.SendPromo) {
+			p.Schedule = &events.Schedule{At: on(2, 21, 15).Format(time.RFC3339)} // 23:15 in Johannesburg
+		}, on(3, 6, 0)},
+		{"at, outside: as asked", on(0, 10, 0), nil, func(p *events.SendPromo) {
 			p.QuietHours = "21:00-08:00"
-			p.Schedule = &events.Schedule{At: "2026-12-03T20:59:00+02:00"}
-		}, utc(2026, 12, 3, 18, 59)},
-		{"at, already past, now inside: moved", utc(2026, 12, 1, 20, 30), nil, func(p *events.SendPromo) {
+			p.Schedule = &events.Schedule{At: on(2, 18, 59).Format(time.RFC3339)} // 20:59 in Johannesburg
+		}, on(2, 18, 59)},
+		{"at, already past, now inside: moved", on(0, 20, 30), nil, func(p *events.SendPromo) {
 			p.QuietHours = "21:00-08:00"
-			p.Schedule = &events.Schedule{At: "2026-12-01T12:00:00+02:00"}
-		}, utc(2026, 12, 2, 6, 0)},
+			p.Schedule = &events.Schedule{At: on(0, 10, 0).Format(time.RFC3339)}
+		}, on(1, 6, 0)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := quietEnv(t, tc.now, tc.opts...)
@@ -111,16 +128,20 @@ func TestPromoQuietHoursMoveTheRun(t *testing.T) {
 // time_zone; the ticks inside one window make one run at its end (keyed by
 // it), however often each is retried.
 func TestPromoCronTickInQuietHours(t *testing.T) {
-	e := quietEnv(t, utc(2026, 12, 1, 12, 0))
+	e := quietEnv(t, on(0, 0, 0))
 	ctx := context.Background()
+	tokyo, err := time.LoadLocation("Asia/Tokyo") // UTC+9, no DST
+	if err != nil {
+		t.Fatal(err)
+	}
 	p := promo("nightly")
 	p.QuietHours = "22:00-07:00"
-	p.Schedule = &events.Schedule{Cron: "30 1,23 * * *", TimeZone: "Europe/London"} // UTC+0 in December
+	p.Schedule = &events.Schedule{Cron: "30 1,23 * * *", TimeZone: "Asia/Tokyo"}
 	if err := e.h.Promo.Handle(ctx, "promo-nightly", p); err != nil {
 		t.Fatal(err)
 	}
-	end := utc(2026, 12, 2, 7, 0)
-	for _, tick := range []time.Time{utc(2026, 12, 1, 23, 30), utc(2026, 12, 2, 1, 30)} {
+	end := localOn(tokyo, 1, 7, 0)
+	for _, tick := range []time.Time{localOn(tokyo, 0, 23, 30), localOn(tokyo, 1, 1, 30)} {
 		e.sb.Advance(tick.Sub(e.sb.Now()) - time.Minute)
 		for range 2 {
 			info, err := e.h.Promo.RunPromo(ctx, "nightly", tick)
@@ -133,9 +154,9 @@ func TestPromoCronTickInQuietHours(t *testing.T) {
 		}
 	}
 	if run := e.onlyRun(t); !run.TimeToRun.Equal(end) {
-		t.Fatalf("run scheduled for %s, want 07:00 London (not Johannesburg, the default zone)", run.TimeToRun.UTC())
+		t.Fatalf("run scheduled for %s, want 07:00 Tokyo (not Johannesburg, the default zone)", run.TimeToRun.UTC())
 	}
-	if _, ok, err := e.ledger.Get(ctx, "promo.nightly.run.1796194800"); err != nil || !ok {
+	if _, ok, err := e.ledger.Get(ctx, ledger.RunKey("nightly", end)); err != nil || !ok {
 		t.Fatalf("no ledger record keyed by the window's end (%v)", err)
 	}
 }

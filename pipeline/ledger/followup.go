@@ -38,7 +38,7 @@ type RunEntry struct {
 const staleAfter = 30 * time.Second
 
 // runKeysFilters are the KV filters of every run key.
-var runKeysFilters = []string{"promo.*.run.*", "campaign.*.run.*"}
+var runKeysFilters = []string{"promo.*.run.*", "promo.*.run.*.*", "campaign.*.run.*"}
 
 // UnfollowedRuns lists the done runs whose follow-up is not recorded, and
 // the pending ones.
@@ -74,13 +74,17 @@ func (l *Ledger) UnfollowedRuns(ctx context.Context) ([]RunEntry, error) {
 func runEntry(key string, rec Record, rev uint64) RunEntry {
 	e := RunEntry{Key: key, Outcome: rec.Outcome, At: rec.DoneAt, revision: rev}
 	parts := strings.Split(key, ".")
-	if len(parts) == 4 && parts[0] == "promo" {
+	if (len(parts) == 4 || len(parts) == 5) && parts[0] == "promo" { // 5: a local-time run's zone
 		if id, ok := ids.Untoken(parts[1]); ok {
 			e.PromoID = id
 		}
 	}
 	if at, ok := keyTime(key); ok && len(parts) == 4 {
 		e.At = at
+	} else if len(parts) == 5 {
+		if at, ok := keyTime(strings.Join(parts[:4], ".")); ok {
+			e.At = at
+		}
 	}
 	if e.At.IsZero() {
 		e.At = rec.IntentAt

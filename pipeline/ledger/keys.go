@@ -20,6 +20,14 @@ func RunKey(promoID string, at time.Time) string {
 	return "promo." + ids.Token(promoID) + ".run." + strconv.FormatInt(at.Unix(), 10)
 }
 
+// LocalRunKey is the ledger key of a local-time promo's run for the
+// recipients in one zone: promo.<id>.run.<unix>.<zone>, the unix seconds
+// of the local time in that zone and the zone's IANA name as one token
+// ("Africa/Johannesburg" stays as it is; see ids.Token).
+func LocalRunKey(promoID string, at time.Time, zone string) string {
+	return RunKey(promoID, at) + "." + ids.Token(zone)
+}
+
 // CampaignRunKey is the ledger key of a run of a campaign named directly
 // (a config job) at a time.
 func CampaignRunKey(campaignID string, at time.Time) string {
