@@ -99,6 +99,8 @@ type BlobSink struct {
 	started  atomic.Bool
 	stopOnce sync.Once
 	stop     chan struct{}
+	stopCtx  context.Context // done at Shutdown: ends a fetch at once
+	stopFn   context.CancelFunc
 	done     chan struct{}
 	written  atomic.Int64
 	skipped  atomic.Int64
@@ -159,6 +161,7 @@ func NewBlobSink(ctx context.Context, js jetstream.JetStream, kv jetstream.KeyVa
 		shown: RedactURL(o.URL), output: outputID(u), open: map[string]tableFile{},
 		stop: make(chan struct{}), done: make(chan struct{})}
 	s.key, s.durable = stateKey(s.output), "campaignflow-sink-"+s.output
+	s.stopCtx, s.stopFn = context.WithCancel(context.Background())
 	for _, opt := range opts {
 		opt(s)
 	}
@@ -201,7 +204,7 @@ func (s *BlobSink) Close() error {
 // Shutdown commits what is open and stops (and releases the bucket if Run
 // never ran).
 func (s *BlobSink) Shutdown(ctx context.Context) error {
-	s.stopOnce.Do(func() { close(s.stop) })
+	s.stopOnce.Do(func() { close(s.stop); s.stopFn() })
 	if !s.started.Load() {
 		return s.Close()
 	}
@@ -309,7 +312,7 @@ func (s *BlobSink) lead(ctx context.Context) error {
 			s.abandon()
 			return errLostOutput
 		}
-		batch, err := cons.Fetch(500, jetstream.FetchMaxWait(250*time.Millisecond))
+		batch, err := s.fetch(ctx, cons)
 		n := 0
 		if err == nil {
 			for msg := range batch.Messages() {
@@ -333,7 +336,7 @@ func (s *BlobSink) lead(ctx context.Context) error {
 				"last_seq", s.redo.Last, "have", s.lastSeq)
 			s.redo = nil
 		}
-		if err != nil && !errors.Is(err, jetstream.ErrNoMessages) && !errors.Is(err, context.DeadlineExceeded) {
+		if err != nil && !errors.Is(err, jetstream.ErrNoMessages) && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
 			s.log.Warn("blob sink: fetching results failed; retrying in 1s", "stream", s.names.ResultsStream, "err", err)
 			s.pause(ctx, time.Second)
 		}
@@ -343,6 +346,36 @@ func (s *BlobSink) lead(ctx context.Context) error {
 			}
 		}
 	}
+}
+
+// fetch asks for up to 500 messages, waiting at most 250ms for the first,
+// and less when ctx ends or Shutdown begins (which then commits at once).
+// Messages a cancelled fetch leaves unread are redelivered to the next
+// writer, whose consumer starts after the committed sequence.
+func (s *BlobSink) fetch(ctx context.Context, cons jetstream.Consumer) (jetstream.MessageBatch, error) {
+	fctx, cancel := context.WithTimeout(ctx, 250*time.Millisecond)
+	stop := context.AfterFunc(s.stopCtx, cancel)
+	batch, err := cons.Fetch(500, jetstream.FetchContext(fctx))
+	if err != nil {
+		stop()
+		cancel()
+		return nil, err
+	}
+	return cancelAfter{MessageBatch: batch, stop: stop, cancel: cancel}, nil
+}
+
+// cancelAfter releases a fetch's context once its messages are read.
+type cancelAfter struct {
+	jetstream.MessageBatch
+	stop   func() bool
+	cancel context.CancelFunc
+}
+
+func (c cancelAfter) Error() error {
+	err := c.MessageBatch.Error()
+	c.stop()
+	c.cancel()
+	return err
 }
 
 // caughtUp says the server has no more messages for the consumer.
