@@ -104,3 +104,19 @@ func TestRedactURL(t *testing.T) {
 		}
 	}
 }
+
+// TestSinkSchemesAreBuilt: every scheme the contract names has its driver
+// in this binary, and one built without it says so and how.
+func TestSinkSchemesAreBuilt(t *testing.T) {
+	for _, u := range []string{"s3://bucket?region=eu-west-1", "gs://bucket?prefix=w/", "azblob://container", "file:///var/lib/warehouse"} {
+		if err := sinks.CheckSinkURL(u); err != nil {
+			t.Errorf("CheckSinkURL(%s): %v", u, err)
+		}
+	}
+	sinks.WithoutDriver(t, "gs")
+	err := sinks.CheckSinkURL("gs://bucket")
+	if !errors.Is(err, sinks.ErrSinkURL) || !strings.Contains(err.Error(), "gs:// driver is not built into this binary") ||
+		!strings.Contains(err.Error(), "-tags campaignflow_nogcs") {
+		t.Errorf("without the gs driver: %v", err)
+	}
+}

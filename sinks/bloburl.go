@@ -28,6 +28,12 @@ var SinkSchemes = map[string]string{
 	"file":   "file:///var/lib/campaignflow/warehouse",
 }
 
+// driverTags are the build tags that leave a driver out.
+var driverTags = map[string]string{"s3": "campaignflow_nos3", "gs": "campaignflow_nogcs", "azblob": "campaignflow_noazure"}
+
+// schemeBuilt says whether the scheme's driver is in this binary.
+var schemeBuilt = blob.DefaultURLMux().ValidBucketScheme
+
 // sinkURLError wraps ErrSinkURL with what is wrong with the URL (redacted)
 // and how to fix it.
 func sinkURLError(raw, format string, args ...any) error {
@@ -54,8 +60,9 @@ func parseSinkURL(raw string) (*url.URL, error) {
 		return nil, sinkURLError(raw, "unknown scheme %q; use one of %s (or --sink-dir DIR for a local directory)",
 			u.Scheme, strings.Join(slices.Sorted(maps.Keys(SinkSchemes)), ", "))
 	}
-	if !blob.DefaultURLMux().ValidBucketScheme(u.Scheme) {
-		return nil, sinkURLError(raw, "the %s:// driver is not built into this binary; use another scheme or a build with it", u.Scheme)
+	if !schemeBuilt(u.Scheme) {
+		return nil, sinkURLError(raw, "the %s:// driver is not built into this binary (built without it by -tags %s); use another scheme or a build with it",
+			u.Scheme, driverTags[u.Scheme])
 	}
 	if u.User != nil {
 		return nil, sinkURLError(raw, "credentials do not go in the URL; set them in the environment (e.g. AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, GOOGLE_APPLICATION_CREDENTIALS, AZURE_STORAGE_ACCOUNT and AZURE_STORAGE_KEY)")

@@ -16,3 +16,10 @@ func WithBlobCrashHook(fn func(point string)) BlobSinkOption {
 
 // BlobState is the value of an output's state key.
 type BlobState = blobState
+
+// WithoutDriver makes scheme's driver count as not built until the test ends.
+func WithoutDriver(t interface{ Cleanup(func()) }, scheme string) {
+	was := schemeBuilt
+	schemeBuilt = func(s string) bool { return s != scheme && was(s) }
+	t.Cleanup(func() { schemeBuilt = was })
+}

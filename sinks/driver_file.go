@@ -1,0 +1,3 @@
+package sinks
+
+import _ "gocloud.dev/blob/fileblob" // file:// sink URLs, always built
