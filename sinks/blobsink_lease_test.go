@@ -30,7 +30,8 @@ func TestBlobSinkOnlyTheLeaseHolderWrites(t *testing.T) {
 		closed sync.Once
 	}
 	start := func(id string) *replica {
-		r := &replica{id: id, el: scheduler.NewElector(b.top.Leases, id, 3*time.Second, nil, nil), done: make(chan struct{})}
+		// A follower takes over only after 6 s without a renewal.
+		r := &replica{id: id, el: scheduler.NewElector(b.top.Leases, id, 6*time.Second, nil, nil), done: make(chan struct{})}
 		ctx, cancel := context.WithCancel(context.Background())
 		r.stop = cancel
 		go func() { defer close(r.done); r.el.Run(ctx) }()
