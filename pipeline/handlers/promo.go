@@ -128,7 +128,7 @@ func (h *PromoHandler) run(ctx context.Context, ev *events.SendPromo, campaignID
 		return RunInfo{}, err
 	}
 	out, info, started, err := h.runs.at(ctx, key, campaignID, audiences, runAt,
-		RunInfo{PromoID: ev.PromoID, CampaignID: campaignID, Title: ev.Title}, then)
+		RunInfo{PromoID: ev.PromoID, CampaignID: campaignID, Title: ev.Title}, then, derivedOpts(then)...)
 	if err != nil {
 		return RunInfo{}, classify(fmt.Errorf("handlers: send-promo: run campaign %s of promo %s (%s): %w", campaignID, ev.PromoID, key, err))
 	}
@@ -218,7 +218,7 @@ func (h *PromoHandler) RunPromo(ctx context.Context, promoID string, scheduledAt
 		return RunInfo{PromoID: promoID, CampaignID: campaignID, Title: ev.Title}, nil
 	}
 	info, err := h.runs.tick(ctx, key, campaignID, audiences, scheduledAt, runAt,
-		RunInfo{PromoID: promoID, CampaignID: campaignID, Title: ev.Title}, then)
+		RunInfo{PromoID: promoID, CampaignID: campaignID, Title: ev.Title}, then, derivedOpts(then)...)
 	if err != nil {
 		return RunInfo{}, classify(fmt.Errorf("handlers: scheduled run of promo %s at %s: %w", promoID, scheduledAt.UTC().Format(time.RFC3339), err))
 	}

@@ -56,6 +56,15 @@ func (h *PromoHandler) cappedRun(ctx context.Context, ev *events.SendPromo, key,
 	return h.derivedRun(ctx, ev, key, campaignID, runAt, "", h.audienceNumbers)
 }
 
+// derivedOpts are the ledger options of a run to audiences: a run to a
+// derived audience (then != nil) is reconciled by its audience too.
+func derivedOpts(then afterRun) []ledger.RunOption {
+	if then == nil {
+		return nil
+	}
+	return []ledger.RunOption{ledger.MatchAudiences()}
+}
+
 // derivedRun prepares a run keyed key that sends at runAt (zero: now) to
 // the numbers numbers reads (the promo's audiences' contacts, or those of
 // one zone of a local-time promo): the numbers less those capped (a

@@ -60,7 +60,7 @@ func (h *PromoHandler) runZone(ctx context.Context, ev *events.SendPromo, campai
 		return err
 	}
 	out, _, started, err := h.runs.at(ctx, key, campaignID, audiences, runAt,
-		RunInfo{PromoID: ev.PromoID, CampaignID: campaignID, Title: ev.Title}, then)
+		RunInfo{PromoID: ev.PromoID, CampaignID: campaignID, Title: ev.Title}, then, derivedOpts(then)...)
 	if err != nil {
 		return fmt.Errorf("zone %s (%s): %w", zone, key, err)
 	}

@@ -90,18 +90,20 @@ func (s *RunStarter) start(ctx context.Context, key string, req chatinc.RunCampa
 
 // at runs campaignID once under key for at (zero: now; a time already past
 // runs now, still once under its key).
-func (s *RunStarter) at(ctx context.Context, key, campaignID string, audiences []string, at time.Time, info RunInfo, then afterRun) (ledger.Outcome, RunInfo, bool, error) {
+func (s *RunStarter) at(ctx context.Context, key, campaignID string, audiences []string, at time.Time, info RunInfo, then afterRun,
+	opts ...ledger.RunOption) (ledger.Outcome, RunInfo, bool, error) {
 	req := chatinc.RunCampaignRequest{CampaignID: campaignID, Audiences: audiences}
 	if !at.IsZero() && at.After(s.clock.Now()) {
 		req.TimeToRun = at
 	}
-	return s.start(ctx, key, req, info, then)
+	return s.start(ctx, key, req, info, then, opts...)
 }
 
 // tick runs campaignID once under key for the tick scheduledAt, scheduled
 // TickRunLead after the tick at Chat Inc while there is time for that, or
 // at startAt when that is later (the end of quiet hours).
-func (s *RunStarter) tick(ctx context.Context, key, campaignID string, audiences []string, scheduledAt, startAt time.Time, info RunInfo, then afterRun) (RunInfo, error) {
+func (s *RunStarter) tick(ctx context.Context, key, campaignID string, audiences []string, scheduledAt, startAt time.Time, info RunInfo, then afterRun,
+	opts ...ledger.RunOption) (RunInfo, error) {
 	tag := scheduledAt.Add(TickRunLead).Truncate(time.Second)
 	quiet := false // moved out of quiet hours: never run now instead
 	if moved := startAt.Truncate(time.Second); moved.After(tag) {
@@ -111,14 +113,14 @@ func (s *RunStarter) tick(ctx context.Context, key, campaignID string, audiences
 	if quiet || (!s.untaggedTicks.Load() && s.clock.Now().Add(tickSendMargin).Before(tag)) {
 		req.TimeToRun = tag
 	}
-	out, ran, started, err := s.start(ctx, key, req, info, then, ledger.MatchTimeToRun(tag))
+	out, ran, started, err := s.start(ctx, key, req, info, then, append(opts, ledger.MatchTimeToRun(tag))...)
 	if err != nil && !quiet && !req.TimeToRun.IsZero() && errors.Is(err, chatinc.ErrValidation) {
 		// Chat Inc refused the schedule (its clock is ahead of ours, e.g. a
 		// time-scaled sandbox): run ticks now from here on.
 		s.untaggedTicks.Store(true)
 		s.log.WarnContext(ctx, "handlers: Chat Inc refused a tick's timeToRun; ticks run immediately from now on", "key", key, "err", err)
 		req.TimeToRun = time.Time{}
-		out, ran, started, err = s.start(ctx, key, req, info, then, ledger.MatchTimeToRun(tag))
+		out, ran, started, err = s.start(ctx, key, req, info, then, append(opts, ledger.MatchTimeToRun(tag))...)
 	}
 	if err != nil {
 		return RunInfo{}, err

@@ -132,7 +132,7 @@ func (l *Ledger) Settle(ctx context.Context, c ChatInc, e RunEntry, onOutcome fu
 	if e.Request.Immediate {
 		req.TimeToRun = time.Time{} // its run may be an immediate one: match those too
 	}
-	out, found, err := l.findRun(ctx, c, e.Key, req, e.Request.TimeToRun, claim.current())
+	out, found, err := l.findRun(ctx, c, e.Key, req, e.Request.TimeToRun, claim.current(), e.Request.MatchAudiences)
 	if err != nil {
 		if rerr := claim.Release(ctx); rerr != nil {
 			l.log.WarnContext(ctx, "ledger: release claim", "key", e.Key, "err", rerr)

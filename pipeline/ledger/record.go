@@ -23,6 +23,9 @@ type RunRequest struct {
 	Audiences  []string  `json:"audiences,omitempty"`
 	TimeToRun  time.Time `json:"time_to_run,omitzero"` // the tag its run carries (MatchTimeToRun)
 	Immediate  bool      `json:"immediate,omitempty"`  // an attempt asked to run now (untagged)
+	// MatchAudiences: only a run to exactly Audiences is this one (see
+	// MatchAudiences).
+	MatchAudiences bool `json:"match_audiences,omitempty"`
 }
 
 // Outcome is what an effect produced.

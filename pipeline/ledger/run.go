@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/campaignflow/campaignflow/chatinc"
@@ -12,8 +13,16 @@ type RunOption func(*runOptions)
 
 type runOptions struct {
 	tag       time.Time
+	audiences bool
 	onOutcome func(context.Context, Outcome) error
 }
+
+// MatchAudiences makes reconciliation take only a run to exactly the
+// request's audiences (when Chat Inc lists a run's audiences): a run to an
+// audience derived for it (a capped run, a local-time zone's run) is told
+// from the campaign's other runs by its audience, also from immediate runs
+// of keys that are not its siblings (two zones whose time has passed).
+func MatchAudiences() RunOption { return func(o *runOptions) { o.audiences = true } }
 
 // MatchTimeToRun makes reconciliation look for a run with this timeToRun
 // first (a cron tick's run is scheduled a moment after its tick, so its
@@ -44,7 +53,8 @@ func (l *Ledger) RunCampaign(ctx context.Context, c ChatInc, key string, req cha
 		OnOutcome: o.onOutcome,
 		Describe: func(rec *Record) {
 			immediate := req.TimeToRun.IsZero() || (rec.Run != nil && rec.Run.Immediate)
-			rec.Run = &RunRequest{CampaignID: req.CampaignID, Audiences: req.Audiences, TimeToRun: o.tag.UTC(), Immediate: immediate}
+			rec.Run = &RunRequest{CampaignID: req.CampaignID, Audiences: req.Audiences, TimeToRun: o.tag.UTC(), Immediate: immediate,
+				MatchAudiences: o.audiences}
 		},
 		Call: func(ctx context.Context) (Outcome, error) {
 			r, err := c.RunCampaign(ctx, req)
@@ -54,7 +64,7 @@ func (l *Ledger) RunCampaign(ctx context.Context, c ChatInc, key string, req cha
 			return runOutcome(req.CampaignID, *r), nil
 		},
 		Reconcile: func(ctx context.Context, rec Record) (Outcome, bool, error) {
-			return l.findRun(ctx, c, key, req, o.tag, rec)
+			return l.findRun(ctx, c, key, req, o.tag, rec, o.audiences)
 		},
 	})
 }
@@ -67,7 +77,8 @@ func runOutcome(campaignID string, r chatinc.Run) Outcome {
 	return Outcome{CampaignID: campaignID, RunID: r.RunID, At: time.Unix(at, 0).UTC()}
 }
 
-func (l *Ledger) findRun(ctx context.Context, c ChatInc, key string, req chatinc.RunCampaignRequest, tag time.Time, rec Record) (Outcome, bool, error) {
+func (l *Ledger) findRun(ctx context.Context, c ChatInc, key string, req chatinc.RunCampaignRequest, tag time.Time, rec Record,
+	matchAudiences bool) (Outcome, bool, error) {
 	all, err := c.RetrieveCampaigns(ctx, chatinc.RetrieveCampaignsOptions{})
 	if err != nil {
 		return Outcome{}, false, err
@@ -88,6 +99,13 @@ func (l *Ledger) findRun(ctx context.Context, c ChatInc, key string, req chatinc
 		}
 	}); err != nil {
 		return Outcome{}, false, err
+	}
+	if matchAudiences {
+		for _, r := range cmp.Runs {
+			if len(r.Audiences) > 0 && !slices.Equal(r.Audiences, req.Audiences) {
+				owned[r.RunID] = true // another run's audience: never this one
+			}
+		}
 	}
 	if !tag.IsZero() {
 		for _, r := range cmp.Runs {
