@@ -49,35 +49,10 @@ func fakeS3URL(t *testing.T, bucket string) string {
 func TestWorkerWritesWarehouseObjects(t *testing.T) {
 	u := fakeS3URL(t, "warehouse")
 	e := newEnv(t, func(c *config.Config, _ *sandbox.Options) { c.Sinks.URL, c.Sinks.RollAge = u, 100*time.Millisecond })
-	pub := sinks.NewPublisher(e.js, e.cfg.Names)
-	s := sinks.CampaignSnapshot{CampaignID: "c_1", Title: "Black Friday", RunID: "r_1", Poll: 1, TakenAt: time.Now().UTC(), Sent: 10, Delivered: 9}
-	s.Rates()
-	ctx := context.Background()
-	if err := pub.PublishSnapshot(ctx, s); err != nil {
-		t.Fatal(err)
-	}
-	if err := pub.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
-	b, err := blob.OpenBucket(ctx, u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	publishSnapshot(t, e)
 	var keys []string
 	pipelinetest.Eventually(t, 20*time.Second, func() (bool, string) {
-		keys = keys[:0]
-		it := b.List(nil)
-		for {
-			o, err := it.Next(ctx)
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				return false, err.Error()
-			}
-			keys = append(keys, o.Key)
-		}
+		keys = bucketKeys(t, u)
 		return len(keys) == 2, "a snapshot object and its commit record in the bucket"
 	})
 	if !strings.HasPrefix(keys[0], "_commits/campaign_snapshots/dt=") || !strings.HasPrefix(keys[1], "campaign_snapshots/dt=") ||
@@ -91,6 +66,72 @@ func TestWorkerWritesWarehouseObjects(t *testing.T) {
 	}
 	if !strings.Contains(logs, "blob sink: objects committed") {
 		t.Errorf("no commit in the worker's log:\n%s", logs)
+	}
+}
+
+// TestWorkerCommitsWarehouseObjectsAtShutdown: a snapshot in an open file
+// (roll age 1h) is uploaded when the worker stops (the sink stops first,
+// while this replica still holds the lease the scheduler then releases).
+func TestWorkerCommitsWarehouseObjectsAtShutdown(t *testing.T) {
+	u := fakeS3URL(t, "warehouse")
+	e := newEnv(t, func(c *config.Config, _ *sandbox.Options) { c.Sinks.URL, c.Sinks.RollAge = u, time.Hour })
+	publishSnapshot(t, e)
+	ctx := context.Background()
+	results, err := e.js.Stream(ctx, e.cfg.Names.ResultsStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pipelinetest.Eventually(t, 20*time.Second, func() (bool, string) {
+		for c := range results.ListConsumers(ctx).Info() {
+			if strings.HasPrefix(c.Name, "campaignflow-sink-") && c.NumAckPending == 1 {
+				return true, ""
+			}
+		}
+		return false, "the blob sink to hold the snapshot"
+	})
+	if keys := bucketKeys(t, u); len(keys) != 0 {
+		t.Fatalf("objects before the roll: %v", keys)
+	}
+	e.stop()
+	if keys := bucketKeys(t, u); len(keys) != 2 {
+		t.Fatalf("objects after the worker stopped: %v, want the snapshot's and its commit record", keys)
+	}
+}
+
+func publishSnapshot(t *testing.T, e *env) {
+	t.Helper()
+	pub := sinks.NewPublisher(e.js, e.cfg.Names)
+	s := sinks.CampaignSnapshot{CampaignID: "c_1", Title: "Black Friday", RunID: "r_1", Poll: 1, TakenAt: time.Now().UTC(), Sent: 10, Delivered: 9}
+	s.Rates()
+	ctx := context.Background()
+	if err := pub.PublishSnapshot(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	if err := pub.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// bucketKeys lists every object of the bucket URL u.
+func bucketKeys(t *testing.T, u string) []string {
+	t.Helper()
+	ctx := context.Background()
+	b, err := blob.OpenBucket(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	var keys []string
+	it := b.List(nil)
+	for {
+		o, err := it.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			return keys
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, o.Key)
 	}
 }
 

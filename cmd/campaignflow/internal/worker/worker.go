@@ -258,11 +258,13 @@ func (w *Worker) Shutdown(ctx context.Context) error {
 		w.drainConsumer(ctx)
 	}
 	w.log.Info("shutting down: stopping the scheduler, result poller and file sink, flushing results, closing NATS")
+	if w.files != nil {
+		// Before the scheduler, which releases the elector's lease: the blob
+		// sink commits its open files while it still holds it.
+		errs = append(errs, w.files.Shutdown(ctx))
+	}
 	if w.sched != nil {
 		errs = append(errs, w.sched.Shutdown(ctx))
-	}
-	if w.files != nil {
-		errs = append(errs, w.files.Shutdown(ctx))
 	}
 	if w.cancel != nil {
 		w.cancel()
