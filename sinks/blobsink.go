@@ -336,6 +336,12 @@ func (s *BlobSink) lead(ctx context.Context) error {
 				"last_seq", s.redo.Last, "have", s.lastSeq)
 			s.redo = nil
 		}
+		if errors.Is(err, jetstream.ErrConsumerDeleted) || errors.Is(err, jetstream.ErrConsumerNotFound) {
+			// Deleted by an operator or by a writer that took the output:
+			// start over from the committed sequence with a new one.
+			s.abandon()
+			return fmt.Errorf("sinks: the blob sink's consumer %s is gone: %w", s.durable, err)
+		}
 		if err != nil && !errors.Is(err, jetstream.ErrNoMessages) && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
 			s.log.Warn("blob sink: fetching results failed; retrying in 1s", "stream", s.names.ResultsStream, "err", err)
 			s.pause(ctx, time.Second)

@@ -120,3 +120,31 @@ func TestSinkSchemesAreBuilt(t *testing.T) {
 		t.Errorf("without the gs driver: %v", err)
 	}
 }
+
+// TestBlobSinkRecoversWhenItsConsumerIsDeleted: an operator (or a replica
+// that wrongly thinks it leads) deletes the sink's consumer while rows are
+// in open files; the sink drops them, recreates its consumer from the
+// committed sequence and writes every row once.
+func TestBlobSinkRecoversWhenItsConsumerIsDeleted(t *testing.T) {
+	s3 := newFakeS3(t, "warehouse")
+	b := newBus(t)
+	u := s3.url("warehouse", "")
+	bucket := openBucket(t, u)
+	b.publish(t, mix{campaigns: 2, polls: 2, contacts: 4, batchRows: 2, reports: 1, tag: "a"})
+	sink := startBlobSink(t, b, sinks.BlobSinkConfig{URL: u, WorkerID: "w", RollAge: time.Hour})
+	waitFor(t, "the sink to hold messages", func() bool { return sink.Pending() > 0 })
+	if err := b.js.DeleteConsumer(context.Background(), b.top.Names.ResultsStream, blobDurable(sink.BlobSink)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the sink to recreate its consumer", func() bool {
+		return b.consumerInfo(t, blobDurable(sink.BlobSink)).Config.Durable != ""
+	})
+	b.publish(t, mix{reports: 2, tag: "b"})
+	msgs := int64(b.lastSeq(t))
+	waitFor(t, "the sink to hold every message", func() bool { return sink.Pending() == msgs })
+	sink.stop(t)
+	o := listObjects(t, bucket)
+	checkObjects(t, bucket, o)
+	want, _ := b.streamRows(t)
+	assertExactlyOnce(t, readObjects(t, bucket, o.data), want)
+}
