@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -31,6 +32,8 @@ import (
 type fakeS3 struct {
 	srv     *httptest.Server
 	backend *s3mem.Backend
+	down    atomic.Bool  // answer every request 503
+	refused atomic.Int64 // requests answered 503
 }
 
 // testSecret is the fake S3's secret key: no log line may show it.
@@ -39,8 +42,17 @@ const testSecret = "s3cr3t-never-logged"
 func newFakeS3(t testing.TB, buckets ...string) *fakeS3 {
 	t.Helper()
 	backend := s3mem.New()
-	srv := httptest.NewServer(gofakes3.New(backend, gofakes3.WithLogger(gofakes3.DiscardLog())).Server())
-	t.Cleanup(srv.Close)
+	f := &fakeS3{backend: backend}
+	s3 := gofakes3.New(backend, gofakes3.WithLogger(gofakes3.DiscardLog())).Server()
+	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if f.down.Load() {
+			f.refused.Add(1)
+			http.Error(w, "SlowDown", http.StatusServiceUnavailable)
+			return
+		}
+		s3.ServeHTTP(w, r)
+	}))
+	t.Cleanup(f.srv.Close)
 	for _, b := range buckets {
 		if err := backend.CreateBucket(b); err != nil {
 			t.Fatal(err)
@@ -50,7 +62,7 @@ func newFakeS3(t testing.TB, buckets ...string) *fakeS3 {
 	t.Setenv("AWS_SECRET_ACCESS_KEY", testSecret)
 	t.Setenv("AWS_CONFIG_FILE", os.DevNull)
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", os.DevNull)
-	return &fakeS3{srv: srv, backend: backend}
+	return f
 }
 
 // url is an s3:// URL of bucket on the fake server; extra is more query.

@@ -148,3 +148,27 @@ func TestBlobSinkRecoversWhenItsConsumerIsDeleted(t *testing.T) {
 	want, _ := b.streamRows(t)
 	assertExactlyOnce(t, readObjects(t, bucket, o.data), want)
 }
+
+// TestBlobSinkRetriesWhileTheBucketIsDown: while the object store answers
+// 503 the sink's commit retries (nothing acked, nothing lost); once it
+// answers again, every row is in exactly one object.
+func TestBlobSinkRetriesWhileTheBucketIsDown(t *testing.T) {
+	s3 := newFakeS3(t, "warehouse")
+	b := newBus(t)
+	u := s3.url("warehouse", "")
+	bucket := openBucket(t, u)
+	sink := startBlobSink(t, b, sinks.BlobSinkConfig{URL: u, WorkerID: "w", RollAge: 50 * time.Millisecond})
+	s3.down.Store(true)
+	b.publish(t, mix{campaigns: 2, polls: 2, contacts: 4, batchRows: 2, reports: 1})
+	waitFor(t, "the sink to try and fail a few times", func() bool { return s3.refused.Load() >= 4 })
+	if acked := b.consumerInfo(t, blobDurable(sink.BlobSink)).AckFloor.Stream; acked != 0 {
+		t.Fatalf("acked up to %d while the bucket was down", acked)
+	}
+	s3.down.Store(false)
+	b.waitAllAcked(t, blobDurable(sink.BlobSink))
+	sink.stop(t)
+	o := listObjects(t, bucket)
+	checkObjects(t, bucket, o)
+	want, _ := b.streamRows(t)
+	assertExactlyOnce(t, readObjects(t, bucket, o.data), want)
+}
