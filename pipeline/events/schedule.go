@@ -1,6 +1,8 @@
 package events
 
 import (
+	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,11 +24,10 @@ type Schedule struct {
 	TimeZone string `json:"time_zone,omitempty"`
 	Until    string `json:"until,omitempty"`
 	CatchUp  string `json:"catch_up,omitempty"`
-	// LocalTime ("09:00") on Date ("2026-12-01") sends at that time in
-	// each recipient's zone (the zone of their number, else
+	// LocalTime ("09:00") on Date ("2026-12-01"), or on the days of Cron
+	// (whose minute and hour say LocalTime: "0 9 * * FRI"), sends at that
+	// time in each recipient's zone (the zone of their number, else
 	// promo.default_time_zone): one derived audience and run per zone.
-	// (With a cron instead of a date it is named by the contract but not
-	// built yet: refused.)
 	LocalTime string `json:"local_time,omitempty"`
 	Date      string `json:"date,omitempty"`
 }
@@ -130,7 +131,17 @@ func (p *problems) localTime(path string, s *Schedule) {
 	}
 	switch {
 	case s.Cron != "":
-		p.add(path+".local_time", "with cron %s: local-time sends take a date for now (or use cron with time_zone, without local_time)", notBuilt)
+		if s.Date != "" {
+			p.add(path, "give local_time with either date or cron, not both")
+		}
+		if s.TimeZone != "" {
+			p.add(path+".time_zone", "does not apply with local_time: the cron is read in each recipient's zone")
+		}
+		if h, m, ok := clock(s.LocalTime); ok {
+			if err := localCronMatches(s.Cron, h, m); err != "" {
+				p.add(path+".cron", "%s", err)
+			}
+		}
 	case s.Date == "":
 		p.add(path+".date", "is required with local_time: the day to send, like \"2026-12-01\"")
 	default:
@@ -142,3 +153,31 @@ func (p *problems) localTime(path string, s *Schedule) {
 		}
 	}
 }
+
+// localCronMatches says what is wrong ("" for nothing) with cron as the
+// days of a local-time send at h:m: five fields (or six with seconds 0)
+// whose minute and hour are h:m's, so that the cron, read in each
+// recipient's zone, fires at local_time.
+func localCronMatches(cron string, h, m int) string {
+	f := strings.Fields(cron)
+	if len(f) == 6 {
+		if f[0] != "0" {
+			return fmt.Sprintf("%q: with local_time the seconds field must be 0", cron)
+		}
+		f = f[1:]
+	}
+	want := fmt.Sprintf("%d %d", m, h)
+	if len(f) != 5 {
+		return fmt.Sprintf("%q: with local_time give five fields whose minute and hour are local_time's (%q, then the days)", cron, want+" * * FRI")
+	}
+	mm, err1 := strconv.Atoi(f[0])
+	hh, err2 := strconv.Atoi(f[1])
+	if err1 != nil || err2 != nil || mm != m || hh != h {
+		return fmt.Sprintf("%q: its minute and hour must be local_time's (%q); its other fields give the days, read in each recipient's zone", cron, want)
+	}
+	return ""
+}
+
+// IsLocalCron reports whether the schedule sends at local_time on the days
+// of a cron, in each recipient's zone.
+func (s *Schedule) IsLocalCron() bool { return s.IsLocal() && s.Cron != "" }

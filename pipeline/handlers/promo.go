@@ -75,7 +75,7 @@ func (h *PromoHandler) promo(ctx context.Context, eventID string, ev *events.Sen
 	if err != nil {
 		return err
 	}
-	if ev.Schedule.IsLocal() {
+	if ev.Schedule.IsLocal() && !ev.Schedule.IsLocalCron() {
 		return h.runLocal(ctx, ev, campaignID)
 	}
 	if ev.IsCron() {
@@ -150,6 +150,12 @@ func (h *PromoHandler) storeCron(ctx context.Context, ev *events.SendPromo, camp
 	s := ev.Schedule
 	job := jobs.Promo{Promo: body, CampaignID: campaignID, Cron: s.Cron, TimeZone: s.TimeZone, Until: jobs.Time{Time: s.UntilTime()},
 		CatchUp: s.CatchUp, CreatedAt: jobs.Time{Time: h.clock.Now().UTC()}}
+	if s.IsLocalCron() {
+		// The scheduler ticks whenever local_time comes in some zone (every
+		// quarter hour past its minute, in UTC); each tick runs the zones
+		// whose local time it is on a day of the cron (RunPromo).
+		job.Cron, job.TimeZone = localDriverCron(s.LocalTime), "UTC"
+	}
 	published := publishedAt(ctx, h.clock.Now())
 	// A schedule-cancelled published after this promo may have been handled
 	// first: check its marker before storing, and again after (it may land
@@ -200,6 +206,9 @@ func (h *PromoHandler) RunPromo(ctx context.Context, promoID string, scheduledAt
 	}
 	if scheduledAt.IsZero() {
 		return RunInfo{}, errors.New("handlers: RunPromo needs the tick time (scheduledAt)")
+	}
+	if ev.Schedule.IsLocalCron() {
+		return h.runLocalTick(ctx, &ev, campaignID, scheduledAt)
 	}
 	// Keyed by the tick; the run is scheduled a moment after it (TickRunLead),
 	// or at the end of the promo's quiet hours when the tick falls inside.

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
 	"github.com/nyaruka/phonenumbers"
 
+	"github.com/campaignflow/campaignflow/pipeline/cronspec"
 	"github.com/campaignflow/campaignflow/pipeline/events"
 	"github.com/campaignflow/campaignflow/pipeline/ledger"
 )
@@ -97,4 +99,88 @@ func (h *PromoHandler) zonesOf(numbers []string) map[string][]string {
 		out[zone] = append(out[zone], n)
 	}
 	return out
+}
+
+// localDriverCron is the UTC cron on which the scheduler ticks for a
+// local-time cron promo at localTime ("09:00"): at its minute and a
+// quarter, half and three quarters past it, every hour, since zones are
+// offset from UTC by whole hours, or by half or three quarters of one.
+func localDriverCron(localTime string) string {
+	m := 0
+	if len(localTime) == 5 {
+		m = int(localTime[3]-'0')*10 + int(localTime[4]-'0')
+	}
+	mins := []int{m % 60, (m + 15) % 60, (m + 30) % 60, (m + 45) % 60}
+	slices.Sort(mins)
+	return fmt.Sprintf("%d,%d,%d,%d * * * *", mins[0], mins[1], mins[2], mins[3])
+}
+
+// runLocalTick runs a local-time cron promo for the tick at: in each zone
+// of its recipients where it is local_time at that instant on a day the
+// cron fires (read in that zone), one run to that zone's derived audience,
+// keyed promo.<id>.run.<unix>.<zone> (by the end of quiet hours when they
+// move it); nothing in the other zones. The first zone's run is returned.
+func (h *PromoHandler) runLocalTick(ctx context.Context, ev *events.SendPromo, campaignID string, at time.Time) (RunInfo, error) {
+	info := RunInfo{PromoID: ev.PromoID, CampaignID: campaignID, Title: ev.Title}
+	if !anyOffsetDue(at, ev.Schedule.Cron) {
+		return info, nil // local_time is on none of the cron's days anywhere at this tick: nothing read
+	}
+	numbers, err := h.audienceNumbers(ctx, ev)
+	if err != nil {
+		return RunInfo{}, err
+	}
+	byZone := h.zonesOf(numbers)
+	var errs []error
+	first := true
+	for _, zone := range slices.Sorted(maps.Keys(byZone)) {
+		spec, err := cronspec.Parse(ev.Schedule.Cron, zone, at.Add(-time.Minute))
+		if err != nil || !spec.Next(at.Add(-time.Second)).Equal(at) {
+			continue // not local_time on a day of the cron there
+		}
+		loc := spec.Location()
+		key := ledger.LocalRunKey(ev.PromoID, at, zone)
+		runAt := h.startAtIn(ctx, ev, at, loc)
+		if runAt.After(at.Add(TickRunLead)) {
+			key = ledger.LocalRunKey(ev.PromoID, runAt, zone) // one run per quiet window
+		}
+		fixed := func(context.Context, *events.SendPromo) ([]string, error) { return byZone[zone], nil }
+		audiences, then, skip, err := h.derivedRun(ctx, ev, key, campaignID, later(runAt, at.Add(TickRunLead)), zone, fixed)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("zone %s: %w", zone, err))
+			continue
+		}
+		if skip {
+			continue
+		}
+		ran, err := h.runs.tick(ctx, key, campaignID, audiences, at, runAt, info, then, derivedOpts(then)...)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("zone %s (%s): %w", zone, key, err))
+			continue
+		}
+		if first {
+			info, first = ran, false
+		}
+	}
+	if len(errs) > 0 {
+		return RunInfo{}, classify(fmt.Errorf("handlers: scheduled local-time run of promo %s at %s: %w", ev.PromoID, at.UTC().Format(time.RFC3339), errors.Join(errs...)))
+	}
+	return info, nil
+}
+
+// anyOffsetDue says whether at is a fire time of cron at some UTC offset
+// from -12:00 to +14:00 (in quarter hours): the wall time at that offset,
+// read as UTC. When it is nowhere, no zone can be due and the audience is
+// not read.
+func anyOffsetDue(at time.Time, cron string) bool {
+	spec, err := cronspec.Parse(cron, "UTC", at.Add(-48*time.Hour))
+	if err != nil {
+		return true // let the zones' own parse decide
+	}
+	for o := -12 * time.Hour; o <= 14*time.Hour; o += 15 * time.Minute {
+		wall := at.Add(o).UTC()
+		if spec.Next(wall.Add(-time.Second)).Equal(wall) {
+			return true
+		}
+	}
+	return false
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/campaignflow/campaignflow/chatinc/sandbox"
 	"github.com/campaignflow/campaignflow/pipeline/events"
+	"github.com/campaignflow/campaignflow/pipeline/jobs"
 	"github.com/campaignflow/campaignflow/pipeline/ledger"
 	"github.com/campaignflow/campaignflow/sinks"
 )
@@ -180,5 +181,68 @@ func TestPromoLocalTimeQuietHoursAndCapPerZone(t *testing.T) {
 	}
 	if r := e.sendReports(t, "early")["Africa/Johannesburg"]; r.Capped != 1 || r.RunID != "" {
 		t.Fatalf("Johannesburg: report %+v, want thandi capped and no run", r)
+	}
+}
+
+// TestPromoLocalTimeCron: local_time with a cron is stored as a UTC job
+// ticking every quarter hour past local_time's minute; each tick runs the
+// recipient zones where it is local_time on a day of the cron, each to its
+// own derived audience, once per zone and day.
+func TestPromoLocalTimeCron(t *testing.T) {
+	friday := testDay()
+	for friday.Weekday() != time.Friday {
+		friday = friday.AddDate(0, 0, 1)
+	}
+	e := newEnv(t, sandbox.Options{Clock: clockwork.NewFakeClockAt(friday.AddDate(0, 0, -1))})
+	e.seedAudience(t)
+	e.audience(t, "vip", london, sydney)
+	ctx := context.Background()
+	p := promo("fridays")
+	p.Schedule = &events.Schedule{LocalTime: "09:00", Cron: "0 9 * * FRI"}
+	if err := e.h.Promo.Handle(ctx, "ev-fridays", p); err != nil {
+		t.Fatal(err)
+	}
+	entry, err := e.jobs.Get(ctx, "promo.fridays")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var job jobs.Promo
+	if err := json.Unmarshal(entry.Value(), &job); err != nil {
+		t.Fatal(err)
+	}
+	if job.Cron != "0,15,30,45 * * * *" || job.TimeZone != "UTC" {
+		t.Fatalf("stored job ticks on %q in %s, want every quarter hour in UTC", job.Cron, job.TimeZone)
+	}
+	nine := func(loc *time.Location) time.Time {
+		return time.Date(friday.Year(), friday.Month(), friday.Day(), 9, 0, 0, 0, loc)
+	}
+	zones := []string{"Africa/Johannesburg", "Europe/London", "Australia/Sydney"}
+	var ticks []time.Time
+	for _, z := range zones {
+		loc, err := time.LoadLocation(z)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ticks = append(ticks, nine(loc).UTC())
+	}
+	// Thursday 09:00 in Johannesburg is no day of the cron; each Friday
+	// tick twice (a retried tick).
+	thursday := ticks[0].AddDate(0, 0, -1)
+	for _, tick := range append([]time.Time{thursday}, append(ticks, ticks...)...) {
+		if _, err := e.h.Promo.RunPromo(ctx, "fridays", tick); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := e.zoneRuns(t, "fridays", nine, zones...)
+	if len(got) != 3 {
+		t.Fatalf("runs per zone %v, want one in each of %v", got, zones)
+	}
+	for i, z := range zones {
+		if g := got[z]; !g.at.Equal(ticks[i].Add(TickRunLead)) || len(g.numbers) != 1 {
+			t.Errorf("%s: run at %s to %v, want at %s (09:00 there, and the tick's lead) to its one contact", z, g.at, g.numbers, ticks[i].Add(TickRunLead))
+		}
+	}
+	if reps := e.sendReports(t, "fridays"); len(reps) != 3 {
+		t.Fatalf("send reports %v, want one per zone", reps)
 	}
 }
