@@ -79,12 +79,8 @@ func runEntry(key string, rec Record, rev uint64) RunEntry {
 			e.PromoID = id
 		}
 	}
-	if at, ok := keyTime(key); ok && len(parts) == 4 {
+	if at, ok := keyTime(key); ok && (len(parts) == 4 || len(parts) == 5) {
 		e.At = at
-	} else if len(parts) == 5 {
-		if at, ok := keyTime(strings.Join(parts[:4], ".")); ok {
-			e.At = at
-		}
 	}
 	if e.At.IsZero() {
 		e.At = rec.IntentAt

@@ -48,6 +48,13 @@ func TestPruneTicksKeepsWhatDedupNeeds(t *testing.T) {
 	if _, err := e.ledger.RunCampaign(ctx, e.client, RunKey("pr", time.Time{}), chatinc.RunCampaignRequest{CampaignID: id, Audiences: []string{"all"}}); err != nil {
 		t.Fatal(err)
 	}
+	// A local-time cron's tick in one zone (pruned like any tick), and a
+	// local-time date's run in one zone (kept: no tick).
+	tick(LocalRunKey("pr", old.Add(3*time.Second), "Asia/Tokyo"), old.Add(3*time.Second))
+	localDate := now.Add(-3 * time.Hour)
+	if _, err := e.ledger.RunCampaign(ctx, e.client, LocalRunKey("pr", localDate, "Asia/Tokyo"), chatinc.RunCampaignRequest{CampaignID: id, Audiences: []string{"all"}}); err != nil {
+		t.Fatal(err)
+	}
 	// A schedule.at run that quiet hours moved: scheduled well after the
 	// time its key names, yet no tick.
 	moved := now.Add(-2 * time.Hour)
@@ -55,13 +62,13 @@ func TestPruneTicksKeepsWhatDedupNeeds(t *testing.T) {
 		t.Fatal(err)
 	}
 	n, err := e.ledger.PruneTicks(ctx, now.Add(-24*time.Hour))
-	if err != nil || n != 3 {
-		t.Fatalf("pruned %d, %v; want the 3 old finished ticks", n, err)
+	if err != nil || n != 4 {
+		t.Fatalf("pruned %d, %v; want the 4 old finished ticks", n, err)
 	}
 	for key, want := range map[string]bool{
 		RunKey("pr", old): false, RunKey("pr", old.Add(time.Second)): false, CampaignRunKey(id, old): false,
 		RunKey("pr", recent): true, inFlight: true, RunKey("pr", at): true, RunKey("pr", time.Time{}): true, CampaignKey("pr"): true,
-		RunKey("pr", moved): true,
+		RunKey("pr", moved): true, LocalRunKey("pr", old.Add(3*time.Second), "Asia/Tokyo"): false, LocalRunKey("pr", localDate, "Asia/Tokyo"): true,
 	} {
 		_, err := e.ledger.kv.Get(ctx, key)
 		if got := err == nil; got != want {
@@ -73,8 +80,8 @@ func TestPruneTicksKeepsWhatDedupNeeds(t *testing.T) {
 	if n, err := e.ledger.PruneTicks(ctx, now.Add(365*24*time.Hour)); err != nil || n != 1 {
 		t.Fatalf("second pass pruned %d, %v; want only the recent tick (the at-run, the run now and the intent stay)", n, err)
 	}
-	if runs := e.sb.Runs(id); len(runs) != 7 {
-		t.Fatalf("%d runs at Chat Inc, want 7", len(runs))
+	if runs := e.sb.Runs(id); len(runs) != 9 {
+		t.Fatalf("%d runs at Chat Inc, want 9", len(runs))
 	}
 	if _, err := e.ledger.kv.Get(ctx, RunKey("pr", moved)); err != nil {
 		t.Fatalf("the at-run moved by quiet hours was pruned: %v", err)

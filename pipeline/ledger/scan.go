@@ -45,11 +45,16 @@ func (l *Ledger) scanRuns(ctx context.Context) ([]runRecord, error) {
 }
 
 // keyTime is the time a run key names (promo.<id>.run.<unix>,
-// campaign.<id>.run.<unix>); false for promo.<id>.run.now.
+// campaign.<id>.run.<unix>, a local-time zone's promo.<id>.run.<unix>.<zone>);
+// false for promo.<id>.run.now.
 func keyTime(key string) (time.Time, bool) {
-	i := strings.LastIndexByte(key, '.')
-	sec, err := strconv.ParseInt(key[i+1:], 10, 64)
-	if i < 0 || err != nil {
+	parts := strings.Split(key, ".")
+	tok := parts[len(parts)-1]
+	if len(parts) == 5 && parts[0] == "promo" && parts[2] == "run" {
+		tok = parts[3]
+	}
+	sec, err := strconv.ParseInt(tok, 10, 64)
+	if len(parts) < 2 || err != nil {
 		return time.Time{}, false
 	}
 	return time.Unix(sec, 0).UTC(), true
