@@ -14,7 +14,7 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m, natstest.LeakOptions()...) }
 
-func bucket(t *testing.T) (jetstream.KeyValue, jetstream.Stream) {
+func bucket(t testing.TB) (jetstream.KeyValue, jetstream.Stream) {
 	t.Helper()
 	_, url := natstest.RunJetStream(t)
 	js := natstest.JetStream(t, url)
