@@ -7,6 +7,7 @@
 package cronspec
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -48,7 +49,10 @@ func Parse(expr, timeZone string, now time.Time) (Spec, error) {
 	}
 	loc := time.UTC
 	if timeZone != "" {
-		l, err := time.LoadLocation(timeZone)
+		l, err := Zone(timeZone)
+		if errors.Is(err, ErrLocalZone) {
+			return Spec{}, fmt.Errorf("cronspec: time_zone: %w", err)
+		}
 		if err != nil {
 			return Spec{}, fmt.Errorf("cronspec: time_zone %q: %w; use an IANA name such as Africa/Johannesburg", timeZone, err)
 		}

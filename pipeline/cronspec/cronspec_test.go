@@ -1,6 +1,7 @@
 package cronspec
 
 import (
+	"errors"
 	"testing"
 	"time"
 )
@@ -79,4 +80,25 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestZone(t *testing.T) {
+	for _, tc := range []struct {
+		name, want string
+		err        bool
+	}{
+		{"", "UTC", false},
+		{"UTC", "UTC", false},
+		{"Africa/Johannesburg", "Africa/Johannesburg", false},
+		{"Local", "", true},
+		{"Mars/Olympus", "", true},
+	} {
+		loc, err := Zone(tc.name)
+		if (err != nil) != tc.err || (err == nil && loc.String() != tc.want) {
+			t.Errorf("Zone(%q) = %v, %v; want %q (error %v)", tc.name, loc, err, tc.want, tc.err)
+		}
+	}
+	if _, err := Parse("0 9 * * *", "Local", time.Now()); !errors.Is(err, ErrLocalZone) {
+		t.Errorf("Parse in Local: %v, want ErrLocalZone", err)
+	}
 }

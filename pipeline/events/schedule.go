@@ -1,6 +1,7 @@
 package events
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -94,7 +95,10 @@ func (p *problems) schedule(path string, s *Schedule) {
 	}
 	zone := s.TimeZone
 	if zone != "" {
-		if _, err := time.LoadLocation(zone); err != nil {
+		if _, err := cronspec.Zone(zone); errors.Is(err, cronspec.ErrLocalZone) {
+			p.add(path+".time_zone", "%v", err)
+			zone = ""
+		} else if err != nil {
 			p.add(path+".time_zone", "%q is not an IANA time zone like Africa/Johannesburg", zone)
 			zone = ""
 		}

@@ -51,7 +51,10 @@ func (c ConfigJob) Problems(now time.Time) []ConfigProblem {
 		add("audiences", "required to run campaign %q (or [\"all\"])", c.CampaignID)
 	}
 	zone := c.TimeZone
-	if _, err := time.LoadLocation(zone); err != nil {
+	if _, err := cronspec.Zone(zone); errors.Is(err, cronspec.ErrLocalZone) {
+		add("time_zone", "%v", err)
+		zone = ""
+	} else if err != nil {
 		add("time_zone", "%q is not a known time zone (e.g. Africa/Johannesburg)", zone)
 		zone = ""
 	}

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"regexp"
@@ -11,6 +12,7 @@ import (
 	"github.com/nyaruka/phonenumbers"
 
 	"github.com/campaignflow/campaignflow/chatinc/sandbox"
+	"github.com/campaignflow/campaignflow/pipeline/cronspec"
 	"github.com/campaignflow/campaignflow/pipeline/quiethours"
 	"github.com/campaignflow/campaignflow/sinks"
 )
@@ -113,7 +115,9 @@ func (c *Config) Validate() Problems {
 	}
 	if z := c.Promo.DefaultTimeZone; z == "" {
 		add("promo.default_time_zone: is required: an IANA time zone like Africa/Johannesburg (default UTC)")
-	} else if _, err := time.LoadLocation(z); err != nil {
+	} else if _, err := cronspec.Zone(z); errors.Is(err, cronspec.ErrLocalZone) {
+		add("promo.default_time_zone: %v", err)
+	} else if err != nil {
 		add("promo.default_time_zone: %q is not an IANA time zone like Africa/Johannesburg", z)
 	}
 	atLeast("csv.max_field_bytes", int64(c.CSV.MaxFieldBytes), 16)

@@ -176,6 +176,10 @@ func TestValidateRanges(t *testing.T) {
 		{"quiet hours of no length", func(c *config.Config) { c.Promo.QuietHours = "07:00-07:00" }, `promo.quiet_hours: "07:00-07:00" starts and ends at the same time`},
 		{"default time zone", func(c *config.Config) { c.Promo.DefaultTimeZone = "Africa/Johannesburg" }, ""},
 		{"default time zone unknown", func(c *config.Config) { c.Promo.DefaultTimeZone = "Mars/Olympus" }, `promo.default_time_zone: "Mars/Olympus" is not an IANA time zone`},
+		{"default time zone of the machine", func(c *config.Config) { c.Promo.DefaultTimeZone = "Local" }, `promo.default_time_zone: "Local" is this machine's zone`},
+		{"schedule in the machine's zone", func(c *config.Config) {
+			c.Schedules = []config.Schedule{{Name: "s", PromoID: "p", Cron: "0 9 * * *", TimeZone: "Local"}}
+		}, `schedules[0].time_zone: "Local" is this machine's zone`},
 		{"default time zone empty", func(c *config.Config) { c.Promo.DefaultTimeZone = "" }, `promo.default_time_zone: is required`},
 		{"no poll offsets", func(c *config.Config) { c.Results.PollOffsets = nil }, "results.poll_offsets: empty; list at least one delay"},
 		{"poll offsets repeat", func(c *config.Config) { c.Results.PollOffsets = []time.Duration{time.Minute, time.Minute} },
