@@ -175,3 +175,27 @@ func TestParseFaults(t *testing.T) {
 		}
 	}
 }
+
+// TestTimeScaleAcceptsAClientsNearFuture: at --time-scale 60 the simulated
+// clock runs ahead of a client's; a timeToRun in the client's near future
+// is accepted (and starts at once in simulated time), one in the client's
+// past is still refused.
+func TestTimeScaleAcceptsAClientsNearFuture(t *testing.T) {
+	clock := clockwork.NewFakeClockAt(time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC))
+	sb, base := sandboxtest.Start(t, sandbox.Options{ApproveAfter: sandbox.ApproveAtOnce, Clock: clock, TimeScale: 60})
+	post(t, base, "/v1/create/audience", "k", []byte(`{"id":"a","name":"a","contacts":[{"number":"+27821234567"}]}`))
+	_, m, _ := post(t, base, "/v1/create/campaign", "k", []byte(`{"title":"t","message":"m"}`))
+	id := m["campaignId"].(string)
+	clock.Advance(10 * time.Minute) // the simulated clock is 10 h on
+	soon := clock.Now().Add(30 * time.Minute).Unix()
+	if code, _, raw := post(t, base, "/v1/run/campaign", "k", []byte(fmt.Sprintf(`{"campaignId":"%s","audiences":["a"],"timeToRun":%d}`, id, soon))); code != 200 {
+		t.Fatalf("timeToRun in the client's next half hour: %d %s", code, raw)
+	}
+	if runs := sb.Runs(id); len(runs) != 1 || runs[0].Status == "scheduled" {
+		t.Fatalf("runs = %+v; want one, started (its time is past in simulated time)", runs)
+	}
+	past := clock.Now().Add(-2 * time.Hour).Unix()
+	if code, _, raw := post(t, base, "/v1/run/campaign", "k", []byte(fmt.Sprintf(`{"campaignId":"%s","audiences":["a"],"timeToRun":%d}`, id, past))); code != 400 || !strings.Contains(string(raw), "in the past") {
+		t.Fatalf("timeToRun 2 h before the client's clock: %d %s", code, raw)
+	}
+}

@@ -34,12 +34,22 @@ func (s *Server) newRunLocked(c *campaign, audiences []string, ttr *int64, now t
 	rn.fateKey = "#" + strconv.FormatUint(s.seq, 10)
 	if ttr != nil && *ttr != 0 {
 		t := time.Unix(*ttr, 0)
-		if t.Before(now.Add(-timeToRunTolerance)) {
+		// Past is judged on the earlier of the simulated clock and the
+		// clients' clock (real time plus every Advance): with a TimeScale
+		// above 1, or a state file's clock that ran fast, the simulated
+		// clock is ahead of a client's, and a run the client schedules for
+		// its near future would otherwise be refused (it starts at once in
+		// simulated time instead).
+		floor := now
+		if clients := s.opts.Clock.Now().Add(s.advanced); clients.Before(floor) {
+			floor = clients
+		}
+		if t.Before(floor.Add(-timeToRunTolerance)) {
 			field := "timeToRun"
 			if atCreate {
 				field = "options.timeToRun"
 			}
-			return nil, errValidation("%s %d (%s) is in the past (now %s)", field, *ttr, t.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+			return nil, errValidation("%s %d (%s) is in the past (now %s)", field, *ttr, t.UTC().Format(time.RFC3339), floor.UTC().Format(time.RFC3339))
 		}
 		rn.TimeToRun, rn.StartAt = t, t
 	}

@@ -35,7 +35,9 @@ Admin endpoints under /_sim/ (outside the Chat Inc API): POST /_sim/reset, POST 
 
 --rate-limit N throttles like a real API: a token bucket of N calls per second over all
 endpoints (burst: one second's worth); a call above it gets 429 with a Retry-After.
---approve-after 0s approves every new campaign's template at once.
+--approve-after 0s approves every new campaign's template at once. With --time-scale above 1
+the simulated clock runs ahead of the clients': a timeToRun is refused only when it is past on
+the client's clock too, and a run whose time the simulated clock has passed starts at once.
 
 State lives in memory and is gone when sim stops; --state FILE keeps it across restarts
 (saved within a second of a change and on exit). Ids are never handed out twice either way,
