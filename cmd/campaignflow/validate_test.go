@@ -187,6 +187,11 @@ func TestValidateBadEvents(t *testing.T) {
 			[]string{"/contacts:"}},
 		{"cancel without promo", "schedule-cancelled", `{"event_id":"c1"}`, []string{"/promo_id: is required"}},
 		{"not JSON", "schedule-cancelled", `{"event_id":`, []string{"/: not a JSON object"}},
+		// 1e2 is an integer to the schema, not to encoding/json: at its field, in words.
+		{"integer with an exponent", "send-promo", `{"promo_id":"p",` + promo + `,"frequency_cap":{"max":1e2,"per":"2d"}}`,
+			[]string{"/frequency_cap/max: 1e2 is not an integer (write a whole number, e.g. 10)", "has 1 problem(s)"}},
+		{"integer with an exponent beside a schema problem", "send-promo", `{"promo_id":"p",` + promo + `,"quiet_hours":"late","frequency_cap":{"max":1e2,"per":"2d"}}`,
+			[]string{"/frequency_cap/max: 1e2 is not an integer (write a whole number, e.g. 10)", "/quiet_hours:", "has 2 problem(s)"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -19,7 +19,7 @@ func Parse(eventType string, data []byte) (any, error) {
 		return nil, err
 	}
 	if err := json.Unmarshal(data, v); err != nil {
-		return nil, &ValidationError{Event: eventType, Problems: []Problem{{Reason: "body is not a valid " + eventType + " event: " + err.Error()}}}
+		return nil, decodeError(eventType, data, err)
 	}
 	if err := v.Validate(); err != nil {
 		return nil, err
@@ -42,7 +42,7 @@ func Decode[T any, P Event[T]](eventType string, data []byte) (P, error) {
 	p := P(new(T))
 	if f, ok := any(p).(fastDecoder); !ok || !f.decodeFast(data) {
 		if err := json.Unmarshal(data, p); err != nil {
-			return nil, &ValidationError{Event: eventType, Problems: []Problem{{Reason: "body is not a valid " + eventType + " event: " + err.Error()}}}
+			return nil, decodeError(eventType, data, err)
 		}
 	}
 	if err := p.Validate(); err != nil {
@@ -61,10 +61,26 @@ func ParseLenient(eventType string, data []byte) error {
 		return err
 	}
 	var te *json.UnmarshalTypeError
-	if err := json.Unmarshal(data, v); err != nil && !errors.As(err, &te) {
-		return &ValidationError{Event: eventType, Problems: []Problem{{Reason: "body is not a valid " + eventType + " event: " + err.Error()}}}
+	err = json.Unmarshal(data, v)
+	if err != nil && !errors.As(err, &te) {
+		return decodeError(eventType, data, err)
 	}
-	return v.Validate()
+	verr := v.Validate()
+	if te == nil || te.Field == "" {
+		return verr
+	}
+	// The value of the wrong type is a problem at its path, in place of
+	// what Validate says of the zero value left there.
+	out := decodeError(eventType, data, err)
+	var ve *ValidationError
+	if errors.As(verr, &ve) {
+		for _, p := range ve.Problems {
+			if p.Path != out.Problems[0].Path {
+				out.Problems = append(out.Problems, p)
+			}
+		}
+	}
+	return out
 }
 
 func newEvent(eventType string) (Validator, error) {

@@ -83,7 +83,7 @@ func TestSegmentDecodeFast(t *testing.T) {
 				t.Fatalf("inside a larger buffer: %v, %+v; alone: %v, %+v", okInner, inner, ok, fast)
 			}
 			ev, derr := Decode[SegmentUpdated](TypeSegmentUpdated, []byte(tc.body))
-			if want := validateOrErr(slow, err); (derr == nil) != (want == nil) || derr != nil && derr.Error() != want.Error() || derr == nil && !reflect.DeepEqual(*ev, slow) {
+			if want := validateOrErr([]byte(tc.body), slow, err); (derr == nil) != (want == nil) || derr != nil && derr.Error() != want.Error() || derr == nil && !reflect.DeepEqual(*ev, slow) {
 				t.Fatalf("Decode = %+v, %v; want %+v, %v", ev, derr, slow, want)
 			}
 		})
@@ -91,9 +91,9 @@ func TestSegmentDecodeFast(t *testing.T) {
 }
 
 // validateOrErr is Decode's error for what json.Unmarshal gave.
-func validateOrErr(ev SegmentUpdated, err error) error {
+func validateOrErr(data []byte, ev SegmentUpdated, err error) error {
 	if err != nil {
-		return &ValidationError{Event: TypeSegmentUpdated, Problems: []Problem{{Reason: "body is not a valid " + TypeSegmentUpdated + " event: " + err.Error()}}}
+		return decodeError(TypeSegmentUpdated, data, err)
 	}
 	return ev.Validate()
 }
