@@ -21,6 +21,7 @@ func Parse(eventType string, data []byte) (any, error) {
 	if err := json.Unmarshal(data, v); err != nil {
 		return nil, decodeError(eventType, data, err)
 	}
+	noteNulls(v, data)
 	if err := v.Validate(); err != nil {
 		return nil, err
 	}
@@ -45,6 +46,7 @@ func Decode[T any, P Event[T]](eventType string, data []byte) (P, error) {
 			return nil, decodeError(eventType, data, err)
 		}
 	}
+	noteNulls(p, data)
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
@@ -65,6 +67,7 @@ func ParseLenient(eventType string, data []byte) error {
 	if err != nil && !errors.As(err, &te) {
 		return decodeError(eventType, data, err)
 	}
+	noteNulls(v, data)
 	verr := v.Validate()
 	if te == nil || te.Field == "" {
 		return verr
@@ -81,6 +84,17 @@ func ParseLenient(eventType string, data []byte) error {
 		}
 	}
 	return out
+}
+
+// nullNoter is an event whose optional fields may not be null (the
+// schema gives them none): send-promo, see nullProblems.
+type nullNoter interface{ noteNulls(data []byte) }
+
+// noteNulls has v note the fields data gives as null, for its Validate.
+func noteNulls(v any, data []byte) {
+	if n, ok := v.(nullNoter); ok {
+		n.noteNulls(data)
+	}
 }
 
 func newEvent(eventType string) (Validator, error) {

@@ -32,7 +32,13 @@ type SendPromo struct {
 	// FrequencyCap leaves out of each run the contacts that received
 	// capped promos Max times within Per already.
 	FrequencyCap *FrequencyCap `json:"frequency_cap,omitempty"`
+
+	// nulls are the optional fields the body gave as null (nullProblems),
+	// noted by Parse and Decode: problems of Validate.
+	nulls []Problem
 }
+
+func (e *SendPromo) noteNulls(data []byte) { e.nulls = nullProblems(data) }
 
 // Size limits of a promo's text. WhatsApp caps a text message at 4096
 // characters; Chat Inc's page gives none, so a message past WhatsApp's cap is
@@ -86,6 +92,7 @@ func (e *SendPromo) Validate() error {
 		}
 	}
 	p.schedule("schedule", e.Schedule)
+	p.list = append(p.list, e.nulls...)
 	return p.err()
 }
 
