@@ -28,11 +28,11 @@ type deadLetterHeaders struct{ full, slim nats.Header }
 func deadLetterHeader(msg jetstream.Msg, m *Message, class Class, cause error, now time.Time, eventsStream string) deadLetterHeaders {
 	own := nats.Header{}
 	if id := msg.Headers().Get(jetstream.MsgIDHeader); id != "" {
-		own.Set(HeaderOriginalMsgID, truncate(id, maxCopiedValue))
+		own.Set(HeaderOriginalMsgID, Truncate(id, maxCopiedValue))
 	} else if m.ID != "" {
-		own.Set(HeaderOriginalMsgID, truncate(m.ID, maxCopiedValue))
+		own.Set(HeaderOriginalMsgID, Truncate(m.ID, maxCopiedValue))
 	}
-	own.Set(HeaderError, truncate(cause.Error(), MaxErrorHeader))
+	own.Set(HeaderError, Truncate(cause.Error(), MaxErrorHeader))
 	own.Set(HeaderErrorClass, class.String())
 	own.Set(HeaderAttempts, strconv.FormatUint(max(m.Delivered, 1), 10))
 	own.Set(HeaderOriginalSubject, msg.Subject())
@@ -47,7 +47,7 @@ func deadLetterHeader(msg jetstream.Msg, m *Message, class Class, cause error, n
 			continue
 		}
 		for _, v := range vs {
-			v = truncate(v, maxCopiedValue)
+			v = Truncate(v, maxCopiedValue)
 			if budget -= len(k) + len(v); budget < 0 {
 				break
 			}
@@ -67,8 +67,10 @@ func isNATSControl(key string) bool {
 	return strings.HasPrefix(http.CanonicalHeaderKey(key), "Nats-")
 }
 
-// truncate cuts s to at most n bytes on a rune boundary, saying so.
-func truncate(s string, n int) string {
+// Truncate cuts s to at most n bytes on a rune boundary, saying so: how
+// the worker cuts an error it logs or puts in a dead letter
+// (MaxErrorHeader), and how the commands cut a problem they print.
+func Truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}

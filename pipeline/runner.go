@@ -162,7 +162,7 @@ func (r *Runner) logNak(ctx context.Context, m *Message, delay time.Duration, er
 		return
 	}
 	attrs := append(eventAttrs(m), "attempt", m.Delivered, "max_deliver", r.maxDeliver,
-		"next_delay", delay.Round(time.Millisecond).String(), "err", truncate(err.Error(), MaxErrorHeader))
+		"next_delay", delay.Round(time.Millisecond).String(), "err", Truncate(err.Error(), MaxErrorHeader))
 	if suppressed > 0 {
 		attrs = append(attrs, "naks_not_logged", suppressed)
 	}
@@ -198,7 +198,7 @@ func (r *Runner) deadLetter(ctx context.Context, msg jetstream.Msg, m *Message, 
 			return fmt.Errorf("pipeline: publishing dead letter for %s: %w (without its body: %v)", m.ID, err, err2)
 		}
 	}
-	r.log.WarnContext(ctx, "event dead-lettered", append(eventAttrs(m), "class", class.String(), "attempts", m.Delivered, "err", truncate(cause.Error(), MaxErrorHeader))...)
+	r.log.WarnContext(ctx, "event dead-lettered", append(eventAttrs(m), "class", class.String(), "attempts", m.Delivered, "err", Truncate(cause.Error(), MaxErrorHeader))...)
 	if err := msg.Term(); err != nil {
 		r.log.WarnContext(ctx, "term after dead letter failed", append(eventAttrs(m), "err", err)...)
 	}

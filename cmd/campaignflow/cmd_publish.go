@@ -143,7 +143,7 @@ func readEventBody(stdin io.Reader, file, data string) ([]byte, error) {
 // worker would dead-letter it for: its decode's (envelopeProblems: a
 // CloudEvents type or id), then the event's (eventProblems).
 func publishProblems(typ string, body []byte) []string {
-	return append(envelopeProblems(typ, body), eventProblems(typ, body)...)
+	return cutProblems(append(envelopeProblems(typ, body), eventProblems(typ, body)...))
 }
 
 // eventProblems lists everything wrong with an event: JSON Schema

@@ -225,7 +225,17 @@ func eventPointerProblems(typ string, body []byte) []string {
 	for _, p := range problems {
 		out = append(out, pointerProblems(base, p)...)
 	}
-	return out
+	return cutProblems(out)
+}
+
+// cutProblems cuts each problem to the worker's bound on an error
+// (pipeline.Truncate to pipeline.MaxErrorHeader): a 900 KB value echoed in
+// a problem is not a 900 KB line.
+func cutProblems(problems []string) []string {
+	for i, p := range problems {
+		problems[i] = pipeline.Truncate(p, pipeline.MaxErrorHeader)
+	}
+	return problems
 }
 
 // isCloudEventWithData reports whether body is a CloudEvents envelope whose
@@ -272,12 +282,12 @@ func pointerProblems(base, p string) []string {
 			}
 			return lines
 		}
-		return []string{rootPointer(base+ptr) + ": " + msg}
+		return cutProblems([]string{rootPointer(base+ptr) + ": " + msg})
 	}
 	if path, msg, ok := strings.Cut(p, ": "); ok && fieldPathRE.MatchString(path) {
-		return []string{rootPointer(base+fieldPathPointer(path)) + ": " + msg}
+		return cutProblems([]string{rootPointer(base+fieldPathPointer(path)) + ": " + msg})
 	}
-	return []string{rootPointer(base) + ": " + p}
+	return cutProblems([]string{rootPointer(base) + ": " + p})
 }
 
 // rootPointer shows the empty pointer (the whole document) as "/".
