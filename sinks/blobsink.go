@@ -336,7 +336,7 @@ func (s *BlobSink) lead(ctx context.Context) error {
 				"last_seq", s.redo.Last, "have", s.lastSeq)
 			s.redo = nil
 		}
-		if errors.Is(err, jetstream.ErrConsumerDeleted) || errors.Is(err, jetstream.ErrConsumerNotFound) {
+		if consumerGone(ctx, s.js, s.names.ResultsStream, s.durable, err) {
 			// Deleted by an operator or by a writer that took the output:
 			// start over from the committed sequence with a new one.
 			s.abandon()

@@ -185,6 +185,17 @@ func (f *FileSink) Run(ctx context.Context) error {
 			}
 			err = batch.Error()
 		}
+		if consumerGone(ctx, f.js, f.names.ResultsStream, f.o.Durable, err) {
+			// Deleted under the sink (an operator): start again after the
+			// last committed file with a new one.
+			f.log.Warn("file sink: its consumer was deleted; dropping the open files and starting again after the last commit",
+				"consumer", f.o.Durable, "err", err)
+			_ = f.abandon()
+			if cons, err = f.consumer(ctx); err != nil {
+				return err
+			}
+			continue
+		}
 		if err != nil && !errors.Is(err, jetstream.ErrNoMessages) && !errors.Is(err, context.DeadlineExceeded) {
 			f.log.Warn("file sink: fetching results failed; retrying in 1s", "stream", f.names.ResultsStream, "err", err)
 			f.pause(ctx, time.Second)

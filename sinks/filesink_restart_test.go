@@ -104,3 +104,27 @@ func TestNewFileSinkRejectsBadOptions(t *testing.T) {
 		})
 	}
 }
+
+// TestFileSinkRecoversWhenItsConsumerIsDeleted: an operator deletes the
+// file sink's consumer while rows are in open files; the sink drops them,
+// recreates its consumer after the last committed file and writes every
+// row once.
+func TestFileSinkRecoversWhenItsConsumerIsDeleted(t *testing.T) {
+	b := newBus(t)
+	b.publish(t, mix{campaigns: 2, polls: 2, contacts: 4, batchRows: 2, reports: 1, tag: "a"})
+	dir := t.TempDir()
+	sink := startSink(t, b, sinks.FileSinkConfig{Dir: dir, WorkerID: "w", RollAge: time.Hour})
+	waitFor(t, "the sink to hold messages", func() bool { return sink.Pending() > 0 })
+	if err := b.js.DeleteConsumer(context.Background(), b.top.Names.ResultsStream, "campaignflow-files-w"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the sink to recreate its consumer", func() bool {
+		return b.consumerInfo(t, "campaignflow-files-w").Config.Durable != ""
+	})
+	b.publish(t, mix{reports: 2, tag: "b"})
+	msgs := int64(b.lastSeq(t))
+	waitFor(t, "the sink to hold every message", func() bool { return sink.Pending() == msgs })
+	sink.stop(t)
+	want, _ := b.streamRows(t)
+	assertExactlyOnce(t, readFiles(t, dir, scan(t, dir).final), want)
+}
