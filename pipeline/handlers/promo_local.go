@@ -54,8 +54,7 @@ func (h *PromoHandler) runZone(ctx context.Context, ev *events.SendPromo, campai
 		return permanent(fmt.Errorf("handlers: send-promo: zone %s: %w", zone, err))
 	}
 	due := ev.Schedule.LocalAt(loc)
-	key := ledger.LocalRunKey(ev.PromoID, due, zone)
-	runAt := h.startAtIn(ctx, ev, due, loc)
+	key, runAt := h.zoneRun(ctx, ev, due, loc, false)
 	fixed := func(context.Context, *events.SendPromo) ([]string, error) { return numbers, nil }
 	audiences, then, skip, err := h.derivedRun(ctx, ev, key, campaignID, runAt, zone, fixed)
 	if err != nil || skip {
@@ -70,6 +69,20 @@ func (h *PromoHandler) runZone(ctx context.Context, ev *events.SendPromo, campai
 		h.log.InfoContext(ctx, "handlers: promo run for a zone", "promo_id", ev.PromoID, "zone", zone, "run_id", out.RunID, "at", out.At)
 	}
 	return nil
+}
+
+// zoneRun is the ledger key and start of a local-time promo's run due at
+// due for the recipients in loc: promo.<id>.run.<unix>.<zone>, starting
+// at due or at the end of the promo's quiet hours read in loc. A cron
+// tick's run moved past TickRunLead is keyed by its start (one run per
+// quiet window).
+func (h *PromoHandler) zoneRun(ctx context.Context, ev *events.SendPromo, due time.Time, loc *time.Location, tick bool) (key string, runAt time.Time) {
+	key = ledger.LocalRunKey(ev.PromoID, due, loc.String())
+	runAt = h.startAtIn(ctx, ev, due, loc)
+	if tick && runAt.After(due.Add(TickRunLead)) {
+		key = ledger.LocalRunKey(ev.PromoID, runAt, loc.String())
+	}
+	return key, runAt
 }
 
 // zonesOf groups numbers by the IANA zone of each, from phonenumbers'
@@ -137,12 +150,7 @@ func (h *PromoHandler) runLocalTick(ctx context.Context, ev *events.SendPromo, c
 		if err != nil || !spec.Next(at.Add(-time.Second)).Equal(at) {
 			continue // not local_time on a day of the cron there
 		}
-		loc := spec.Location()
-		key := ledger.LocalRunKey(ev.PromoID, at, zone)
-		runAt := h.startAtIn(ctx, ev, at, loc)
-		if runAt.After(at.Add(TickRunLead)) {
-			key = ledger.LocalRunKey(ev.PromoID, runAt, zone) // one run per quiet window
-		}
+		key, runAt := h.zoneRun(ctx, ev, at, spec.Location(), true)
 		fixed := func(context.Context, *events.SendPromo) ([]string, error) { return byZone[zone], nil }
 		audiences, then, skip, err := h.derivedRun(ctx, ev, key, campaignID, later(runAt, at.Add(TickRunLead)), zone, fixed)
 		if err != nil {
