@@ -94,9 +94,13 @@ Chat Inc: with CHATINC_API_KEY set, the API at --chatinc-url, else $CHATINC_URL,
 ("complete": false).
 
 Output: a table; --json prints one object (fields in README, "Previewing a promo").
-Exit code 0: the worker would create and run the promo. 1: it would fail (every problem
-listed, with its field), the input cannot be read, or Chat Inc did not answer. 2: usage
-(flags, arguments).`,
+A local-time promo (schedule.local_time) is shown per recipient zone, as the handler splits it:
+each zone's run, its start (quiet hours read there), run key and reach.
+
+Exit code 0: the worker would take the promo (no dead letter): create (or reuse) its campaign
+and run it, or make no run when every contact is capped or the run is recorded already (the
+output says which; --json: no_run). 1: it would fail (every problem listed, with its field),
+the input cannot be read, or Chat Inc did not answer. 2: usage (flags, arguments).`,
 		Example: `  campaignflow promo preview --file deploy/events/send-promo.json
   campaignflow promo preview --data '{"promo_id":"bf-2026","title":"Black Friday",
       "message":"Hi {customers.first_name}","audiences":["vip-shoppers"]}' --sample 10

@@ -40,6 +40,11 @@ type promoPreview struct {
 	// FrequencyCap is the promo's cap and whether its counters were read
 	// (with --nats-url): reach.capped counts the contacts it leaves out.
 	FrequencyCap *previewCap `json:"frequency_cap,omitempty"`
+	// NoRun says why the worker makes no run although it takes the promo:
+	// "capped" (a capped run, or every zone run of a local-time promo, has
+	// nobody left: every contact capped or an invalid number), "recorded"
+	// (the ledger has the run already). Absent when it runs.
+	NoRun string `json:"no_run,omitempty"`
 }
 
 // previewCap is a promo's frequency cap as the preview applied it.
@@ -76,9 +81,10 @@ type previewButton struct {
 	Input       string `json:"input,omitempty"`
 }
 
-// previewSchedule says when the promo runs: now, at a time, or on a cron.
+// previewSchedule says when the promo runs: now, at a time, on a cron, or
+// at local_time in each recipient's zone (Zones: one run per zone).
 type previewSchedule struct {
-	Kind     string     `json:"kind"` // now, at, cron
+	Kind     string     `json:"kind"` // now, at, cron, local_time
 	At       *time.Time `json:"at,omitempty"`
 	Past     bool       `json:"past,omitempty"` // at is past: the run starts at once
 	Cron     string     `json:"cron,omitempty"`
@@ -92,6 +98,11 @@ type previewSchedule struct {
 	Quiet      bool       `json:"in_quiet_hours"`
 	QuietHours string     `json:"quiet_hours,omitempty"`
 	QuietZone  string     `json:"quiet_zone,omitempty"`
+	// LocalTime on Date (or on the days of Cron) in each recipient's zone;
+	// Zones are the runs, one per zone of the contacts read.
+	LocalTime string        `json:"local_time,omitempty"`
+	Date      string        `json:"date,omitempty"`
+	Zones     []previewZone `json:"zones,omitempty"`
 }
 
 // previewVariable is one {group.field} placeholder of the message.
@@ -139,6 +150,7 @@ type previewContact struct {
 	Number   string `json:"number"`
 	Audience string `json:"audience"`
 	Message  string `json:"message"`
+	raw      string // the number as read
 }
 
 // previewInvalidExamples is how many invalid numbers a preview lists.
@@ -212,11 +224,18 @@ func buildPromoPreview(ctx context.Context, c *chatinc.Client, body []byte, s pr
 	if err != nil {
 		return nil, err
 	}
-	reach, sample, err := previewAudiences(ctx, c, ev, auds, counts, s)
+	reach, sample, numbers, err := previewAudiences(ctx, c, ev, auds, counts, s)
 	if err != nil {
 		return nil, err
 	}
 	p.Reach = reach
+	if ev.Schedule.IsLocal() {
+		left, err := previewLocalRuns(ctx, ev, p, numbers, reach.Complete, s, now)
+		if err != nil {
+			return nil, err
+		}
+		sample = slices.DeleteFunc(sample, func(ct previewContact) bool { return left[ct.raw] })
+	}
 	for i := range p.Variables {
 		p.Variables[i].WithoutValueAtLeast = max(0, reach.WouldSend-p.Variables[i].Values)
 	}
@@ -231,6 +250,7 @@ func buildPromoPreview(ctx context.Context, c *chatinc.Client, body []byte, s pr
 			message = p.Ledger.Message // the promo's campaign exists: it is what is sent
 		}
 	}
+	p.NoRun = previewNoRun(ev, p)
 	for _, ct := range sample {
 		// Chat Inc fills each placeholder from the contact's values; its API
 		// gives no values back, so they show as written.
@@ -250,6 +270,9 @@ func previewCapCounts(ctx context.Context, ev *events.SendPromo, p *promoPreview
 		return nil, nil
 	}
 	p.FrequencyCap = &previewCap{Max: fc.Max, Per: fc.Per}
+	if ev.Schedule.IsLocal() {
+		return nil, nil // read per zone run (previewLocalRuns)
+	}
 	due, ok := runDue(ev, p.Schedule)
 	if !ok || s.caps == nil || p.Schedule.Start == nil {
 		return nil, nil
@@ -298,6 +321,8 @@ func runDue(ev *events.SendPromo, ps *previewSchedule) (time.Time, bool) {
 	switch {
 	case ev.Schedule == nil:
 		return time.Time{}, true
+	case ev.Schedule.IsLocal():
+		return time.Time{}, false // a run per zone (previewLocalRuns)
 	case ev.IsCron():
 		if ps == nil || ps.Next == nil {
 			return time.Time{}, false
@@ -314,6 +339,12 @@ func previewScheduleOf(ctx context.Context, ev *events.SendPromo, now time.Time,
 	var due time.Time
 	switch s := ev.Schedule; {
 	case s == nil:
+	case s.IsLocal():
+		ps = &previewSchedule{Kind: "local_time", LocalTime: s.LocalTime, Date: s.Date, Cron: s.Cron, CatchUp: s.CatchUp}
+		if u := s.UntilTime(); !u.IsZero() {
+			ps.Until = &u
+		}
+		return ps // each zone's start: previewLocalRuns
 	case s.Cron != "":
 		ps = &previewSchedule{Kind: "cron", Cron: s.Cron, TimeZone: s.TimeZone, CatchUp: s.CatchUp}
 		if u := s.UntilTime(); !u.IsZero() {
@@ -376,7 +407,7 @@ func previewVariables(vars []chatinc.Placeholder, groups []chatinc.VariableGroup
 // s.maxContacts, and counts who would be sent to; the first s.sample of
 // those are the sample.
 func previewAudiences(ctx context.Context, c *chatinc.Client, ev *events.SendPromo, auds []chatinc.AudienceInfo,
-	counts caps.Counts, s previewSettings) (*previewReach, []previewContact, error) {
+	counts caps.Counts, s previewSettings) (*previewReach, []previewContact, []string, error) {
 	r := &previewReach{Audiences: []previewAudience{}, Invalid: []previewInvalid{}, Complete: true}
 	byID := make(map[string]int, len(auds)) // index in auds (a promo may name many audiences)
 	all := 0
@@ -419,6 +450,8 @@ func previewAudiences(ctx context.Context, c *chatinc.Client, ev *events.SendPro
 	seen := map[string]struct{}{}
 	var mapper e164.Mapper
 	capRule := ev.FrequencyCap
+	derived := capRule != nil || ev.Schedule.IsLocal()
+	var numbers []string // each number read, once
 	for _, a := range read {
 		if r.Read >= s.maxContacts && a.Size > 0 {
 			r.Complete = false
@@ -426,7 +459,7 @@ func previewAudiences(ctx context.Context, c *chatinc.Client, ev *events.SendPro
 		}
 		for ct, err := range c.AudienceContacts(ctx, a.ID) {
 			if err != nil {
-				return nil, nil, fmt.Errorf("promo preview: contacts of audience %q: %w", a.ID, err)
+				return nil, nil, nil, fmt.Errorf("promo preview: contacts of audience %q: %w", a.ID, err)
 			}
 			if r.Read >= s.maxContacts {
 				r.Complete = false
@@ -439,13 +472,15 @@ func previewAudiences(ctx context.Context, c *chatinc.Client, ev *events.SendPro
 				continue
 			}
 			seen[n] = struct{}{}
-			// A capped run leaves out numbers not written in E.164 (the
-			// handler's CapVerdict); an uncapped one sends to any valid number.
+			numbers = append(numbers, n)
+			// A run to a derived audience (a capped run, a local-time
+			// zone's run) leaves out numbers not written in E.164 (the
+			// handler's CapVerdict); any other run sends to any valid number.
 			reason := ""
-			if _, err := mapper.E164(n); err != nil {
+			if out, err := mapper.E164(n); err != nil {
 				reason = err.Error()
-			} else if capRule != nil && handlers.CapVerdict(n, counts, capRule) == handlers.LeftOutInvalidNumber {
-				reason = "not written in E.164 (like +27821234567): a capped run leaves it out"
+			} else if derived && out != n {
+				reason = "not written in E.164 (like +27821234567): a run to a derived audience (capped, local-time) leaves it out"
 			}
 			switch {
 			case reason != "":
@@ -460,9 +495,39 @@ func previewAudiences(ctx context.Context, c *chatinc.Client, ev *events.SendPro
 			}
 			r.WouldSend++
 			if len(sample) < s.sample {
-				sample = append(sample, previewContact{Number: handlers.MaskValue(n), Audience: a.ID})
+				sample = append(sample, previewContact{Number: handlers.MaskValue(n), Audience: a.ID, raw: n})
 			}
 		}
 	}
-	return r, sample, nil
+	return r, sample, numbers, nil
+}
+
+// previewNoRun is why the worker makes no run of a valid promo (see
+// promoPreview.NoRun): its run recorded already, or a derived run (capped,
+// or every zone run of a local-time promo) with nobody left; "" when it
+// runs, or when the contacts were not all read.
+func previewNoRun(ev *events.SendPromo, p *promoPreview) string {
+	switch {
+	case len(p.Problems) > 0:
+		return ""
+	case p.Ledger != nil && p.Ledger.RunState != "":
+		return noRunRecorded
+	case ev.Schedule.IsLocal():
+		why := noRunRecorded
+		for _, z := range p.Schedule.Zones {
+			switch z.NoRun {
+			case "":
+				return ""
+			case noRunCapped:
+				why = noRunCapped
+			}
+		}
+		if len(p.Schedule.Zones) == 0 {
+			return ""
+		}
+		return why
+	case ev.FrequencyCap != nil && p.Reach != nil && p.Reach.Complete && p.Reach.WouldSend == 0:
+		return noRunCapped
+	}
+	return ""
 }

@@ -59,6 +59,8 @@ func printPromoPreview(out, errw io.Writer, p *promoPreview, from string) {
 			r.WouldSend, r.Read, r.Duplicates, r.InvalidNumbers, capped)
 		switch fc := p.FrequencyCap; {
 		case fc == nil:
+		case fc.Checked && fc.RunKey == "":
+			fmt.Fprintf(out, "       frequency cap %d per %s: the counters were read for each zone run\n", fc.Max, shown(fc.Per))
 		case fc.Checked:
 			fmt.Fprintf(out, "       frequency cap %d per %s: the counters were read (run %s)\n", fc.Max, shown(fc.Per), fc.RunKey)
 		default:
@@ -74,6 +76,7 @@ func printPromoPreview(out, errw io.Writer, p *promoPreview, from string) {
 			fmt.Fprintf(out, "       and %d more invalid number(s)\n", r.InvalidNumbers-len(r.Invalid))
 		}
 	}
+	printPreviewZones(out, p.Schedule)
 	printPreviewLedger(out, p)
 	if len(p.Sample) > 0 {
 		fmt.Fprintf(out, "\nsample (%d of %d):\n", len(p.Sample), p.Reach.WouldSend)
@@ -102,11 +105,25 @@ func printPromoPreview(out, errw io.Writer, p *promoPreview, from string) {
 	if p.Ledger != nil && p.Ledger.InChatInc {
 		what = "reuse campaign " + p.Ledger.CampaignID
 	}
-	if p.Ledger != nil && p.Ledger.RunState != "" {
+	switch {
+	case p.NoRun == noRunRecorded:
 		fmt.Fprintf(out, "\nok: the worker would %s and send nothing: this run is in the ledger already; nothing was sent now\n", what)
-		return
+	case p.NoRun == noRunCapped && p.FrequencyCap != nil:
+		fmt.Fprintf(out, "\nok: the worker would %s and make no run: every contact is capped (%d) or has an invalid number (%d); "+
+			"it publishes a send_report.v1 saying so; nothing was sent\n", what, p.Reach.Capped, p.Reach.InvalidNumbers)
+	case p.NoRun == noRunCapped:
+		fmt.Fprintf(out, "\nok: the worker would %s and make no run: no contact has a number written in E.164; nothing was sent\n", what)
+	case p.Schedule != nil && p.Schedule.Kind == "local_time":
+		runs := 0
+		for _, z := range p.Schedule.Zones {
+			if z.NoRun == "" && z.Due != nil {
+				runs++
+			}
+		}
+		fmt.Fprintf(out, "\nok: the worker would %s and make %d zone run(s) (to %s contact(s)); nothing was sent\n", what, runs, n)
+	default:
+		fmt.Fprintf(out, "\nok: the worker would %s and run it (to %s contact(s)); nothing was sent\n", what, n)
 	}
-	fmt.Fprintf(out, "\nok: the worker would %s and run it (to %s contact(s)); nothing was sent\n", what, n)
 }
 
 func buttonTarget(b previewButton) string {
@@ -134,6 +151,14 @@ func scheduleText(s *previewSchedule) string {
 		t = "now (schedule.at " + s.At.UTC().Format(time.RFC3339) + " is past)"
 	case s.Kind == "at":
 		t = "at " + s.At.UTC().Format(time.RFC3339)
+	case s.Kind == "local_time":
+		t = "at " + shown(s.LocalTime) + " in each recipient's zone"
+		if s.Date != "" {
+			t += " on " + shown(s.Date)
+		} else {
+			t += ", cron " + shown(s.Cron)
+		}
+		return t + fmt.Sprintf(": %d zone run(s), below", len(s.Zones))
 	default:
 		t = "cron " + shown(s.Cron)
 		if s.TimeZone != "" {
@@ -233,4 +258,36 @@ func shownURLs(s string) string {
 		}
 	}
 	return shown(strings.Join(parts, ","))
+}
+
+// printPreviewZones lists a local-time promo's zone runs.
+func printPreviewZones(out io.Writer, s *previewSchedule) {
+	if s == nil || s.Kind != "local_time" {
+		return
+	}
+	fmt.Fprintln(out)
+	if len(s.Zones) == 0 {
+		fmt.Fprintln(out, "zone runs: none (no contact read)")
+		return
+	}
+	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "ZONE\tDUE (UTC)\tSTARTS (UTC)\tRUN KEY\tCONTACTS\tWOULD SEND\tCAPPED\tINVALID\tNOTE")
+	for _, z := range s.Zones {
+		due, start, note := "-", "-", ""
+		if z.Due != nil {
+			due, start = z.Due.UTC().Format(time.RFC3339), z.Start.UTC().Format(time.RFC3339)
+		} else {
+			note = "no tick ahead"
+		}
+		switch {
+		case z.NoRun == noRunRecorded:
+			note = "recorded in the ledger: not run again"
+		case z.NoRun == noRunCapped:
+			note = "no run: every contact capped or invalid"
+		case z.Quiet:
+			note = "moved out of quiet hours " + s.QuietHours
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\n", z.Zone, due, start, z.RunKey, z.Contacts, z.WouldSend, z.Capped, z.InvalidNumbers, note)
+	}
+	_ = w.Flush()
 }
