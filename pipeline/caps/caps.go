@@ -5,6 +5,11 @@
 // is the number of its keys whose time lies within a cap's period. Being
 // keyed by the run's ledger key, a run counts each contact once however
 // often it is retried or its event redelivered.
+//
+// A run reserves its sends under the bucket's lock (Reserve): its counters
+// are pending until the run is known to have been made (MadeKey), and count
+// meanwhile only while the run's worker keeps its lease (LeaseKey), so a run
+// that never happened does not use up the cap.
 package caps
 
 import (
@@ -12,6 +17,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -35,18 +41,45 @@ func Key(number, runKey string) string { return ids.Token(number) + "." + ids.To
 type Send struct {
 	At      time.Time `json:"at"` // when the run sends
 	PromoID string    `json:"promo_id,omitempty"`
+	// Pending: reserved by a run not yet known to be made; it counts only
+	// while the run has its MadeKey or a live LeaseKey. Counters without it
+	// (Record) always count.
+	Pending bool `json:"pending,omitempty"`
 }
+
+// MadeKey says the run runKey was made (its outcome is known): its pending
+// counters count. It lives as long as they do.
+func MadeKey(runKey string) string { return madePrefix + ids.Token(runKey) }
+
+// LeaseKey says a worker is making the run runKey (until the time in it,
+// renewed): its pending counters count meanwhile.
+func LeaseKey(runKey string) string { return leasePrefix + ids.Token(runKey) }
+
+const (
+	madePrefix  = "_made."
+	leasePrefix = "_lease."
+)
 
 // Counter reads and records sends in the caps bucket.
 type Counter struct {
 	kv          jetstream.KeyValue
 	scanTimeout time.Duration
 	parallel    int
+	owner       string           // names this worker in the lock and leases
+	now         func() time.Time // the clock leases are read by
 }
 
 // New returns a Counter over kv (a bucket made with LimitMarkerTTL).
 func New(kv jetstream.KeyValue) *Counter {
-	return &Counter{kv: kv, scanTimeout: time.Minute, parallel: 32}
+	return &Counter{kv: kv, scanTimeout: time.Minute, parallel: 32, owner: ids.Token(hostname()), now: time.Now}
+}
+
+func hostname() string {
+	h, err := os.Hostname()
+	if err != nil || h == "" {
+		return "campaignflow"
+	}
+	return h
 }
 
 // Counts is how many sends each number had within a window.
@@ -54,22 +87,49 @@ type Counts map[string]int
 
 // Recent counts each number's sends at or after since and not after until,
 // leaving out those of the run exceptRun (a retried run must not count
-// itself). One pass over the bucket.
+// itself) and the pending ones of runs neither made nor leased. One pass
+// over the bucket.
 func (c *Counter) Recent(ctx context.Context, since, until time.Time, exceptRun string) (Counts, error) {
-	own := "." + ids.Token(exceptRun)
-	out := Counts{}
+	s, err := c.scan(ctx, since, until, exceptRun)
+	return s.counts, err
+}
+
+// scanned is one pass over the bucket for the run own.
+type scanned struct {
+	counts Counts
+	mine   map[string]bool // numbers with a counter of the run own
+}
+
+func (c *Counter) scan(ctx context.Context, since, until time.Time, exceptRun string) (scanned, error) {
+	own := ids.Token(exceptRun)
+	out := scanned{counts: Counts{}, mine: map[string]bool{}}
+	live := map[string]bool{}        // run token: made, or leased now
+	pending := map[string][]string{} // run token: numbers of its pending counters in the window
+	now := c.now()
 	var bad error
 	err := kvscan.Each(ctx, c.kv, []string{">"}, c.scanTimeout, func(e jetstream.KeyValueEntry) {
 		key := e.Key()
-		if strings.HasSuffix(key, own) {
+		if run, ok := strings.CutPrefix(key, madePrefix); ok {
+			live[run] = true
 			return
 		}
-		tok, _, ok := strings.Cut(key, ".")
+		if run, ok := strings.CutPrefix(key, leasePrefix); ok {
+			var h held
+			if json.Unmarshal(e.Value(), &h) == nil && now.Before(h.Until) {
+				live[run] = true
+			}
+			return
+		}
+		tok, run, ok := strings.Cut(key, ".")
 		if !ok {
 			return
 		}
 		number, ok := ids.Untoken(tok)
 		if !ok {
+			return
+		}
+		if run == own {
+			out.mine[number] = true
 			return
 		}
 		var s Send
@@ -79,12 +139,24 @@ func (c *Counter) Recent(ctx context.Context, since, until time.Time, exceptRun 
 			}
 			return
 		}
-		if !s.At.Before(since) && !s.At.After(until) {
-			out[number]++
+		if s.At.Before(since) || s.At.After(until) {
+			return
 		}
+		if s.Pending {
+			pending[run] = append(pending[run], number)
+			return
+		}
+		out.counts[number]++
 	})
 	if err != nil {
-		return nil, fmt.Errorf("caps: read counters in KV %s: %w", c.kv.Bucket(), err)
+		return scanned{}, fmt.Errorf("caps: read counters in KV %s: %w", c.kv.Bucket(), err)
+	}
+	for run, numbers := range pending {
+		if live[run] {
+			for _, n := range numbers {
+				out.counts[n]++
+			}
+		}
 	}
 	return out, bad // an unreadable counter is not counted, and said
 }

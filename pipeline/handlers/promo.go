@@ -123,12 +123,13 @@ func (h *PromoHandler) ensureCampaign(ctx context.Context, ev *events.SendPromo)
 func (h *PromoHandler) run(ctx context.Context, ev *events.SendPromo, campaignID string, at time.Time) (RunInfo, error) {
 	key := ledger.RunKey(ev.PromoID, at)
 	runAt := h.startAt(ctx, ev, at)
-	audiences, then, skip, err := h.cappedRun(ctx, ev, key, campaignID, runAt)
+	audiences, then, done, skip, err := h.cappedRun(ctx, ev, key, campaignID, runAt)
 	if err != nil || skip {
 		return RunInfo{}, err
 	}
 	out, info, started, err := h.runs.at(ctx, key, campaignID, audiences, runAt,
 		RunInfo{PromoID: ev.PromoID, CampaignID: campaignID, Title: ev.Title}, then, derivedOpts(then)...)
+	done(ctx)
 	if err != nil {
 		return RunInfo{}, classify(fmt.Errorf("handlers: send-promo: run campaign %s of promo %s (%s): %w", campaignID, ev.PromoID, key, err))
 	}
@@ -219,7 +220,7 @@ func (h *PromoHandler) RunPromo(ctx context.Context, promoID string, scheduledAt
 		// inside one window make one run there, not one each.
 		key = ledger.RunKey(promoID, runAt)
 	}
-	audiences, then, skip, err := h.cappedRun(ctx, &ev, key, campaignID, later(runAt, scheduledAt.Add(TickRunLead)))
+	audiences, then, done, skip, err := h.cappedRun(ctx, &ev, key, campaignID, later(runAt, scheduledAt.Add(TickRunLead)))
 	if err != nil {
 		return RunInfo{}, err
 	}
@@ -228,6 +229,7 @@ func (h *PromoHandler) RunPromo(ctx context.Context, promoID string, scheduledAt
 	}
 	info, err := h.runs.tick(ctx, key, campaignID, audiences, scheduledAt, runAt,
 		RunInfo{PromoID: promoID, CampaignID: campaignID, Title: ev.Title}, then, derivedOpts(then)...)
+	done(ctx)
 	if err != nil {
 		return RunInfo{}, classify(fmt.Errorf("handlers: scheduled run of promo %s at %s: %w", promoID, scheduledAt.UTC().Format(time.RFC3339), err))
 	}

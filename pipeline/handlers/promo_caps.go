@@ -40,18 +40,26 @@ func DerivedAudienceID(runKey string) string {
 	return DerivedAudiencePrefix + "h." + hex.EncodeToString(sum[:16])
 }
 
-// capPlan is a derived run: whom it sends to, and its report.
+// capPlan is a derived run: whom it sends to, and its report; res holds
+// its capped sends (a promo with a frequency_cap).
 type capPlan struct {
 	send   []string
 	report sinks.SendReport
+	res    *caps.Reservation
 }
+
+// end is what must follow a derived run's attempt, made or not (its caps
+// lease ends); never nil.
+type end func(context.Context)
+
+func noEnd(context.Context) {}
 
 // cappedRun prepares the run keyed key of a promo with a frequency cap,
 // sending at runAt (zero: now), to the contacts of its audiences: see
 // derivedRun. A promo without a cap runs to its audiences as they are.
-func (h *PromoHandler) cappedRun(ctx context.Context, ev *events.SendPromo, key, campaignID string, runAt time.Time) (audiences []string, then afterRun, skip bool, err error) {
+func (h *PromoHandler) cappedRun(ctx context.Context, ev *events.SendPromo, key, campaignID string, runAt time.Time) (audiences []string, then afterRun, done end, skip bool, err error) {
 	if ev.FrequencyCap == nil {
-		return ev.Audiences, nil, false, nil
+		return ev.Audiences, nil, noEnd, false, nil
 	}
 	return h.derivedRun(ctx, ev, key, campaignID, runAt, "", h.audienceNumbers)
 }
@@ -70,43 +78,58 @@ func derivedOpts(then afterRun) []ledger.RunOption {
 // one zone of a local-time promo): the numbers less those capped (a
 // promo with a frequency_cap) and invalid ones go into a derived audience,
 // and one send per contact is recorded under the run's key before the run
-// (so a retry, or a worker dying after the run, never counts a contact
-// twice or not at all). It returns the audiences to run and what must
-// follow the run (its send report); skip when nobody is left to send to
-// (the report is then published here). A run the ledger has done runs as
-// it is (the ledger answers).
+// under the caps lock (caps.Reserve: one capped run at a time decides,
+// across replicas), before the run; they count for other runs once the
+// run is made, and while this attempt is at it (so a retry, or a worker
+// dying after the run, never counts a contact twice or not at all, and a
+// run that never happens uses up no one's cap). It returns the audiences to
+// run, what must follow the run (its send report) and what must follow the
+// attempt, made or not (done, always called); skip when nobody is left to
+// send to (the report is then published here). A run the ledger has done
+// runs as it is (the ledger answers).
 func (h *PromoHandler) derivedRun(ctx context.Context, ev *events.SendPromo, key, campaignID string, runAt time.Time, zone string,
-	numbers func(context.Context, *events.SendPromo) ([]string, error)) (audiences []string, then afterRun, skip bool, err error) {
+	numbers func(context.Context, *events.SendPromo) ([]string, error)) (audiences []string, then afterRun, done end, skip bool, err error) {
 	if h.sendReports == nil || (ev.FrequencyCap != nil && h.caps == nil) {
-		return nil, nil, false, permanent(errors.New("handlers: send-promo: frequency_cap and local_time need the caps bucket and a send report publisher (WithCaps, WithSendReports)"))
+		return nil, nil, noEnd, false, permanent(errors.New("handlers: send-promo: frequency_cap and local_time need the caps bucket and a send report publisher (WithCaps, WithSendReports)"))
 	}
-	if rec, ok, err := h.ledger.Get(ctx, key); err != nil {
-		return nil, nil, false, classify(fmt.Errorf("handlers: send-promo: read ledger %s: %w", key, err))
+	rec, ok, err := h.ledger.Get(ctx, key)
+	if err != nil {
+		return nil, nil, noEnd, false, classify(fmt.Errorf("handlers: send-promo: read ledger %s: %w", key, err))
 	} else if ok && rec.State == ledger.StateDone {
-		return ev.Audiences, nil, false, nil // ran: the ledger answers
+		return ev.Audiences, nil, noEnd, false, nil // ran: the ledger answers
 	}
 	if runAt.IsZero() {
 		runAt = h.clock.Now()
 	}
 	all, err := numbers(ctx, ev)
 	if err != nil {
-		return nil, nil, false, err
+		return nil, nil, noEnd, false, err
 	}
-	plan, err := h.planDerived(ctx, ev, key, campaignID, runAt, zone, all)
+	plan, err := h.planDerived(ctx, ev, key, campaignID, runAt, zone, all, ok && rec.State == ledger.StatePending)
 	if err != nil {
-		return nil, nil, false, err
+		return nil, nil, noEnd, false, err
+	}
+	done = noEnd
+	if plan.res != nil {
+		done = plan.res.End
 	}
 	rep := plan.report
 	if len(plan.send) == 0 {
+		done(ctx)
 		rep.FinishedAt = h.clock.Now().UTC()
 		if err := h.sendReports.PublishSendReport(ctx, rep); err != nil {
-			return nil, nil, false, classify(fmt.Errorf("handlers: send-promo: publish send report of %s: %w", key, err))
+			return nil, nil, noEnd, false, classify(fmt.Errorf("handlers: send-promo: publish send report of %s: %w", key, err))
 		}
 		h.log.InfoContext(ctx, "handlers: promo run not started: no contact is left to send to (capped, or an invalid number)",
 			"promo_id", ev.PromoID, "key", key, "contacts", rep.ContactsTotal, "capped", rep.Capped, "invalid_number", rep.InvalidNumber)
-		return nil, nil, true, nil
+		return nil, nil, noEnd, true, nil
 	}
 	then = func(ctx context.Context, ran RunInfo) error {
+		if plan.res != nil {
+			if err := plan.res.Made(ctx); err != nil {
+				return fmt.Errorf("handlers: send-promo: frequency cap of promo %s: %w", ev.PromoID, err)
+			}
+		}
 		r := rep
 		r.RunID, r.RunAt, r.FinishedAt = ran.RunID, ran.At, h.clock.Now().UTC()
 		if err := h.sendReports.PublishSendReport(ctx, r); err != nil {
@@ -116,46 +139,41 @@ func (h *PromoHandler) derivedRun(ctx context.Context, ev *events.SendPromo, key
 			"audience", r.DerivedAudience, "sent", r.ContactsSent, "capped", r.Capped, "invalid_number", r.InvalidNumber)
 		return nil
 	}
-	return []string{plan.report.DerivedAudience}, then, false, nil
+	return []string{plan.report.DerivedAudience}, then, done, false, nil
 }
 
-// planDerived reads the counters (a promo with a cap), makes the derived
-// audience and records the sends.
-func (h *PromoHandler) planDerived(ctx context.Context, ev *events.SendPromo, key, campaignID string, runAt time.Time, zone string, numbers []string) (capPlan, error) {
+// planDerived leaves out invalid numbers, reserves the capped sends (a
+// promo with a cap; made: the ledger knows the run was made) and makes the
+// derived audience.
+func (h *PromoHandler) planDerived(ctx context.Context, ev *events.SendPromo, key, campaignID string, runAt time.Time, zone string,
+	numbers []string, made bool) (plan capPlan, err error) {
 	c := ev.FrequencyCap
-	var per time.Duration
-	var counts caps.Counts
-	if c != nil {
-		per = c.PerDuration()
-		var err error
-		counts, err = CapCounts(ctx, h.caps, c, key, runAt)
-		if err != nil && counts == nil {
-			return capPlan{}, classify(fmt.Errorf("handlers: send-promo: frequency cap of promo %s: %w", ev.PromoID, err))
-		} else if err != nil {
-			h.log.WarnContext(ctx, "handlers: a frequency-cap counter is unreadable and not counted", "promo_id", ev.PromoID, "err", err)
-		}
-	}
 	derived := DerivedAudienceID(key)
-	plan := capPlan{report: sinks.SendReport{Schema: sinks.SchemaSendReport, PromoID: ev.PromoID, RunKey: key, CampaignID: campaignID,
-		RunAt: runAt.UTC(), TimeZone: zone, Audiences: ev.Audiences, DerivedAudience: derived, ContactsTotal: int64(len(numbers))}}
-	if c != nil {
-		plan.report.CapMax, plan.report.CapPer = c.Max, c.Per
-	}
+	plan.report = sinks.SendReport{Schema: sinks.SchemaSendReport, PromoID: ev.PromoID, RunKey: key, CampaignID: campaignID,
+		RunAt: runAt.UTC(), TimeZone: zone, Audiences: ev.Audiences, DerivedAudience: derived, ContactsTotal: int64(len(numbers))}
 	var valid e164.Mapper
 	for _, n := range numbers {
-		verdict := ""
-		if c != nil {
-			verdict = CapVerdict(n, counts, c)
-		} else if !isE164(valid, n) {
-			verdict = LeftOutInvalidNumber
-		}
-		switch verdict {
-		case LeftOutInvalidNumber:
+		if !isE164(valid, n) {
 			plan.report.InvalidNumber++
-		case LeftOutCapped:
-			plan.report.Capped++
-		default:
-			plan.send = append(plan.send, n)
+			continue
+		}
+		plan.send = append(plan.send, n)
+	}
+	if c != nil {
+		plan.report.CapMax, plan.report.CapPer = c.Max, c.Per
+		if len(plan.send) > 0 {
+			res, err := h.caps.Reserve(ctx, caps.Request{RunKey: key, PromoID: ev.PromoID, Numbers: plan.send, At: runAt, Max: c.Max,
+				Per: c.PerDuration(), Made: made})
+			if err != nil {
+				return capPlan{}, classify(fmt.Errorf("handlers: send-promo: frequency cap of promo %s: %w", ev.PromoID, err))
+			}
+			plan.res, plan.send = res, res.Send
+			plan.report.Capped = int64(len(res.Capped))
+			defer func() {
+				if err != nil {
+					res.End(ctx)
+				}
+			}()
 		}
 	}
 	plan.report.ContactsSent = int64(len(plan.send))
@@ -175,11 +193,6 @@ func (h *PromoHandler) planDerived(ctx context.Context, ev *events.SendPromo, ke
 	}
 	if _, err := h.client.CreateAudience(ctx, chatinc.Audience{ID: derived, Name: "campaignflow " + key, Description: desc, Contacts: contacts}); err != nil {
 		return capPlan{}, classify(fmt.Errorf("handlers: send-promo: create audience %s for promo %s: %w", derived, ev.PromoID, err))
-	}
-	if c != nil {
-		if err := h.caps.Record(ctx, key, ev.PromoID, plan.send, runAt, per); err != nil {
-			return capPlan{}, classify(fmt.Errorf("handlers: send-promo: frequency cap of promo %s: %w", ev.PromoID, err))
-		}
 	}
 	return plan, nil
 }
@@ -229,5 +242,5 @@ func (h *PromoHandler) audienceNumbers(ctx context.Context, ev *events.SendPromo
 // counter is what the send-promo handler needs of the caps bucket.
 type counter interface {
 	Recent(ctx context.Context, since, until time.Time, exceptRun string) (caps.Counts, error)
-	Record(ctx context.Context, runKey, promoID string, numbers []string, at time.Time, keep time.Duration) error
+	Reserve(ctx context.Context, req caps.Request) (*caps.Reservation, error)
 }

@@ -56,12 +56,13 @@ func (h *PromoHandler) runZone(ctx context.Context, ev *events.SendPromo, campai
 	due := ev.Schedule.LocalAt(loc)
 	key, runAt := h.zoneRun(ctx, ev, due, loc, false)
 	fixed := func(context.Context, *events.SendPromo) ([]string, error) { return numbers, nil }
-	audiences, then, skip, err := h.derivedRun(ctx, ev, key, campaignID, runAt, zone, fixed)
+	audiences, then, done, skip, err := h.derivedRun(ctx, ev, key, campaignID, runAt, zone, fixed)
 	if err != nil || skip {
 		return err
 	}
 	out, _, started, err := h.runs.at(ctx, key, campaignID, audiences, runAt,
 		RunInfo{PromoID: ev.PromoID, CampaignID: campaignID, Title: ev.Title}, then, derivedOpts(then)...)
+	done(ctx)
 	if err != nil {
 		return fmt.Errorf("zone %s (%s): %w", zone, key, err)
 	}
@@ -152,7 +153,7 @@ func (h *PromoHandler) runLocalTick(ctx context.Context, ev *events.SendPromo, c
 		}
 		key, runAt := h.zoneRun(ctx, ev, at, spec.Location(), true)
 		fixed := func(context.Context, *events.SendPromo) ([]string, error) { return byZone[zone], nil }
-		audiences, then, skip, err := h.derivedRun(ctx, ev, key, campaignID, later(runAt, at.Add(TickRunLead)), zone, fixed)
+		audiences, then, done, skip, err := h.derivedRun(ctx, ev, key, campaignID, later(runAt, at.Add(TickRunLead)), zone, fixed)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("zone %s: %w", zone, err))
 			continue
@@ -161,6 +162,7 @@ func (h *PromoHandler) runLocalTick(ctx context.Context, ev *events.SendPromo, c
 			continue
 		}
 		ran, err := h.runs.tick(ctx, key, campaignID, audiences, at, runAt, info, then, derivedOpts(then)...)
+		done(ctx)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("zone %s (%s): %w", zone, key, err))
 			continue
