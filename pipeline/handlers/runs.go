@@ -65,9 +65,14 @@ func (s *RunStarter) start(ctx context.Context, key string, req chatinc.RunCampa
 		// The poll plan counts from when the run starts by this worker's
 		// clock: the requested time, or now. (Chat Inc's own timestamp is
 		// on its clock, which the sandbox runs faster under --time-scale.)
+		// A run found by reconciling (its worker died mid-call) ran when
+		// the ledger says (Chat Inc's createdAt), not now: the earlier.
 		at := req.TimeToRun
 		if at.IsZero() {
 			at = s.clock.Now()
+			if !out.At.IsZero() && out.At.Before(at) {
+				at = out.At
+			}
 		}
 		ran = info
 		ran.RunID, ran.At, started = out.RunID, at.UTC(), true
