@@ -23,6 +23,7 @@ type previewZone struct {
 	Due            *time.Time `json:"due,omitempty"`   // local_time there; absent: no cron tick ahead
 	Start          *time.Time `json:"start,omitempty"` // when the run starts: due, the end of the quiet hours, or now for a time past
 	Quiet          bool       `json:"in_quiet_hours"`
+	Past           bool       `json:"past,omitempty"` // due is past: the run starts at once
 	RunKey         string     `json:"run_key,omitempty"`
 	Contacts       int        `json:"contacts"` // numbers of the audiences in this zone
 	WouldSend      int        `json:"would_send"`
@@ -58,7 +59,7 @@ func previewLocalRuns(ctx context.Context, ev *events.SendPromo, p *promoPreview
 		z := previewZone{Zone: r.Zone, Contacts: len(r.Numbers), RunKey: r.Key, Quiet: r.Quiet}
 		if !r.Due.IsZero() {
 			due, start := r.Due, later(r.Start, now)
-			z.Due, z.Start = &due, &start
+			z.Due, z.Start, z.Past = &due, &start, !r.Start.After(now)
 		}
 		var counts map[string]int
 		if fc != nil && s.caps != nil && z.Due != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/campaignflow/campaignflow/chatinc"
 	"github.com/campaignflow/campaignflow/pipeline/caps"
+	"github.com/campaignflow/campaignflow/pipeline/handlers"
 )
 
 // TestPromoPreviewLocalTime: a local-time promo is previewed as the
@@ -92,6 +93,23 @@ func TestPromoPreviewLocalTime(t *testing.T) {
 	}
 	if strings.Contains(r.stdout, "0001-01-01") || strings.Contains(r.stdout, "run.now") {
 		t.Errorf("a local-time promo shown as a run now:\n%s", r.stdout)
+	}
+
+	// With a cron: each zone's next 09:00 on a Friday there, run
+	// TickRunLead after the tick (as a tick runs it), keyed by the tick.
+	cron := `{"promo_id":"lt-2","title":"L","message":"Hi","audiences":["lt"],"schedule":{"local_time":"09:00","cron":"0 9 * * FRI"},"quiet_hours":"00:00-00:00"}`
+	r = e.preview(t, "", "--data", cron, "--json")
+	got = promoPreview{}
+	if err := json.Unmarshal([]byte(r.stdout), &got); r.code() != 0 || err != nil || got.Schedule == nil || len(got.Schedule.Zones) != 4 {
+		t.Fatalf("cron: exit %d, %v:\n%s%s", r.code(), err, r.stdout, r.stderr)
+	}
+	for _, z := range got.Schedule.Zones {
+		loc, _ := time.LoadLocation(z.Zone)
+		if z.Due == nil || z.Due.In(loc).Weekday() != time.Friday || z.Due.In(loc).Format("15:04") != "09:00" || !z.Due.After(time.Now()) ||
+			z.Due.After(time.Now().Add(8*24*time.Hour)) || !z.Start.Equal(z.Due.Add(handlers.TickRunLead)) ||
+			z.RunKey != "promo.lt-2.run."+strconv.FormatInt(z.Due.Unix(), 10)+"."+z.Zone {
+			t.Errorf("cron: %s: %+v, want the next Friday 09:00 there", z.Zone, z)
+		}
 	}
 	if after := natsState(t, env); !maps.Equal(after, beforeNATS) {
 		t.Errorf("NATS was written to: %v, then %v", beforeNATS, after)

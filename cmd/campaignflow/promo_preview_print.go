@@ -286,6 +286,8 @@ func printPreviewZones(out io.Writer, s *previewSchedule) {
 			note = "no run: every contact capped or invalid"
 		case z.Quiet:
 			note = "moved out of quiet hours " + s.QuietHours
+		case z.Past:
+			note = "due time past: runs at once"
 		}
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\n", z.Zone, due, start, z.RunKey, z.Contacts, z.WouldSend, z.Capped, z.InvalidNumbers, note)
 	}
