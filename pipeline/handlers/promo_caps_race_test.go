@@ -6,11 +6,13 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jonboulle/clockwork"
 
 	"github.com/campaignflow/campaignflow/chatinc/sandbox"
 	"github.com/campaignflow/campaignflow/pipeline"
+	"github.com/campaignflow/campaignflow/pipeline/events"
 )
 
 // TestPromoFrequencyCapConcurrentRuns: eight capped promos handled at once
@@ -98,5 +100,44 @@ func TestPromoFrequencyCapRunNeverMade(t *testing.T) {
 	}
 	if r := e.sendReport(t, "f-1"); r.ContactsSent != 0 || r.Capped != 5 {
 		t.Fatalf("f-1 replayed: report %+v, want 5 capped", r)
+	}
+}
+
+// TestPromoFrequencyCapCronTicksAtOnce: two capped cron promos ticking at
+// the same second (max 1) send to each contact once between them.
+func TestPromoFrequencyCapCronTicksAtOnce(t *testing.T) {
+	e := newEnv(t, sandbox.Options{Clock: clockwork.NewFakeClockAt(on(0, 8, 0))})
+	e.seedAudience(t)
+	e.audience(t, "vip", thandi, sipho)
+	ctx := context.Background()
+	ids := []string{"tick-a", "tick-b"}
+	for _, id := range ids {
+		p := capped(id, 1, "1d", "vip")
+		p.Schedule = &events.Schedule{Cron: "*/15 * * * * *", TimeZone: "UTC"}
+		if err := e.h.Promo.Handle(ctx, "ev-"+id, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tick := e.sb.Now().Truncate(15 * time.Second).Add(15 * time.Second)
+	e.sb.Advance(tick.Sub(e.sb.Now()))
+	var wg sync.WaitGroup
+	errs := make([]error, len(ids))
+	for i, id := range ids {
+		wg.Go(func() { _, errs[i] = e.h.Promo.RunPromo(ctx, id, tick) })
+	}
+	wg.Wait()
+	sends := map[string]int{}
+	for i, id := range ids {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		for _, run := range e.sentTo(t, id) {
+			for _, n := range run {
+				sends[n]++
+			}
+		}
+	}
+	if sends[thandi] != 1 || sends[sipho] != 1 {
+		t.Fatalf("sends %v, want each contact once between the two promos (max 1 per day)", sends)
 	}
 }
