@@ -11,16 +11,14 @@ import (
 // consumerGone says whether a fetch failed because the sink's durable
 // consumer was deleted under it: a pull waiting at the time ends with
 // ErrConsumerDeleted, a later one finds no responders (which a JetStream
-// leader election may also cause, so the consumer is looked up then).
+// leader election may also cause). Either way the consumer is looked up:
+// a deletion's notice may reach a pull of the consumer made again under
+// the same name.
 func consumerGone(ctx context.Context, js jetstream.JetStream, stream, durable string, err error) bool {
-	switch {
-	case err == nil:
+	if err == nil || !errors.Is(err, jetstream.ErrConsumerDeleted) && !errors.Is(err, jetstream.ErrConsumerNotFound) &&
+		!errors.Is(err, nats.ErrNoResponders) {
 		return false
-	case errors.Is(err, jetstream.ErrConsumerDeleted), errors.Is(err, jetstream.ErrConsumerNotFound):
-		return true
-	case errors.Is(err, nats.ErrNoResponders):
-		_, lerr := js.Consumer(ctx, stream, durable)
-		return errors.Is(lerr, jetstream.ErrConsumerNotFound)
 	}
-	return false
+	_, lerr := js.Consumer(ctx, stream, durable)
+	return errors.Is(lerr, jetstream.ErrConsumerNotFound)
 }

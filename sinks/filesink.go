@@ -191,8 +191,17 @@ func (f *FileSink) Run(ctx context.Context) error {
 			f.log.Warn("file sink: its consumer was deleted; dropping the open files and starting again after the last commit",
 				"consumer", f.o.Durable, "err", err)
 			_ = f.abandon()
-			if cons, err = f.consumer(ctx); err != nil {
-				return err
+			for cons, err = f.consumer(ctx); err != nil; cons, err = f.consumer(ctx) {
+				// The server may still be removing the old one.
+				f.log.Warn("file sink: recreating its consumer failed; retrying in 1s", "consumer", f.o.Durable, "err", err)
+				f.pause(ctx, time.Second)
+				select {
+				case <-ctx.Done():
+					return nil
+				case <-f.stop:
+					return nil // nothing is open
+				default:
+				}
 			}
 			continue
 		}

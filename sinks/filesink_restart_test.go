@@ -2,12 +2,15 @@ package sinks_test
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/campaignflow/campaignflow/pipeline/pipelinetest"
 	"github.com/campaignflow/campaignflow/sinks"
 	"github.com/campaignflow/campaignflow/sources"
 )
@@ -113,7 +116,14 @@ func TestFileSinkRecoversWhenItsConsumerIsDeleted(t *testing.T) {
 	b := newBus(t)
 	b.publish(t, mix{campaigns: 2, polls: 2, contacts: 4, batchRows: 2, reports: 1, tag: "a"})
 	dir := t.TempDir()
-	sink := startSink(t, b, sinks.FileSinkConfig{Dir: dir, WorkerID: "w", RollAge: time.Hour})
+	logs := &pipelinetest.SyncBuffer{}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("sink log:\n%s", logs)
+		}
+	})
+	sink := startSink(t, b, sinks.FileSinkConfig{Dir: dir, WorkerID: "w", RollAge: time.Hour},
+		sinks.WithLogger(slog.New(slog.NewTextHandler(logs, nil))))
 	waitFor(t, "the sink to hold messages", func() bool { return sink.Pending() > 0 })
 	if err := b.js.DeleteConsumer(context.Background(), b.top.Names.ResultsStream, "campaignflow-files-w"); err != nil {
 		t.Fatal(err)
@@ -123,7 +133,9 @@ func TestFileSinkRecoversWhenItsConsumerIsDeleted(t *testing.T) {
 	})
 	b.publish(t, mix{reports: 2, tag: "b"})
 	msgs := int64(b.lastSeq(t))
-	waitFor(t, "the sink to hold every message", func() bool { return sink.Pending() == msgs })
+	pipelinetest.Eventually(t, 20*time.Second, func() (bool, string) {
+		return sink.Pending() == msgs, fmt.Sprintf("the sink to hold every message: %d of %d", sink.Pending(), msgs)
+	})
 	sink.stop(t)
 	want, _ := b.streamRows(t)
 	assertExactlyOnce(t, readFiles(t, dir, scan(t, dir).final), want)
