@@ -52,9 +52,6 @@ const (
 	MaxButtonURLLen    = 2000
 )
 
-// notBuilt is the problem of a field the contract names for a later version.
-const notBuilt = "is not supported by this version of campaignflow yet; leave it out"
-
 // IsCron reports whether the promo runs on a cron schedule.
 func (e *SendPromo) IsCron() bool { return e.Schedule != nil && e.Schedule.Cron != "" }
 

@@ -104,7 +104,7 @@ func TestPromoFrequencyCap(t *testing.T) {
 	}
 	type want struct {
 		sent                        []string
-		total, capped, invalid, max int64
+		total, capped, invalid int64
 	}
 	check := func(promoID string, w want) {
 		t.Helper()
