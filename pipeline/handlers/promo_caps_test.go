@@ -103,7 +103,7 @@ func TestPromoFrequencyCap(t *testing.T) {
 		}
 	}
 	type want struct {
-		sent                        []string
+		sent                   []string
 		total, capped, invalid int64
 	}
 	check := func(promoID string, w want) {
