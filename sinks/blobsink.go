@@ -170,7 +170,7 @@ func NewBlobSink(ctx context.Context, js jetstream.JetStream, kv jetstream.KeyVa
 	}
 	cctx, cancel := context.WithTimeout(ctx, o.CheckTimeout)
 	defer cancel()
-	if err := checkBucket(cctx, s.bucket, o.URL); err != nil {
+	if err := checkBucket(cctx, s.bucket, o.URL, u.Scheme); err != nil {
 		_ = s.bucket.Close()
 		return nil, err
 	}

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -24,22 +27,37 @@ func TestBlobSinkRefusesBadURLs(t *testing.T) {
 	}
 	dead := ln.Addr().String()
 	_ = ln.Close() // nobody answers there now
+	notADir := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(notADir, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cloudHints := []string{"endpoint", "region", "credentials"}
 	for _, tc := range []struct {
 		name, url string
 		want      []string
+		not       []string
 	}{
-		{"unparseable", "s3://bad host/%zz", []string{"does not parse", "SCHEME://BUCKET"}},
-		{"unknown scheme", "ftp://warehouse", []string{"ftp://warehouse", `unknown scheme "ftp"`, "azblob, file, gs, s3", "--sink-dir"}},
-		{"no scheme", "warehouse", []string{`unknown scheme ""`}},
-		{"no bucket", "s3://?region=eu-west-1", []string{"no bucket", "s3://BUCKET"}},
-		{"path, not prefix", "gs://bucket/warehouse/", []string{"gs://bucket?prefix=warehouse/"}},
-		{"credentials in the URL", "s3://AKIA:" + testSecret + "@warehouse", []string{"credentials do not go in the URL", "AWS_SECRET_ACCESS_KEY", "s3://xxxxx@warehouse"}},
-		{"file without a directory", "file://", []string{"no directory", "file:///"}},
-		{"file with a host", "file://tmp/warehouse", []string{`"tmp" is read as a host`}},
-		{"no such bucket", s3.url("nope", ""), []string{"s3://nope", "does not exist", "create it first"}},
-		{"unknown parameter with a secret", s3.url("warehouse", "&secret_key="+testSecret), []string{"opening the bucket failed", "secret_key"}},
+		{"unparseable", "s3://bad host/%zz", []string{"does not parse", "SCHEME://BUCKET"}, nil},
+		{"unknown scheme", "ftp://warehouse", []string{"ftp://warehouse", `unknown scheme "ftp"`, "azblob, file, gs, s3", "--sink-dir"}, nil},
+		{"no scheme", "warehouse", []string{`unknown scheme ""`}, nil},
+		{"no bucket", "s3://?region=eu-west-1", []string{"no bucket", "s3://BUCKET"}, nil},
+		{"path, not prefix", "gs://bucket/warehouse/", []string{"gs://bucket?prefix=warehouse/"}, nil},
+		{"credentials in the URL", "s3://AKIA:" + testSecret + "@warehouse", []string{"credentials do not go in the URL", "AWS_SECRET_ACCESS_KEY", "s3://xxxxx@warehouse"}, nil},
+		{"credentials in the endpoint", "s3://warehouse?endpoint=http://AKIA:" + testSecret + "@" + dead + "&use_path_style=true&disable_https=true&region=us-east-1&prefix=wh/",
+			[]string{"credentials do not go in the URL", "the endpoint parameter", "endpoint=http://xxxxx@" + dead + "&use_path_style=true", "AWS_SECRET_ACCESS_KEY", "credential chain"}, []string{"AKIA"}},
+		{"credentials in an escaped endpoint", "s3://warehouse?endpoint=" + url.QueryEscape("https://AKIA:"+testSecret+"@minio:9000") + "&region=us-east-1",
+			[]string{"the endpoint parameter", "endpoint=https://xxxxx@minio:9000"}, []string{"AKIA"}},
+		{"credentials in an endpoint without a scheme", "s3://warehouse?endpoint=AKIA:" + testSecret + "@minio:9000",
+			[]string{"the endpoint parameter", "endpoint=xxxxx@minio:9000"}, []string{"AKIA"}},
+		{"credentials in a gs parameter", "gs://bucket?access_id=http://sa:" + testSecret + "@x", []string{"the access_id parameter", "GOOGLE_APPLICATION_CREDENTIALS"}, nil},
+		{"file without a directory", "file://", []string{"no directory", "file:///"}, nil},
+		{"file prefix leaving the directory", "file://" + t.TempDir() + "?prefix=../../etc/", []string{`prefix "../../etc/" leaves the directory`}, cloudHints},
+		{"file that is not a directory", "file://" + notADir + "/warehouse", []string{"opening the bucket failed", "not a directory", "check that the path is a directory"}, cloudHints},
+		{"file with a host", "file://tmp/warehouse", []string{`"tmp" is read as a host`}, nil},
+		{"no such bucket", s3.url("nope", ""), []string{"s3://nope", "does not exist", "create it first"}, nil},
+		{"unknown parameter with a secret", s3.url("warehouse", "&secret_key="+testSecret), []string{"opening the bucket failed", "secret_key"}, nil},
 		{"unreachable endpoint", "s3://warehouse?endpoint=http://" + dead + "&use_path_style=true&disable_https=true&region=us-east-1",
-			[]string{"s3://warehouse", dead, "cannot be reached", "endpoint"}},
+			[]string{"s3://warehouse", dead, "cannot be reached", "endpoint"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, err := sinks.NewBlobSink(context.Background(), b.js, b.top.Leases, b.top.Names,
@@ -56,10 +74,16 @@ func TestBlobSinkRefusesBadURLs(t *testing.T) {
 					t.Errorf("error %q does not say %q", err, w)
 				}
 			}
+			for _, n := range tc.not {
+				if strings.Contains(err.Error(), n) {
+					t.Errorf("error %q says %q", err, n)
+				}
+			}
 			if strings.Contains(err.Error(), testSecret) {
 				t.Errorf("error %q shows the secret", err)
 			}
-			if check := sinks.CheckSinkURL(tc.url); (check == nil) != (tc.name == "no such bucket" || tc.name == "unreachable endpoint" || tc.name == "unknown parameter with a secret") {
+			if check := sinks.CheckSinkURL(tc.url); (check == nil) != (tc.name == "no such bucket" || tc.name == "unreachable endpoint" ||
+				tc.name == "unknown parameter with a secret" || tc.name == "file that is not a directory") {
 				t.Errorf("CheckSinkURL(%s) = %v: it checks all but the bucket itself", tc.url, check)
 			}
 		})
@@ -95,13 +119,39 @@ func TestBlobSinkCancelledMidFileRewritesOnRestart(t *testing.T) {
 func TestRedactURL(t *testing.T) {
 	for in, want := range map[string]string{
 		"s3://k:p4ss@bucket?region=eu":                   "s3://xxxxx@bucket?region=eu",
-		"azblob://c?sas_token=abc%2Fdef&prefix=w/":       "azblob://c?prefix=w%2F&sas_token=xxxxx",
+		"azblob://c?sas_token=abc%2Fdef&prefix=w/":       "azblob://c?sas_token=xxxxx&prefix=w/",
 		"s3://bucket?endpoint=http://minio:9000&prefix=": "s3://bucket?endpoint=http://minio:9000&prefix=",
 		"gs://b?AccessKey=1&Signature=2":                 "gs://b?AccessKey=xxxxx&Signature=xxxxx",
+		// a user and password inside a parameter's value, however written
+		"s3://b?endpoint=http://AKIA:topsecret@127.0.0.1:24600&region=us-east-1&prefix=wh/": "s3://b?endpoint=http://xxxxx@127.0.0.1:24600&region=us-east-1&prefix=wh/",
+		"s3://b?region=eu&endpoint=http%3A%2F%2Fu%3Apw%40h%3A9000":                          "s3://b?region=eu&endpoint=http://xxxxx@h:9000",
+		"s3://b?endpoint=u:pw@h:9000":                                                       "s3://b?endpoint=xxxxx@h:9000",
+		"s3://k:p@b?endpoint=https://u@h":                                                   "s3://xxxxx@b?endpoint=https://xxxxx@h",
+		// an e-mail address is not a credential
+		"gs://b?access_id=sa@p.iam.gserviceaccount.com": "gs://b?access_id=sa@p.iam.gserviceaccount.com",
 	} {
 		if got := sinks.RedactURL(in); got != want {
 			t.Errorf("RedactURL(%s) = %s, want %s", in, got, want)
 		}
+	}
+}
+
+// TestRedactErrMasksCredentialsInParameters: a driver's error that quotes
+// the endpoint (or the user and password in it, escaped or not) shows
+// neither the password nor the user beside it (defence in depth: such a
+// URL is refused before any driver sees it).
+func TestRedactErrMasksCredentialsInParameters(t *testing.T) {
+	raw := "s3://b?endpoint=http://AKIA:" + testSecret + "@h:9000&region=us-east-1"
+	err := errors.New(`Get "http://AKIA:` + testSecret + `@h:9000/b?list-type=2": dial tcp: refused; url ` + raw +
+		"; escaped " + url.QueryEscape("AKIA:"+testSecret) + "; alone " + testSecret)
+	got := sinks.RedactErr(err, raw)
+	for _, leak := range []string{testSecret, "AKIA:", url.QueryEscape(testSecret)} {
+		if strings.Contains(got, leak) {
+			t.Errorf("RedactErr shows %q: %s", leak, got)
+		}
+	}
+	if !strings.Contains(got, "http://xxxxx@h:9000/b") || !strings.Contains(got, "s3://b?endpoint=http://xxxxx@h:9000&region=us-east-1") {
+		t.Errorf("RedactErr = %s: it should keep the rest", got)
 	}
 }
 

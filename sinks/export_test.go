@@ -23,3 +23,6 @@ func WithoutDriver(t interface{ Cleanup(func()) }, scheme string) {
 	schemeBuilt = func(s string) bool { return s != scheme && was(s) }
 	t.Cleanup(func() { schemeBuilt = was })
 }
+
+// RedactErr is err's message with the secrets of the URL raw masked.
+func RedactErr(err error, raw string) string { return redactErr(err, raw) }

@@ -80,6 +80,26 @@ schedules:
 	}
 }
 
+// TestValidateConfigRefusesCredentialsInTheSinkURL: a password inside the
+// s3 endpoint parameter is refused (like one before the bucket), with the
+// secret masked and where credentials go instead.
+func TestValidateConfigRefusesCredentialsInTheSinkURL(t *testing.T) {
+	file := writeValidateFile(t, "sink.yaml", `sinks: {url: "s3://b?endpoint=http://AKIA:pw-canary-77@127.0.0.1:9000&region=us-east-1"}`+"\n")
+	r := execOps(t, "", "validate", "--config", file, "--ignore-env")
+	if r.code() != 1 {
+		t.Fatalf("exit %d, want 1; stdout %q stderr %q", r.code(), r.stdout, r.stderr)
+	}
+	for _, w := range []string{"sinks.url: bad sink URL s3://b?endpoint=http://xxxxx@127.0.0.1:9000&region=us-east-1",
+		"credentials do not go in the URL (the endpoint parameter", "AWS_SECRET_ACCESS_KEY"} {
+		if !strings.Contains(r.stderr, w) {
+			t.Errorf("stderr does not say %q:\n%s", w, r.stderr)
+		}
+	}
+	if strings.Contains(r.stdout+r.stderr, "pw-canary-77") || strings.Contains(r.stdout+r.stderr, "AKIA") {
+		t.Errorf("the credentials were printed:\n%s%s", r.stdout, r.stderr)
+	}
+}
+
 // TestValidateConfigUsesEnvironment: the API key from CHATINC_API_KEY
 // completes a file that sets chatinc.url, as for `run`; --ignore-env checks
 // the file alone.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/campaignflow/campaignflow/sinks"
 	"github.com/campaignflow/campaignflow/sources"
 )
 
@@ -233,6 +234,7 @@ func (c *Config) ChatIncURL() string {
 // String prints the config without the API key.
 func (c Config) String() string {
 	c.ChatInc.APIKey = mask(c.ChatInc.APIKey)
+	c.Sinks.URL = sinks.RedactURL(c.Sinks.URL)
 	return fmt.Sprintf("%+v", struct{ Config configNoString }{configNoString(c)})
 }
 

@@ -71,6 +71,10 @@ consumer: {ack_wait: 45s}
 	if strings.Contains(fmt.Sprintf("%v %+v %#v %s", c, c, c, c), "env-key") {
 		t.Error("printing the config shows the API key")
 	}
+	c.Sinks.URL = "s3://b?endpoint=http://AKIA:sink-secret@h:9000"
+	if p := fmt.Sprintf("%v %+v %#v %s", c, c, c, c); strings.Contains(p, "sink-secret") || !strings.Contains(p, "endpoint=http://xxxxx@h:9000") {
+		t.Errorf("printing the config shows the sink URL's password (or not the URL): %s", p)
+	}
 }
 
 // TestEveryProblemAtOnce: one file with many mistakes lists them all.

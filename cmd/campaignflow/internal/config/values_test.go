@@ -128,6 +128,8 @@ func TestValidateRanges(t *testing.T) {
 		{"sink url no bucket", func(c *config.Config) { c.Sinks.URL = "gs://" }, "sinks.url: bad sink URL gs://: no bucket; write gs://BUCKET"},
 		{"sink url with a password", func(c *config.Config) { c.Sinks.URL = "s3://id:hunter2@warehouse" },
 			"sinks.url: bad sink URL s3://xxxxx@warehouse: credentials do not go in the URL"},
+		{"sink url with a password in the endpoint", func(c *config.Config) { c.Sinks.URL = "s3://b?endpoint=http://u:hunter2@h:9000" },
+			"sinks.url: bad sink URL s3://b?endpoint=http://xxxxx@h:9000: credentials do not go in the URL (the endpoint parameter holds a user and password)"},
 		{"sink url and dir", func(c *config.Config) { c.Sinks.URL, c.Sinks.Dir = "s3://warehouse", "/warehouse" }, "sinks.url and sinks.dir are both set; use one"},
 		{"rate burst 0", func(c *config.Config) { c.ChatInc.RateBurst = 0 }, "chatinc.rate_burst: 0 must be at least 1"},
 		{"rate limit below 0", func(c *config.Config) { c.ChatInc.RateLimit = -1 }, "chatinc.rate_limit: -1 must be 0 (no ceiling) or more"},

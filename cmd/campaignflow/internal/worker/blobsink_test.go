@@ -98,6 +98,36 @@ func TestWorkerCommitsWarehouseObjectsAtShutdown(t *testing.T) {
 	}
 }
 
+// TestWorkerRefusesCredentialsInTheSinkURL: a password inside the s3
+// endpoint parameter stops the worker's start (before any request) with an
+// error that masks it and says where credentials go; neither the error nor
+// the log shows it.
+func TestWorkerRefusesCredentialsInTheSinkURL(t *testing.T) {
+	e := newEnv(t)
+	e.stop()
+	e.cfg.Sinks.URL = "s3://tbucket?endpoint=http://AKIA:" + fakeS3Secret + "@127.0.0.1:9&use_path_style=true&disable_https=true&region=us-east-1&prefix=wh/"
+	logs := &pipelinetest.SyncBuffer{}
+	w, err := worker.New(e.cfg, worker.WithLogger(slog.New(slog.NewJSONHandler(logs, nil))), worker.WithRandomPorts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err = w.Start(ctx)
+	if err == nil {
+		_ = w.Shutdown(ctx)
+		t.Fatal("the worker started with credentials in the endpoint")
+	}
+	for _, want := range []string{"--sink-url / sinks.url", "endpoint=http://xxxxx@127.0.0.1:9&", "credentials do not go in the URL", "AWS_SECRET_ACCESS_KEY"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
+	if out := err.Error() + logs.String(); strings.Contains(out, fakeS3Secret) || strings.Contains(out, "AKIA") {
+		t.Errorf("the error or the log shows the credentials:\n%s\n%s", err, logs)
+	}
+}
+
 func publishSnapshot(t *testing.T, e *env) {
 	t.Helper()
 	pub := sinks.NewPublisher(e.js, e.cfg.Names)
