@@ -359,7 +359,7 @@ func (s *BlobSink) lead(ctx context.Context) error {
 // Messages a cancelled fetch leaves unread are redelivered to the next
 // writer, whose consumer starts after the committed sequence.
 func (s *BlobSink) fetch(ctx context.Context, cons jetstream.Consumer) (jetstream.MessageBatch, error) {
-	fctx, cancel := context.WithTimeout(ctx, 250*time.Millisecond)
+	fctx, cancel := context.WithTimeout(ctx, pullWait)
 	stop := context.AfterFunc(s.stopCtx, cancel)
 	batch, err := cons.Fetch(500, jetstream.FetchContext(fctx))
 	if err != nil {
@@ -416,7 +416,7 @@ func (s *BlobSink) consumer(ctx context.Context, floorCounts bool) (jetstream.Co
 	if start > 0 {
 		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, start+1
 	}
-	cons, err := s.js.CreateConsumer(ctx, s.names.ResultsStream, cfg)
+	cons, err := createFresh(ctx, s.js, s.names.ResultsStream, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("sinks: creating blob sink consumer %s on stream %s: %w", s.durable, s.names.ResultsStream, err)
 	}

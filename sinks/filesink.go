@@ -170,7 +170,7 @@ func (f *FileSink) Run(ctx context.Context) error {
 			return f.commit()
 		default:
 		}
-		batch, err := cons.Fetch(500, jetstream.FetchMaxWait(250*time.Millisecond))
+		batch, err := cons.Fetch(500, jetstream.FetchMaxWait(pullWait))
 		if err == nil {
 			for msg := range batch.Messages() {
 				if err := f.write(msg); err != nil {
@@ -191,6 +191,7 @@ func (f *FileSink) Run(ctx context.Context) error {
 			f.log.Warn("file sink: its consumer was deleted; dropping the open files and starting again after the last commit",
 				"consumer", f.o.Durable, "err", err)
 			_ = f.abandon()
+			f.pause(ctx, stalePull) // a pull sent to the deleted one would take the new one's messages
 			for cons, err = f.consumer(ctx); err != nil; cons, err = f.consumer(ctx) {
 				// The server may still be removing the old one.
 				f.log.Warn("file sink: recreating its consumer failed; retrying in 1s", "consumer", f.o.Durable, "err", err)
@@ -266,7 +267,7 @@ func (f *FileSink) consumer(ctx context.Context) (jetstream.Consumer, error) {
 	if start > 0 {
 		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, start+1
 	}
-	cons, err := f.js.CreateConsumer(ctx, f.names.ResultsStream, cfg)
+	cons, err := createFresh(ctx, f.js, f.names.ResultsStream, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("sinks: creating file sink consumer %s on stream %s: %w", f.o.Durable, f.names.ResultsStream, err)
 	}
