@@ -70,12 +70,9 @@ type BlobSinkConfig struct {
 // and naks their messages. So a crash at any point neither loses nor
 // doubles a row, and no object holds a partial file.
 type BlobSink struct {
-	js      jetstream.JetStream
+	sinkCore
 	kv      jetstream.KeyValue
-	names   sources.Names
 	o       BlobSinkConfig
-	log     *slog.Logger
-	clock   clockwork.Clock
 	crash   func(point string)
 	leading func(context.Context) bool
 
@@ -87,25 +84,12 @@ type BlobSink struct {
 	durable   string
 	spool     string
 
-	rev       uint64      // revision of the state key as this writer last saw or wrote it
-	redo      *blobIntent // a crashed writer's commit, written again
-	orphans   []string    // objects of abandoned attempts, to delete with the next commit
-	open      map[string]tableFile
-	pending   []jetstream.Msg
-	lastSeq   uint64
-	committed uint64
-	opened    time.Time
+	rev     uint64      // revision of the state key as this writer last saw or wrote it
+	redo    *blobIntent // a crashed writer's commit, written again
+	orphans []string    // objects of abandoned attempts, to delete with the next commit
 
-	started  atomic.Bool
-	stopOnce sync.Once
-	stop     chan struct{}
-	stopCtx  context.Context // done at Shutdown: ends a fetch at once
-	stopFn   context.CancelFunc
-	done     chan struct{}
-	written  atomic.Int64
-	skipped  atomic.Int64
-	held     atomic.Int64
-	objects  atomic.Int64
+	started atomic.Bool
+	objects atomic.Int64
 }
 
 // BlobSinkOption configures a BlobSink.
@@ -128,11 +112,8 @@ func WithLeader(f func(context.Context) bool) BlobSinkOption {
 // Close releases the bucket if Run never ran.
 func NewBlobSink(ctx context.Context, js jetstream.JetStream, kv jetstream.KeyValue, names sources.Names, o BlobSinkConfig,
 	opts ...BlobSinkOption) (*BlobSink, error) {
-	if o.Format == "" {
-		o.Format = FormatParquet
-	}
-	if o.Format != FormatParquet && o.Format != FormatNDJSON {
-		return nil, fmt.Errorf("sinks: sink format %q must be parquet or ndjson (--sink-format or sinks.format)", o.Format)
+	if err := rollDefaults(&o.Format, &o.RollSize, &o.RollAge, &o.AckWait); err != nil {
+		return nil, err
 	}
 	u, err := parseSinkURL(o.URL)
 	if err != nil {
@@ -141,27 +122,19 @@ func NewBlobSink(ctx context.Context, js jetstream.JetStream, kv jetstream.KeyVa
 	if o.WorkerID == "" {
 		o.WorkerID = "worker"
 	}
-	if o.RollSize <= 0 {
-		o.RollSize = 64 << 20
-	}
-	if o.RollAge <= 0 {
-		o.RollAge = 5 * time.Minute
-	}
-	if o.AckWait <= 0 {
-		o.AckWait = 2*o.RollAge + time.Minute
-	}
 	if o.LeaderPoll <= 0 {
 		o.LeaderPoll = time.Second
 	}
 	if o.CheckTimeout <= 0 {
 		o.CheckTimeout = 20 * time.Second
 	}
-	s := &BlobSink{js: js, kv: kv, names: names, o: o, log: slog.New(slog.DiscardHandler), clock: clockwork.NewRealClock(),
-		crash: func(string) {}, leading: func(context.Context) bool { return true },
-		shown: RedactURL(o.URL), output: outputID(u), open: map[string]tableFile{},
-		stop: make(chan struct{}), done: make(chan struct{})}
+	s := &BlobSink{kv: kv, o: o, crash: func(string) {}, leading: func(context.Context) bool { return true },
+		shown: RedactURL(o.URL), output: outputID(u)}
+	s.init("blob sink", js, names, o.RollSize, o.RollAge)
+	s.newFile = func(table, day string) (tableFile, error) {
+		return newTableFile(o.Format, table, filepath.Join(s.spool, table, "dt="+day), "blob")
+	}
 	s.key, s.durable = stateKey(s.output), "campaignflow-sink-"+s.output
-	s.stopCtx, s.stopFn = context.WithCancel(context.Background())
 	for _, opt := range opts {
 		opt(s)
 	}
@@ -181,18 +154,8 @@ func NewBlobSink(ctx context.Context, js jetstream.JetStream, kv jetstream.KeyVa
 // bucket, its consumer campaignflow-sink-<Output>.
 func (s *BlobSink) Output() string { return s.output }
 
-// Written counts rows in committed objects.
-func (s *BlobSink) Written() int64 { return s.written.Load() }
-
 // Objects counts objects uploaded in commits.
 func (s *BlobSink) Objects() int64 { return s.objects.Load() }
-
-// Pending counts messages whose rows are in open files.
-func (s *BlobSink) Pending() int64 { return s.held.Load() }
-
-// Skipped counts redelivered messages skipped because their rows were
-// already written.
-func (s *BlobSink) Skipped() int64 { return s.skipped.Load() }
 
 // Close releases the bucket; Run does it when it returns.
 func (s *BlobSink) Close() error {
@@ -204,7 +167,7 @@ func (s *BlobSink) Close() error {
 // Shutdown commits what is open and stops (and releases the bucket if Run
 // never ran).
 func (s *BlobSink) Shutdown(ctx context.Context) error {
-	s.stopOnce.Do(func() { close(s.stop); s.stopFn() })
+	s.requestStop()
 	if !s.started.Load() {
 		return s.Close()
 	}
@@ -270,16 +233,6 @@ func (s *BlobSink) await(ctx context.Context) bool {
 	}
 }
 
-func (s *BlobSink) pause(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-ctx.Done():
-	case <-s.stop:
-	}
-}
-
 // lead consumes while this replica holds the lease: nil when stopped.
 func (s *BlobSink) lead(ctx context.Context) error {
 	st, rev, err := loadState(ctx, s.kv, s.key)
@@ -300,34 +253,16 @@ func (s *BlobSink) lead(ctx context.Context) error {
 		return err
 	}
 	for {
-		select {
-		case <-ctx.Done():
-			s.abandon()
-			return nil
-		case <-s.stop:
-			return s.commit(ctx)
-		default:
+		if end, err := s.ended(ctx, func() error { return s.commit(ctx) }); end {
+			return err
 		}
 		if !s.leading(ctx) {
 			s.abandon()
 			return errLostOutput
 		}
-		batch, err := s.fetch(ctx, cons)
-		n := 0
-		if err == nil {
-			for msg := range batch.Messages() {
-				n++
-				if err := s.write(msg); err != nil {
-					s.abandon()
-					return err
-				}
-				if s.dueToRoll() {
-					if err := s.commit(ctx); err != nil {
-						return err
-					}
-				}
-			}
-			err = batch.Error()
+		n, err, fatal := s.fetchAndWrite(ctx, cons, s.dueToRoll, func() error { return s.commit(ctx) })
+		if fatal != nil {
+			return fatal
 		}
 		if s.redo != nil && len(s.pending) > 0 && s.lastSeq < s.redo.Last && n == 0 && s.caughtUp(ctx, cons) {
 			// Caught up short of the interrupted commit's end: its last
@@ -342,7 +277,7 @@ func (s *BlobSink) lead(ctx context.Context) error {
 			s.abandon()
 			return fmt.Errorf("sinks: the blob sink's consumer %s is gone: %w", s.durable, err)
 		}
-		if err != nil && !errors.Is(err, jetstream.ErrNoMessages) && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
+		if !quietFetchErr(err) {
 			s.log.Warn("blob sink: fetching results failed; retrying in 1s", "stream", s.names.ResultsStream, "err", err)
 			s.pause(ctx, time.Second)
 		}
@@ -352,36 +287,6 @@ func (s *BlobSink) lead(ctx context.Context) error {
 			}
 		}
 	}
-}
-
-// fetch asks for up to 500 messages, waiting at most 250ms for the first,
-// and less when ctx ends or Shutdown begins (which then commits at once).
-// Messages a cancelled fetch leaves unread are redelivered to the next
-// writer, whose consumer starts after the committed sequence.
-func (s *BlobSink) fetch(ctx context.Context, cons jetstream.Consumer) (jetstream.MessageBatch, error) {
-	fctx, cancel := context.WithTimeout(ctx, pullWait)
-	stop := context.AfterFunc(s.stopCtx, cancel)
-	batch, err := cons.Fetch(500, jetstream.FetchContext(fctx))
-	if err != nil {
-		stop()
-		cancel()
-		return nil, err
-	}
-	return cancelAfter{MessageBatch: batch, stop: stop, cancel: cancel}, nil
-}
-
-// cancelAfter releases a fetch's context once its messages are read.
-type cancelAfter struct {
-	jetstream.MessageBatch
-	stop   func() bool
-	cancel context.CancelFunc
-}
-
-func (c cancelAfter) Error() error {
-	err := c.MessageBatch.Error()
-	c.stop()
-	c.cancel()
-	return err
 }
 
 // caughtUp says the server has no more messages for the consumer.
@@ -394,101 +299,22 @@ func (s *BlobSink) caughtUp(ctx context.Context, cons jetstream.Consumer) bool {
 // from just after the committed sequence (or the consumer's ack floor, if
 // higher and no commit is under way: the state key was removed).
 func (s *BlobSink) consumer(ctx context.Context, floorCounts bool) (jetstream.Consumer, error) {
-	start := s.committed
-	old, err := s.js.Consumer(ctx, s.names.ResultsStream, s.durable)
-	switch {
-	case err == nil:
-		if floor := old.CachedInfo().AckFloor.Stream; floor > start && floorCounts {
-			start = floor
-		}
-		if err := s.js.DeleteConsumer(ctx, s.names.ResultsStream, s.durable); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
-			return nil, fmt.Errorf("sinks: resetting blob sink consumer %s: %w", s.durable, err)
-		}
-	case !errors.Is(err, jetstream.ErrConsumerNotFound):
-		return nil, fmt.Errorf("sinks: looking up blob sink consumer %s on stream %s (is the results stream there?): %w",
-			s.durable, s.names.ResultsStream, err)
-	}
-	cfg := jetstream.ConsumerConfig{
-		Durable: s.durable, Description: "campaignflow warehouse blob sink " + s.shown, AckPolicy: jetstream.AckExplicitPolicy,
-		FilterSubject: s.names.ResultsFilter(), AckWait: s.o.AckWait, MaxAckPending: 100000,
-		DeliverPolicy: jetstream.DeliverAllPolicy,
-	}
-	if start > 0 {
-		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, start+1
-	}
-	cons, err := createFresh(ctx, s.js, s.names.ResultsStream, cfg)
+	cons, err := s.createConsumer(ctx, s.durable, "campaignflow warehouse blob sink "+s.shown, s.o.AckWait, floorCounts)
 	if err != nil {
-		return nil, fmt.Errorf("sinks: creating blob sink consumer %s on stream %s: %w", s.durable, s.names.ResultsStream, err)
+		return nil, err
 	}
-	s.committed, s.lastSeq = start, start
 	s.log.Info("blob sink: writing warehouse objects", "url", s.shown, "output", s.output, "consumer", s.durable,
-		"from_seq", start+1, "format", s.o.Format)
+		"from_seq", s.committed+1, "format", s.o.Format)
 	return cons, nil
-}
-
-// write puts msg's rows into the open files (as FileSink.write).
-func (s *BlobSink) write(msg jetstream.Msg) error {
-	meta, err := msg.Metadata()
-	if err != nil {
-		s.log.Error("blob sink: dropping a message without JetStream metadata", "subject", msg.Subject(), "err", err)
-		_ = msg.Term()
-		return nil
-	}
-	seq := meta.Sequence.Stream
-	if seq <= s.lastSeq {
-		s.skipped.Add(1)
-		if seq <= s.committed {
-			_ = msg.Ack()
-		}
-		return nil
-	}
-	table, rows, err := decodeResult(s.names, msg.Subject(), msg.Data())
-	if err != nil {
-		s.log.Error("blob sink: dropping an unreadable result (terminated)", "subject", msg.Subject(), "seq", seq, "err", err)
-		_ = msg.Term()
-		s.lastSeq = seq
-		return nil
-	}
-	if len(s.pending) == 0 {
-		s.opened = s.clock.Now()
-	}
-	if len(rows) > 0 {
-		day := meta.Timestamp.UTC().Format("2006-01-02")
-		key := table + "/dt=" + day
-		tf, ok := s.open[key]
-		if !ok {
-			if tf, err = newTableFile(s.o.Format, table, filepath.Join(s.spool, table, "dt="+day), "blob"); err != nil {
-				return err
-			}
-			s.open[key] = tf
-		}
-		if err := tf.write(rows); err != nil {
-			return err
-		}
-	}
-	s.pending = append(s.pending, msg)
-	s.held.Store(int64(len(s.pending)))
-	s.lastSeq = seq
-	return nil
 }
 
 // dueToRoll: a commit written again rolls exactly at its last sequence,
 // whatever its files' age and size, so its objects are replaced.
 func (s *BlobSink) dueToRoll() bool {
-	if len(s.pending) == 0 {
-		return false
-	}
-	if s.redo != nil {
+	if len(s.pending) > 0 && s.redo != nil {
 		return s.lastSeq >= s.redo.Last
 	}
-	if s.clock.Now().Sub(s.opened) >= s.o.RollAge {
-		return true
-	}
-	var size int64
-	for _, tf := range s.open {
-		size += tf.size()
-	}
-	return size >= s.o.RollSize
+	return s.sinkCore.dueToRoll()
 }
 
 // sealed is a finished local file and the object it becomes.
@@ -580,21 +406,13 @@ func (s *BlobSink) commit(ctx context.Context) error {
 	}
 	s.rev = rev
 	s.crash("committed")
-	for _, m := range s.pending {
-		_ = m.Ack()
-	}
-	if nc := s.js.Conn(); nc != nil {
-		if err := nc.FlushTimeout(5 * time.Second); err != nil {
-			s.log.Warn("blob sink: acks not confirmed sent; the messages will be skipped when redelivered", "err", err)
-		}
-	}
+	s.ackPending()
 	s.log.Info("blob sink: objects committed", "first_seq", first, "last_seq", last, "objects", len(objs), "rows", rows,
 		"messages", len(s.pending), "orphans_deleted", len(orphans))
 	s.written.Add(rows)
 	s.objects.Add(int64(len(objs)))
-	s.committed, s.redo, s.orphans = last, nil, nil
-	s.pending = nil
-	s.held.Store(0)
+	s.committedTo(last)
+	s.redo, s.orphans = nil, nil
 	return nil
 }
 
@@ -675,19 +493,6 @@ func (s *BlobSink) discard(objs []sealed) {
 	for _, o := range objs {
 		_ = os.Remove(o.path)
 	}
-}
-
-// abandon drops open files without committing and naks their messages.
-func (s *BlobSink) abandon() {
-	for _, tf := range s.open {
-		tf.discard()
-	}
-	for _, m := range s.pending {
-		_ = m.Nak()
-	}
-	s.open, s.pending = map[string]tableFile{}, nil
-	s.held.Store(0)
-	s.lastSeq = s.committed
 }
 
 func union(a, b []string) []string {

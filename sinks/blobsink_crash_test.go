@@ -2,18 +2,12 @@ package sinks_test
 
 import (
 	"context"
-	"errors"
 	"os"
-	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
-
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/campaignflow/campaignflow/sinks"
 	"github.com/campaignflow/campaignflow/sources"
@@ -24,41 +18,22 @@ import (
 // SIGKILLs itself at that step of its first commit; otherwise it runs until
 // its parent kills it (or 60s pass).
 func TestBlobSinkChild(t *testing.T) {
-	if os.Getenv("BLOB_SINK_CHILD") != "1" {
+	c, ok := childSetup(t, "BLOB_SINK_CHILD")
+	if !ok {
 		return
 	}
-	nc, err := nats.Connect(os.Getenv("SINK_NATS_URL"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
 	names := sources.DefaultNames()
-	kv, err := js.KeyValue(context.Background(), names.LeasesBucket)
+	kv, err := c.js.KeyValue(context.Background(), names.LeasesBucket)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rollSize, _ := strconv.ParseInt(os.Getenv("SINK_ROLL_SIZE"), 10, 64)
-	crashAt := os.Getenv("SINK_CRASH_AT")
-	s, err := sinks.NewBlobSink(context.Background(), js, kv, names, sinks.BlobSinkConfig{
-		URL: os.Getenv("SINK_URL"), Format: os.Getenv("SINK_FORMAT"), WorkerID: "child", RollSize: rollSize, RollAge: time.Hour,
-	}, sinks.WithBlobCrashHook(func(point string) {
-		if point == crashAt {
-			_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
-			select {} // the signal is on its way
-		}
-	}))
+	s, err := sinks.NewBlobSink(context.Background(), c.js, kv, names, sinks.BlobSinkConfig{
+		URL: os.Getenv("SINK_URL"), Format: c.format, WorkerID: "child", RollSize: c.rollSize, RollAge: time.Hour,
+	}, sinks.WithBlobCrashHook(c.crash))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	if err := s.Run(ctx); err != nil {
-		t.Fatal(err)
-	}
+	runChild(t, s.Run)
 }
 
 // TestBlobSinkCrashLosesAndDoublesNothing kills the blob sink's process at
@@ -112,35 +87,17 @@ func TestBlobSinkCrashLosesAndDoublesNothing(t *testing.T) {
 			durable := blobDurable(probe)
 			_ = probe.Close()
 
-			child := exec.Command(os.Args[0], "-test.run=^TestBlobSinkChild$", "-test.count=1")
-			child.Env = append(os.Environ(), "BLOB_SINK_CHILD=1", "SINK_NATS_URL="+b.url, "SINK_URL="+u,
+			child := startChild(t, "TestBlobSinkChild", "BLOB_SINK_CHILD=1", "SINK_NATS_URL="+b.url, "SINK_URL="+u,
 				"SINK_FORMAT="+tc.format, "SINK_ROLL_SIZE=16384", "SINK_CRASH_AT="+tc.crashAt)
-			var out strings.Builder
-			child.Stdout, child.Stderr = &out, &out
-			if err := child.Start(); err != nil {
-				t.Fatal(err)
-			}
-			exited := make(chan error, 1)
-			go func() { exited <- child.Wait() }()
 			if tc.crashAt == "" {
 				waitFor(t, "the child to commit at least two files", func() bool {
 					return b.sinkStateOrZero(t, probe).Committed > 0 && len(listObjects(t, bucket).data) >= 4
 				})
-				_ = child.Process.Signal(syscall.SIGKILL)
+				child.kill()
 			}
-			select {
-			case err := <-exited:
-				var ee *exec.ExitError
-				if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
-					t.Fatalf("child did not die of SIGKILL (%v):\n%s", err, out.String())
-				}
-			case <-time.After(30 * time.Second):
-				_ = child.Process.Kill()
-				<-exited
-				t.Fatalf("child did not crash at %q:\n%s", tc.crashAt, out.String())
-			}
-			if strings.Contains(out.String(), testSecret) {
-				t.Errorf("the child's output shows the S3 secret:\n%s", out.String())
+			child.waitKilled(t, tc.crashAt)
+			if strings.Contains(child.out.String(), testSecret) {
+				t.Errorf("the child's output shows the S3 secret:\n%s", child.out.String())
 			}
 
 			crashed := listObjects(t, bucket)

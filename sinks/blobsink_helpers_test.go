@@ -197,9 +197,7 @@ func readObjects(t testing.TB, b *blob.Bucket, keys []string) tables {
 // runningBlob is a BlobSink running in a goroutine.
 type runningBlob struct {
 	*sinks.BlobSink
-	cancel  context.CancelFunc
-	errc    chan error
-	stopped atomic.Bool
+	*runner
 }
 
 func newBlobSink(t testing.TB, b *bus, o sinks.BlobSinkConfig, opts ...sinks.BlobSinkOption) *sinks.BlobSink {
@@ -214,40 +212,7 @@ func newBlobSink(t testing.TB, b *bus, o sinks.BlobSinkConfig, opts ...sinks.Blo
 func startBlobSink(t testing.TB, b *bus, o sinks.BlobSinkConfig, opts ...sinks.BlobSinkOption) *runningBlob {
 	t.Helper()
 	s := newBlobSink(t, b, o, opts...)
-	ctx, cancel := context.WithCancel(context.Background())
-	rs := &runningBlob{BlobSink: s, cancel: cancel, errc: make(chan error, 1)}
-	go func() { rs.errc <- s.Run(ctx) }()
-	t.Cleanup(func() { rs.stop(t) })
-	return rs
-}
-
-// stop commits what is open and waits for Run to return.
-func (rs *runningBlob) stop(t testing.TB) {
-	t.Helper()
-	if rs.stopped.Swap(true) {
-		return
-	}
-	defer rs.cancel()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := rs.Shutdown(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := <-rs.errc; err != nil {
-		t.Fatalf("blob sink Run: %v", err)
-	}
-}
-
-// kill ends the sink's context: open files are discarded, nothing committed.
-func (rs *runningBlob) kill(t testing.TB) {
-	t.Helper()
-	if rs.stopped.Swap(true) {
-		return
-	}
-	rs.cancel()
-	if err := <-rs.errc; err != nil {
-		t.Fatalf("blob sink Run: %v", err)
-	}
+	return &runningBlob{BlobSink: s, runner: startRunner(t, s, "blob sink", 30*time.Second)}
 }
 
 func blobDurable(s *sinks.BlobSink) string { return "campaignflow-sink-" + s.Output() }

@@ -1,5 +1,7 @@
 package sinks
 
+import "time"
+
 // WithCrashHook calls fn at each step of a commit ("sealed": files fsynced
 // under .ready names; "recorded": the commit record is durable; "renamed":
 // files have their final names, messages not yet acked), so that a test can
@@ -26,3 +28,6 @@ func WithoutDriver(t interface{ Cleanup(func()) }, scheme string) {
 
 // RedactErr is err's message with the secrets of the URL raw masked.
 func RedactErr(err error, raw string) string { return redactErr(err, raw) }
+
+// WithFetchWait makes the file sink's fetches wait d for a first message.
+func WithFetchWait(d time.Duration) FileSinkOption { return func(f *FileSink) { f.fetchWait = d } }

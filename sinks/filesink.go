@@ -12,8 +12,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/jonboulle/clockwork"
@@ -69,25 +67,9 @@ type FileSinkConfig struct {
 // so a crash at any point neither loses nor doubles a row, and no partial
 // file ever has a final name.
 type FileSink struct {
-	js    jetstream.JetStream
-	names sources.Names
+	sinkCore
 	o     FileSinkConfig
-	log   *slog.Logger
-	clock clockwork.Clock
 	crash func(point string) // test hook: called at each step of a commit
-
-	open      map[string]tableFile // by table + "/" + day
-	pending   []jetstream.Msg      // messages whose rows are in open files
-	lastSeq   uint64               // every sequence up to here is written (open or committed) or terminated
-	committed uint64               // every sequence up to here is in a committed file (or terminated)
-	opened    time.Time            // when the first pending message arrived
-
-	stopOnce sync.Once
-	stop     chan struct{}
-	done     chan struct{}
-	written  atomic.Int64
-	skipped  atomic.Int64
-	held     atomic.Int64 // len(pending), for other goroutines
 }
 
 // FileSinkOption configures a FileSink.
@@ -104,11 +86,8 @@ func NewFileSink(js jetstream.JetStream, names sources.Names, o FileSinkConfig, 
 	if o.Dir == "" {
 		return nil, errors.New("sinks: file sink needs a directory (--sink-dir or sinks.dir)")
 	}
-	if o.Format == "" {
-		o.Format = FormatParquet
-	}
-	if o.Format != FormatParquet && o.Format != FormatNDJSON {
-		return nil, fmt.Errorf("sinks: sink format %q must be parquet or ndjson (--sink-format or sinks.format)", o.Format)
+	if err := rollDefaults(&o.Format, &o.RollSize, &o.RollAge, &o.AckWait); err != nil {
+		return nil, err
 	}
 	if o.WorkerID == "" {
 		o.WorkerID = "worker"
@@ -120,36 +99,19 @@ func NewFileSink(js jetstream.JetStream, names sources.Names, o FileSinkConfig, 
 		}
 		return r
 	}, o.WorkerID)
-	if o.RollSize <= 0 {
-		o.RollSize = 64 << 20
-	}
-	if o.RollAge <= 0 {
-		o.RollAge = 5 * time.Minute
-	}
-	if o.AckWait <= 0 {
-		o.AckWait = 2*o.RollAge + time.Minute
-	}
 	if o.Durable == "" {
 		o.Durable = "campaignflow-files-" + o.WorkerID
 	}
-	f := &FileSink{js: js, names: names, o: o, log: slog.New(slog.DiscardHandler), clock: clockwork.NewRealClock(),
-		crash: func(string) {}, open: map[string]tableFile{}, stop: make(chan struct{}), done: make(chan struct{})}
+	f := &FileSink{o: o, crash: func(string) {}}
+	f.init("file sink", js, names, o.RollSize, o.RollAge)
+	f.newFile = func(table, day string) (tableFile, error) {
+		return newTableFile(o.Format, table, filepath.Join(o.Dir, table, "dt="+day), o.WorkerID)
+	}
 	for _, opt := range opts {
 		opt(f)
 	}
 	return f, nil
 }
-
-// Written counts rows written into committed files.
-func (f *FileSink) Written() int64 { return f.written.Load() }
-
-// Pending counts messages whose rows are in open files, waiting for the
-// next roll (and their ack).
-func (f *FileSink) Pending() int64 { return f.held.Load() }
-
-// Skipped counts redelivered messages skipped because their rows were
-// already written.
-func (f *FileSink) Skipped() int64 { return f.skipped.Load() }
 
 // Run consumes the results stream until ctx ends (open files are discarded,
 // their messages redelivered later) or Shutdown (open files are committed).
@@ -163,34 +125,19 @@ func (f *FileSink) Run(ctx context.Context) error {
 		return err
 	}
 	for {
-		select {
-		case <-ctx.Done():
-			return f.abandon()
-		case <-f.stop:
-			return f.commit()
-		default:
+		if end, err := f.ended(ctx, f.commit); end {
+			return err
 		}
-		batch, err := cons.Fetch(500, jetstream.FetchMaxWait(pullWait))
-		if err == nil {
-			for msg := range batch.Messages() {
-				if err := f.write(msg); err != nil {
-					_ = f.abandon()
-					return err
-				}
-				if f.dueToRoll() {
-					if err := f.commit(); err != nil {
-						return err
-					}
-				}
-			}
-			err = batch.Error()
+		_, err, fatal := f.fetchAndWrite(ctx, cons, f.dueToRoll, f.commit)
+		if fatal != nil {
+			return fatal
 		}
 		if consumerGone(ctx, f.js, f.names.ResultsStream, f.o.Durable, err) {
 			// Deleted under the sink (an operator): start again after the
 			// last committed file with a new one.
 			f.log.Warn("file sink: its consumer was deleted; dropping the open files and starting again after the last commit",
 				"consumer", f.o.Durable, "err", err)
-			_ = f.abandon()
+			f.abandon()
 			f.pause(ctx, stalePull) // a pull sent to the deleted one would take the new one's messages
 			for cons, err = f.consumer(ctx); err != nil; cons, err = f.consumer(ctx) {
 				// The server may still be removing the old one.
@@ -206,7 +153,7 @@ func (f *FileSink) Run(ctx context.Context) error {
 			}
 			continue
 		}
-		if err != nil && !errors.Is(err, jetstream.ErrNoMessages) && !errors.Is(err, context.DeadlineExceeded) {
+		if !quietFetchErr(err) {
 			f.log.Warn("file sink: fetching results failed; retrying in 1s", "stream", f.names.ResultsStream, "err", err)
 			f.pause(ctx, time.Second)
 		}
@@ -218,19 +165,9 @@ func (f *FileSink) Run(ctx context.Context) error {
 	}
 }
 
-func (f *FileSink) pause(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-ctx.Done():
-	case <-f.stop:
-	}
-}
-
 // Shutdown commits what is open and stops.
 func (f *FileSink) Shutdown(ctx context.Context) error {
-	f.stopOnce.Do(func() { close(f.stop) })
+	f.requestStop()
 	select {
 	case <-f.done:
 		return nil
@@ -239,108 +176,16 @@ func (f *FileSink) Shutdown(ctx context.Context) error {
 	}
 }
 
-// consumer (re)creates the sink's durable consumer so that it delivers from
-// just after the last committed sequence: the files, not the consumer's
-// pending acks, say what is written. Unacked deliveries of a crashed run
-// are thereby redelivered now rather than after the ack wait, and those
-// already in a committed file are not delivered again.
+// consumer (re)creates the sink's durable consumer (see
+// sinkCore.createConsumer): the files, not the consumer's pending acks, say
+// what is written.
 func (f *FileSink) consumer(ctx context.Context) (jetstream.Consumer, error) {
-	start := f.committed
-	old, err := f.js.Consumer(ctx, f.names.ResultsStream, f.o.Durable)
-	switch {
-	case err == nil:
-		if floor := old.CachedInfo().AckFloor.Stream; floor > start {
-			start = floor
-		}
-		if err := f.js.DeleteConsumer(ctx, f.names.ResultsStream, f.o.Durable); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
-			return nil, fmt.Errorf("sinks: resetting file sink consumer %s: %w", f.o.Durable, err)
-		}
-	case !errors.Is(err, jetstream.ErrConsumerNotFound):
-		return nil, fmt.Errorf("sinks: looking up file sink consumer %s on stream %s (is the results stream there?): %w",
-			f.o.Durable, f.names.ResultsStream, err)
-	}
-	cfg := jetstream.ConsumerConfig{
-		Durable: f.o.Durable, Description: "campaignflow warehouse file sink", AckPolicy: jetstream.AckExplicitPolicy,
-		FilterSubject: f.names.ResultsFilter(), AckWait: f.o.AckWait, MaxAckPending: 100000,
-		DeliverPolicy: jetstream.DeliverAllPolicy,
-	}
-	if start > 0 {
-		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, start+1
-	}
-	cons, err := createFresh(ctx, f.js, f.names.ResultsStream, cfg)
+	cons, err := f.createConsumer(ctx, f.o.Durable, "campaignflow warehouse file sink", f.o.AckWait, true)
 	if err != nil {
-		return nil, fmt.Errorf("sinks: creating file sink consumer %s on stream %s: %w", f.o.Durable, f.names.ResultsStream, err)
+		return nil, err
 	}
-	f.committed, f.lastSeq = start, start
-	f.log.Info("file sink: consuming results", "consumer", f.o.Durable, "from_seq", start+1, "dir", f.o.Dir, "format", f.o.Format)
+	f.log.Info("file sink: consuming results", "consumer", f.o.Durable, "from_seq", f.committed+1, "dir", f.o.Dir, "format", f.o.Format)
 	return cons, nil
-}
-
-// write puts msg's rows into the open files. An undecodable message is
-// terminated (and logged); only a failing file write is an error.
-func (f *FileSink) write(msg jetstream.Msg) error {
-	meta, err := msg.Metadata()
-	if err != nil {
-		f.log.Error("file sink: dropping a message without JetStream metadata", "subject", msg.Subject(), "err", err)
-		_ = msg.Term()
-		return nil
-	}
-	seq := meta.Sequence.Stream
-	if seq <= f.lastSeq {
-		// A redelivery: its rows are already in a file. If that file is
-		// committed, ack; otherwise the first copy is acked with its file.
-		f.skipped.Add(1)
-		if seq <= f.committed {
-			_ = msg.Ack()
-		}
-		return nil
-	}
-	table, rows, err := f.decode(msg.Subject(), msg.Data())
-	if err != nil {
-		f.log.Error("file sink: dropping an unreadable result (terminated)", "subject", msg.Subject(), "seq", seq, "err", err)
-		_ = msg.Term()
-		f.lastSeq = seq
-		return nil
-	}
-	if len(f.pending) == 0 {
-		f.opened = f.clock.Now()
-	}
-	if len(rows) > 0 {
-		day := meta.Timestamp.UTC().Format("2006-01-02")
-		key := table + "/" + day
-		tf, ok := f.open[key]
-		if !ok {
-			if tf, err = newTableFile(f.o.Format, table, filepath.Join(f.o.Dir, table, "dt="+day), f.o.WorkerID); err != nil {
-				return err
-			}
-			f.open[key] = tf
-		}
-		if err := tf.write(rows); err != nil {
-			return err
-		}
-	}
-	f.pending = append(f.pending, msg)
-	f.held.Store(int64(len(f.pending)))
-	f.lastSeq = seq
-	return nil
-}
-
-func (f *FileSink) decode(subject string, data []byte) (string, []any, error) {
-	return decodeResult(f.names, subject, data)
-}
-
-func (f *FileSink) dueToRoll() bool {
-	if len(f.pending) == 0 {
-		return false
-	}
-	if f.clock.Now().Sub(f.opened) >= f.o.RollAge {
-		return true
-	}
-	var size int64
-	for _, tf := range f.open {
-		size += tf.size()
-	}
-	return size >= f.o.RollSize
 }
 
 // commitRecord is the content of <dir>/.commit-<worker>-<seq>.json: the
@@ -365,7 +210,7 @@ func (f *FileSink) commit() error {
 		tf := f.open[key]
 		ready, err := tf.finish(name)
 		if err != nil {
-			_ = f.abandon()
+			f.abandon()
 			return fmt.Errorf("sinks: finishing %s/%s: %w", key, name, err)
 		}
 		delete(f.open, key)
@@ -390,20 +235,10 @@ func (f *FileSink) commit() error {
 		}
 		f.crash("renamed")
 	}
-	for _, m := range f.pending {
-		_ = m.Ack()
-	}
-	if nc := f.js.Conn(); nc != nil {
-		// Acks are fire-and-forget; make sure they left before, say, a drain.
-		if err := nc.FlushTimeout(5 * time.Second); err != nil {
-			f.log.Warn("file sink: acks not confirmed sent; the messages will be skipped when redelivered", "err", err)
-		}
-	}
+	f.ackPending()
 	f.log.Info("file sink: files committed", "name", name, "files", len(rec.Files), "rows", rows, "messages", len(f.pending))
 	f.written.Add(rows)
-	f.committed = seq
-	f.open, f.pending = map[string]tableFile{}, nil
-	f.held.Store(0)
+	f.committedTo(seq)
 	return nil
 }
 
@@ -463,21 +298,6 @@ func (f *FileSink) complete(manifest string, rec commitRecord) error {
 		return fmt.Errorf("sinks: removing commit record %s: %w", manifest, err)
 	}
 	return syncDir(f.o.Dir)
-}
-
-// abandon drops open files without committing and naks their messages so
-// they are redelivered: used when the context is cancelled mid-write.
-func (f *FileSink) abandon() error {
-	for _, tf := range f.open {
-		tf.discard()
-	}
-	for _, m := range f.pending {
-		_ = m.Nak()
-	}
-	f.open, f.pending = map[string]tableFile{}, nil
-	f.held.Store(0)
-	f.lastSeq = f.committed
-	return nil
 }
 
 // recover completes recorded commits, deletes this worker's unrecorded

@@ -1,20 +1,12 @@
 package sinks_test
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
-
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/campaignflow/campaignflow/sinks"
 	"github.com/campaignflow/campaignflow/sources"
@@ -25,36 +17,17 @@ import (
 // SIGKILLs itself at that step of its first commit; otherwise it runs until
 // its parent kills it (or 60s pass).
 func TestFileSinkChild(t *testing.T) {
-	if os.Getenv("SINK_CHILD") != "1" {
+	c, ok := childSetup(t, "SINK_CHILD")
+	if !ok {
 		return
 	}
-	nc, err := nats.Connect(os.Getenv("SINK_NATS_URL"))
+	fs, err := sinks.NewFileSink(c.js, sources.DefaultNames(), sinks.FileSinkConfig{
+		Dir: os.Getenv("SINK_DIR"), Format: c.format, WorkerID: "child", RollSize: c.rollSize, RollAge: time.Hour,
+	}, sinks.WithCrashHook(c.crash))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rollSize, _ := strconv.ParseInt(os.Getenv("SINK_ROLL_SIZE"), 10, 64)
-	crashAt := os.Getenv("SINK_CRASH_AT")
-	fs, err := sinks.NewFileSink(js, sources.DefaultNames(), sinks.FileSinkConfig{
-		Dir: os.Getenv("SINK_DIR"), Format: os.Getenv("SINK_FORMAT"), WorkerID: "child", RollSize: rollSize, RollAge: time.Hour,
-	}, sinks.WithCrashHook(func(point string) {
-		if point == crashAt {
-			_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
-			select {} // the signal is on its way
-		}
-	}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	if err := fs.Run(ctx); err != nil {
-		t.Fatal(err)
-	}
+	runChild(t, fs.Run)
 }
 
 // TestFileSinkCrashLosesAndDoublesNothing kills the sink process at each
@@ -94,34 +67,16 @@ func TestFileSinkCrashLosesAndDoublesNothing(t *testing.T) {
 			b := newBus(t)
 			b.publish(t, mix{campaigns: 4, polls: 3, contacts: 400, batchRows: 50, reports: 3, tag: "x"})
 			dir := t.TempDir()
-			child := exec.Command(os.Args[0], "-test.run=^TestFileSinkChild$", "-test.count=1")
-			child.Env = append(os.Environ(), "SINK_CHILD=1", "SINK_NATS_URL="+b.url, "SINK_DIR="+dir,
+			child := startChild(t, "TestFileSinkChild", "SINK_CHILD=1", "SINK_NATS_URL="+b.url, "SINK_DIR="+dir,
 				"SINK_FORMAT="+tc.format, "SINK_ROLL_SIZE=16384", "SINK_CRASH_AT="+tc.crashAt)
-			var out strings.Builder
-			child.Stdout, child.Stderr = &out, &out
-			if err := child.Start(); err != nil {
-				t.Fatal(err)
-			}
-			exited := make(chan error, 1)
-			go func() { exited <- child.Wait() }()
 			if tc.crashAt == "" {
 				waitFor(t, "the child to commit two files and write a third", func() bool {
 					w := scan(t, dir)
 					return len(w.final) >= 2 && hasSuffix(w.hidden, ".tmp")
 				})
-				_ = child.Process.Signal(syscall.SIGKILL)
+				child.kill()
 			}
-			select {
-			case err := <-exited:
-				var ee *exec.ExitError
-				if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
-					t.Fatalf("child did not die of SIGKILL (%v):\n%s", err, out.String())
-				}
-			case <-time.After(30 * time.Second):
-				_ = child.Process.Kill()
-				<-exited
-				t.Fatalf("child did not crash at %q:\n%s", tc.crashAt, out.String())
-			}
+			child.waitKilled(t, tc.crashAt)
 
 			crashed := scan(t, dir)
 			readFiles(t, dir, crashed.final) // every final file is complete (fails otherwise)

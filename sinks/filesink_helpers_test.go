@@ -14,7 +14,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -138,11 +137,11 @@ func (b *bus) waitAllAcked(t testing.TB, durable string) {
 	})
 }
 
-// runningSink is a FileSink running in a goroutine.
+// runningSink is a FileSink running in a goroutine (until stop: its
+// context is not cancelled before).
 type runningSink struct {
 	*sinks.FileSink
-	errc    chan error
-	stopped atomic.Bool
+	*runner
 }
 
 func startSink(t testing.TB, b *bus, o sinks.FileSinkConfig, opts ...sinks.FileSinkOption) *runningSink {
@@ -151,26 +150,7 @@ func startSink(t testing.TB, b *bus, o sinks.FileSinkConfig, opts ...sinks.FileS
 	if err != nil {
 		t.Fatal(err)
 	}
-	rs := &runningSink{FileSink: fs, errc: make(chan error, 1)}
-	go func() { rs.errc <- fs.Run(context.Background()) }()
-	t.Cleanup(func() { rs.stop(t) })
-	return rs
-}
-
-// stop commits what is open and waits for Run to return.
-func (rs *runningSink) stop(t testing.TB) {
-	t.Helper()
-	if rs.stopped.Swap(true) {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if err := rs.Shutdown(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := <-rs.errc; err != nil {
-		t.Fatalf("file sink Run: %v", err)
-	}
+	return &runningSink{FileSink: fs, runner: startRunner(t, fs, "file sink", 20*time.Second)}
 }
 
 // newFakeClock is a settable clock for roll ages.

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/campaignflow/campaignflow/sinks"
 )
@@ -63,3 +64,20 @@ func TestFileSinkFilesMatchTheStreamRowForRow(t *testing.T) {
 }
 
 func itoa(n uint64) string { return strconv.FormatUint(n, 10) }
+
+// TestFileSinkShutdownDoesNotWaitForAFetch: Shutdown ends a fetch waiting
+// for messages at once (here one that would wait an hour) and commits the
+// open files, as the blob sink does.
+func TestFileSinkShutdownDoesNotWaitForAFetch(t *testing.T) {
+	b := newBus(t)
+	msgs := b.publish(t, mix{campaigns: 2, polls: 1, contacts: 3, batchRows: 2, reports: 1})
+	dir := t.TempDir()
+	sink := startSink(t, b, sinks.FileSinkConfig{Dir: dir, WorkerID: "w", RollAge: time.Hour}, sinks.WithFetchWait(time.Hour))
+	waitFor(t, "the sink to hold every message (its fetch then waits for more)", func() bool { return sink.Pending() == int64(msgs) })
+	sink.stop(t) // fails if Shutdown does not return within 20s
+	b.waitAllAcked(t, "campaignflow-files-w")
+	want, _ := b.streamRows(t)
+	if got := readFiles(t, dir, scan(t, dir).final); got.rows() != want.rows() || int64(got.rows()) != sink.Written() {
+		t.Errorf("files hold %d rows (Written %d), the stream %d", got.rows(), sink.Written(), want.rows())
+	}
+}
