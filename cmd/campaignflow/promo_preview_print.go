@@ -3,11 +3,12 @@ package main
 import (
 	"fmt"
 	"io"
-	"net/url"
 	"strings"
 	"text/tabwriter"
 	"time"
 	"unicode"
+
+	"github.com/campaignflow/campaignflow/cmd/campaignflow/internal/config"
 )
 
 // printPromoPreview prints p for people: the campaign, its placeholders,
@@ -248,17 +249,9 @@ func printPreviewLedger(out io.Writer, p *promoPreview) {
 	}
 }
 
-// shownURLs is a URL, or a comma-separated list of them (NATS), with any
-// password replaced by xxxxx.
-func shownURLs(s string) string {
-	parts := strings.Split(s, ",")
-	for i, p := range parts {
-		if u, err := url.Parse(strings.TrimSpace(p)); err == nil && u.User != nil {
-			parts[i] = u.Redacted()
-		}
-	}
-	return shown(strings.Join(parts, ","))
-}
+// shownURLs is a URL, or a comma-separated list of them (NATS), with its
+// secrets replaced by xxxxx.
+func shownURLs(s string) string { return shown(config.RedactURLs(s)) }
 
 // printPreviewZones lists a local-time promo's zone runs.
 func printPreviewZones(out io.Writer, s *previewSchedule) {

@@ -235,13 +235,14 @@ func (c *Config) ChatIncURL() string {
 func (c Config) String() string {
 	c.ChatInc.APIKey = mask(c.ChatInc.APIKey)
 	c.Sinks.URL = sinks.RedactURL(c.Sinks.URL)
+	c.NATS.URL, c.ChatInc.URL = RedactURLs(c.NATS.URL), RedactURLs(c.ChatInc.URL)
 	return fmt.Sprintf("%+v", struct{ Config configNoString }{configNoString(c)})
 }
 
-// LogValue logs the config without the API key.
+// LogValue logs the config without the API key or passwords in URLs.
 func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
-		slog.String("nats_url", c.NATS.URL), slog.String("chatinc_url", c.ChatInc.URL),
+		slog.String("nats_url", RedactURLs(c.NATS.URL)), slog.String("chatinc_url", RedactURLs(c.ChatInc.URL)),
 		slog.String("chatinc_api_key", mask(c.ChatInc.APIKey)), slog.String("http_addr", c.HTTPAddr),
 		slog.String("worker_id", c.WorkerID))
 }
