@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -30,10 +31,25 @@ type SendReportPublisher interface {
 const DerivedAudiencePrefix = "cfsend."
 
 // DerivedAudienceID is the Chat Inc audience a run keyed runKey is sent to
-// when contacts are left out of it: the prefix and the key, or a hash of
-// the key when that would be longer than an id may be.
-func DerivedAudienceID(runKey string) string {
-	if id := DerivedAudiencePrefix + runKey; len(id) <= ids.MaxLen {
+// when contacts are left out of it: the run's stem (DerivedAudienceStem)
+// and '#' and a digest of the numbers it sends to. Chat Inc has no call
+// that removes contacts from an audience, so a retry that decides on other
+// contacts (another run took some meanwhile) must send to another
+// audience, or it would reach those it now leaves out; a retry that
+// decides the same sends to the same one. The ledger reconciles a run by
+// its stem (ledger.SameAudiences), whatever the digest.
+func DerivedAudienceID(runKey string, send []string) string {
+	sorted := slices.Clone(send)
+	slices.Sort(sorted)
+	sum := sha256.Sum256([]byte(strings.Join(sorted, ",")))
+	return DerivedAudienceStem(runKey) + ledger.AudienceDigestSep + hex.EncodeToString(sum[:4])
+}
+
+// DerivedAudienceStem is the part of a run's derived audience ids that
+// names the run: the prefix and the key, or a hash of the key when that
+// would leave no room for the digest in an id.
+func DerivedAudienceStem(runKey string) string {
+	if id := DerivedAudiencePrefix + runKey; len(id)+9 <= ids.MaxLen {
 		return id
 	}
 	sum := sha256.Sum256([]byte(runKey))
@@ -148,9 +164,8 @@ func (h *PromoHandler) derivedRun(ctx context.Context, ev *events.SendPromo, key
 func (h *PromoHandler) planDerived(ctx context.Context, ev *events.SendPromo, key, campaignID string, runAt time.Time, zone string,
 	numbers []string, made bool) (plan capPlan, err error) {
 	c := ev.FrequencyCap
-	derived := DerivedAudienceID(key)
 	plan.report = sinks.SendReport{Schema: sinks.SchemaSendReport, PromoID: ev.PromoID, RunKey: key, CampaignID: campaignID,
-		RunAt: runAt.UTC(), TimeZone: zone, Audiences: ev.Audiences, DerivedAudience: derived, ContactsTotal: int64(len(numbers))}
+		RunAt: runAt.UTC(), TimeZone: zone, Audiences: ev.Audiences, ContactsTotal: int64(len(numbers))}
 	var valid e164.Mapper
 	for _, n := range numbers {
 		if !isE164(valid, n) {
@@ -180,6 +195,8 @@ func (h *PromoHandler) planDerived(ctx context.Context, ev *events.SendPromo, ke
 	if len(plan.send) == 0 {
 		return plan, nil
 	}
+	derived := DerivedAudienceID(key, plan.send)
+	plan.report.DerivedAudience = derived
 	contacts := make([]chatinc.Contact, len(plan.send))
 	for i, n := range plan.send {
 		contacts[i] = chatinc.Contact{Number: n}

@@ -118,7 +118,7 @@ func TestPromoFrequencyCap(t *testing.T) {
 			t.Fatalf("%s: sent to %v, want one run to %v", promoID, runs, w.sent)
 		}
 		if r.PromoID != promoID || r.ContactsTotal != w.total || r.ContactsSent != int64(len(w.sent)) || r.Capped != w.capped ||
-			r.InvalidNumber != w.invalid || (len(w.sent) > 0 && (r.RunID == "" || r.DerivedAudience != DerivedAudienceID(r.RunKey))) {
+			r.InvalidNumber != w.invalid || (len(w.sent) > 0 && (r.RunID == "" || r.DerivedAudience != DerivedAudienceID(r.RunKey, w.sent))) {
 			t.Fatalf("%s: report %+v, want total %d, sent %d, capped %d, invalid %d", promoID, r, w.total, len(w.sent), w.capped, w.invalid)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,7 +67,7 @@ func (e *env) zoneRuns(t *testing.T, promoID string, local func(*time.Location) 
 		if err != nil {
 			t.Fatal(err)
 		}
-		byAudience[DerivedAudienceID(ledger.LocalRunKey(promoID, local(loc), z))] = z
+		byAudience[DerivedAudienceStem(ledger.LocalRunKey(promoID, local(loc), z))] = z
 	}
 	out := map[string]zoneRun{}
 	for _, c := range e.sb.Campaigns() {
@@ -77,7 +78,8 @@ func (e *env) zoneRuns(t *testing.T, promoID string, local func(*time.Location) 
 			if len(r.Audiences) != 1 {
 				t.Fatalf("run %s goes to %v, want one derived audience", r.ID, r.Audiences)
 			}
-			z, ok := byAudience[r.Audiences[0]]
+			stem, _, _ := strings.Cut(r.Audiences[0], ledger.AudienceDigestSep)
+			z, ok := byAudience[stem]
 			if !ok {
 				t.Fatalf("run %s goes to %s, no zone's audience", r.ID, r.Audiences[0])
 			}

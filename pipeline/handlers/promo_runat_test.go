@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -30,7 +31,13 @@ func TestPromoFrequencyCapReportRunAtAfterReconcile(t *testing.T) {
 	e.sb.SetFaults(nil)
 	key := ledger.RunKey("late", time.Time{})
 	cs := e.sb.Campaigns()
-	made, err := e.client.RunCampaign(ctx, chatinc.RunCampaignRequest{CampaignID: cs[0].ID, Audiences: []string{DerivedAudienceID(key)}})
+	var derived string // the audience the first attempt made
+	for id := range e.sb.State().Audiences {
+		if strings.HasPrefix(id, DerivedAudienceStem(key)+ledger.AudienceDigestSep) {
+			derived = id
+		}
+	}
+	made, err := e.client.RunCampaign(ctx, chatinc.RunCampaignRequest{CampaignID: cs[0].ID, Audiences: []string{derived}})
 	if err != nil {
 		t.Fatal(err)
 	}

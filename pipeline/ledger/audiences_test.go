@@ -52,3 +52,19 @@ func TestMatchAudiencesTellsDerivedRunsApart(t *testing.T) {
 		}
 	}
 }
+
+func TestSameAudiences(t *testing.T) {
+	for _, tc := range []struct {
+		a, b []string
+		want bool
+	}{
+		{[]string{"cfsend.k#01234567"}, []string{"cfsend.k#89abcdef"}, true},
+		{[]string{"cfsend.k"}, []string{"cfsend.k"}, true},
+		{[]string{"cfsend.k#01234567"}, []string{"cfsend.j#01234567"}, false},
+		{[]string{"a", "b"}, []string{"a"}, false},
+	} {
+		if got := SameAudiences(tc.a, tc.b); got != tc.want {
+			t.Errorf("SameAudiences(%v, %v) = %v, want %v", tc.a, tc.b, got, tc.want)
+		}
+	}
+}

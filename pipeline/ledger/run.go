@@ -2,7 +2,6 @@ package ledger
 
 import (
 	"context"
-	"slices"
 	"time"
 
 	"github.com/campaignflow/campaignflow/chatinc"
@@ -102,7 +101,7 @@ func (l *Ledger) findRun(ctx context.Context, c ChatInc, key string, req chatinc
 	}
 	if matchAudiences {
 		for _, r := range cmp.Runs {
-			if len(r.Audiences) > 0 && !slices.Equal(r.Audiences, req.Audiences) {
+			if len(r.Audiences) > 0 && !SameAudiences(r.Audiences, req.Audiences) {
 				owned[r.RunID] = true // another run's audience: never this one
 			}
 		}
