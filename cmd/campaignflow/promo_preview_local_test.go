@@ -24,11 +24,7 @@ func TestPromoPreviewLocalTime(t *testing.T) {
 	e := newPreviewEnv(t)
 	env := newOpsEnv(t)
 	ctx := context.Background()
-	c, err := chatinc.New(e.url, "seed")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.CloseIdleConnections()
+	c := seedClient(t, e.url)
 	if _, err := c.CreateAudience(ctx, chatinc.Audience{ID: "lt", Name: "Local time", Contacts: []chatinc.Contact{
 		{Number: "+27821234567"}, {Number: "+442071234567"}, {Number: "+12125551234"}, {Number: "+61212345678"}}}); err != nil {
 		t.Fatal(err)

@@ -51,14 +51,22 @@ func (r *requestRecorder) seen() []string {
 
 // The sandbox's contacts: vip-shoppers holds 3 (one of them an invalid
 // number: +1 555 0100 has no number range), newsletter 2 (one also in vip).
-func newPreviewEnv(t *testing.T) *previewEnv {
+// seedClient is a Chat Inc client that seeds the sandbox at url; its
+// connections close when the test ends.
+func seedClient(t *testing.T, url string) *chatinc.Client {
 	t.Helper()
-	sb, url := sandboxtest.Start(t, sandbox.Options{Seed: 1})
 	c, err := chatinc.New(url, "seed")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.CloseIdleConnections()
+	t.Cleanup(c.CloseIdleConnections)
+	return c
+}
+
+func newPreviewEnv(t *testing.T) *previewEnv {
+	t.Helper()
+	sb, url := sandboxtest.Start(t, sandbox.Options{Seed: 1})
+	c := seedClient(t, url)
 	ctx := context.Background()
 	for _, a := range []chatinc.Audience{
 		{ID: "vip-shoppers", Name: "VIP shoppers", Contacts: []chatinc.Contact{{Number: "+27821234567"}, {Number: "+1 555 0100"}, {Number: "+27821234568"}}},
@@ -447,11 +455,7 @@ func TestPromoPreviewReadsTheLedger(t *testing.T) {
 	e := newPreviewEnv(t)
 	env := newOpsEnv(t)
 	ctx := context.Background()
-	c, err := chatinc.New(e.url, "seed")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.CloseIdleConnections()
+	c := seedClient(t, e.url)
 	old, err := c.CreateCampaign(ctx, chatinc.CreateCampaignRequest{Title: "BF", Message: "Old offer for {customers.first_name}"})
 	if err != nil {
 		t.Fatal(err)

@@ -107,17 +107,7 @@ func TestWorkerRefusesCredentialsInTheSinkURL(t *testing.T) {
 	e.stop()
 	e.cfg.Sinks.URL = "s3://tbucket?endpoint=http://AKIA:" + fakeS3Secret + "@127.0.0.1:9&use_path_style=true&disable_https=true&region=us-east-1&prefix=wh/"
 	logs := &pipelinetest.SyncBuffer{}
-	w, err := worker.New(e.cfg, worker.WithLogger(slog.New(slog.NewJSONHandler(logs, nil))), worker.WithRandomPorts())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	err = w.Start(ctx)
-	if err == nil {
-		_ = w.Shutdown(ctx)
-		t.Fatal("the worker started with credentials in the endpoint")
-	}
+	err := startFails(t, e, slog.New(slog.NewJSONHandler(logs, nil)), "credentials in the endpoint")
 	for _, want := range []string{"--sink-url / sinks.url", "endpoint=http://xxxxx@127.0.0.1:9&", "credentials do not go in the URL", "AWS_SECRET_ACCESS_KEY"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not say %q", err, want)
@@ -172,7 +162,19 @@ func TestWorkerRefusesAMissingBucket(t *testing.T) {
 	e := newEnv(t)
 	e.stop()
 	e.cfg.Sinks.URL = u
-	w, err := worker.New(e.cfg, worker.WithLogger(slog.New(slog.DiscardHandler)), worker.WithRandomPorts())
+	err := startFails(t, e, slog.New(slog.DiscardHandler), "a missing bucket")
+	for _, want := range []string{"--sink-url / sinks.url", "s3://nope", "does not exist", "create it first"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
+}
+
+// startFails starts a worker on e's config and returns why it did not
+// start; it fails the test if it did (with what, for the message).
+func startFails(t *testing.T, e *env, log *slog.Logger, with string) error {
+	t.Helper()
+	w, err := worker.New(e.cfg, worker.WithLogger(log), worker.WithRandomPorts())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,11 +183,7 @@ func TestWorkerRefusesAMissingBucket(t *testing.T) {
 	err = w.Start(ctx)
 	if err == nil {
 		_ = w.Shutdown(ctx)
-		t.Fatal("the worker started with a missing bucket")
+		t.Fatalf("the worker started with %s", with)
 	}
-	for _, want := range []string{"--sink-url / sinks.url", "s3://nope", "does not exist", "create it first"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error %q does not say %q", err, want)
-		}
-	}
+	return err
 }
