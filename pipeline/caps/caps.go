@@ -98,7 +98,14 @@ func (c *Counter) Recent(ctx context.Context, since, until time.Time, exceptRun 
 type scanned struct {
 	counts Counts
 	mine   map[string]bool // numbers with a counter of the run own
+	stale  []string        // lease keys that ran out StaleLease ago or more
 }
+
+// StaleLease is how long after it ran out a run's lease is swept away by
+// the next Reserve: its worker died mid-attempt (a live one renews it
+// every LeaseTTL/3), and leases have no TTL of their own (a KV update
+// drops one), so without the sweep they would stay for good.
+const StaleLease = 10 * LeaseTTL
 
 func (c *Counter) scan(ctx context.Context, since, until time.Time, exceptRun string) (scanned, error) {
 	own := ids.Token(exceptRun)
@@ -115,8 +122,12 @@ func (c *Counter) scan(ctx context.Context, since, until time.Time, exceptRun st
 		}
 		if run, ok := strings.CutPrefix(key, leasePrefix); ok {
 			var h held
-			if json.Unmarshal(e.Value(), &h) == nil && now.Before(h.Until) {
+			err := json.Unmarshal(e.Value(), &h)
+			switch {
+			case err == nil && now.Before(h.Until):
 				live[run] = true
+			case err == nil && now.Sub(h.Until) >= StaleLease:
+				out.stale = append(out.stale, key)
 			}
 			return
 		}

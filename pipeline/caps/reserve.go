@@ -118,6 +118,12 @@ func (c *Counter) reserve(ctx context.Context, req Request) (*Reservation, error
 			})
 		}
 	}
+	for _, key := range s.stale { // best effort: the next Reserve tries again
+		g.Go(func() error {
+			_ = c.kv.Delete(gctx, key)
+			return nil
+		})
+	}
 	if err := g.Wait(); err != nil {
 		r.End(ctx)
 		return nil, err

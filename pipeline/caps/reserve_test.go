@@ -110,3 +110,34 @@ func TestReservePendingCounts(t *testing.T) {
 	retry.End(ctx)
 	count(caps.Counts{a: 1, b: 1})
 }
+
+// TestReserveSweepsStaleLeases: a lease whose worker died (run out
+// StaleLease ago) is deleted by the next Reserve; a lease that ran out
+// recently, and a live one, stay.
+func TestReserveSweepsStaleLeases(t *testing.T) {
+	kv, _ := bucket(t)
+	ctx := context.Background()
+	lease := func(run string, until time.Time) string {
+		key := caps.LeaseKey(run)
+		if _, err := kv.Put(ctx, key, []byte(fmt.Sprintf(`{"owner":"dead","until":%q}`, until.UTC().Format(time.RFC3339Nano)))); err != nil {
+			t.Fatal(err)
+		}
+		return key
+	}
+	now := time.Now()
+	stale := lease("promo.old.run.now", now.Add(-caps.StaleLease-time.Minute))
+	recent := lease("promo.recent.run.now", now.Add(-time.Minute))
+	live := lease("promo.live.run.now", now.Add(time.Minute))
+	res, err := caps.New(kv).Reserve(ctx, caps.Request{RunKey: "promo.p.run.now", PromoID: "p", Numbers: []string{"+27821234567"},
+		At: now, Max: 1, Per: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.End(ctx)
+	for key, want := range map[string]bool{stale: false, recent: true, live: true} {
+		_, err := kv.Get(ctx, key)
+		if got := err == nil; got != want {
+			t.Errorf("lease %s kept = %v (%v), want %v", key, got, err, want)
+		}
+	}
+}
