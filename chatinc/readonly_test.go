@@ -4,34 +4,13 @@ import (
 	"context"
 	"errors"
 	"maps"
-	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/campaignflow/campaignflow/chatinc"
 	"github.com/campaignflow/campaignflow/chatinc/sandbox"
+	"github.com/campaignflow/campaignflow/chatinc/sandbox/sandboxtest"
 )
-
-// pathRecorder is the real transport, recording each request's method and path.
-type pathRecorder struct {
-	mu    sync.Mutex
-	calls []string
-	next  http.RoundTripper
-}
-
-func (r *pathRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
-	r.mu.Lock()
-	r.calls = append(r.calls, req.Method+" "+req.URL.Path)
-	r.mu.Unlock()
-	return r.next.RoundTrip(req)
-}
-
-func (r *pathRecorder) seen() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]string(nil), r.calls...)
-}
 
 // TestReadOnlyClient: a read-only client reads everything it is asked
 // for, refuses every call that would change Chat Inc with ErrReadOnly
@@ -46,7 +25,7 @@ func TestReadOnlyClient(t *testing.T) {
 	camp := e.approvedCampaign(t, "existing")
 	before := e.sb.State()
 
-	rec := &pathRecorder{next: chatinc.NewTransport()}
+	rec := &sandboxtest.Recorder{Next: chatinc.NewTransport()}
 	ro, err := chatinc.New(e.url, "test-key", chatinc.WithReadOnly(), chatinc.WithTransport(rec), chatinc.WithClock(e.clock))
 	if err != nil {
 		t.Fatal(err)
@@ -73,7 +52,7 @@ func TestReadOnlyClient(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	reads := len(rec.seen())
+	reads := len(rec.Seen())
 
 	writes := map[string]func() error{
 		"CreateAudience": func() error {
@@ -110,7 +89,7 @@ func TestReadOnlyClient(t *testing.T) {
 			t.Errorf("%s on a read-only client: %v, want ErrReadOnly", name, err)
 		}
 	}
-	calls := rec.seen()
+	calls := rec.Seen()
 	if len(calls) != reads {
 		t.Errorf("refused calls reached the transport: %v", calls[reads:])
 	}

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -26,27 +25,7 @@ import (
 type previewEnv struct {
 	sb  *sandbox.Server
 	url string
-	rec *requestRecorder
-}
-
-// requestRecorder is the real transport, recording "METHOD /path" of each request.
-type requestRecorder struct {
-	mu    sync.Mutex
-	calls []string
-	next  http.RoundTripper
-}
-
-func (r *requestRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
-	r.mu.Lock()
-	r.calls = append(r.calls, req.Method+" "+req.URL.Path)
-	r.mu.Unlock()
-	return r.next.RoundTrip(req)
-}
-
-func (r *requestRecorder) seen() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return slices.Clone(r.calls)
+	rec *sandboxtest.Recorder
 }
 
 // The sandbox's contacts: vip-shoppers holds 3 (one of them an invalid
@@ -80,8 +59,8 @@ func newPreviewEnv(t *testing.T) *previewEnv {
 		Values: []chatinc.VariableValues{{Number: "+27821234567", Values: map[string]string{"first_name": "Thandi", "tier": "gold"}}}}); err != nil {
 		t.Fatal(err)
 	}
-	e := &previewEnv{sb: sb, url: url, rec: &requestRecorder{}}
-	previewTransport = func(rt http.RoundTripper) http.RoundTripper { e.rec.next = rt; return e.rec }
+	e := &previewEnv{sb: sb, url: url, rec: &sandboxtest.Recorder{}}
+	previewTransport = func(rt http.RoundTripper) http.RoundTripper { e.rec.Next = rt; return e.rec }
 	t.Cleanup(func() { previewTransport = nil })
 	t.Setenv("CHATINC_API_KEY", "") // the sandbox at --chatinc-url
 	return e
@@ -97,7 +76,7 @@ func (e *previewEnv) preview(t *testing.T, stdin string, args ...string) opsResu
 // run, the same audiences and groups, no write endpoint called).
 func (e *previewEnv) assertReadOnly(t *testing.T, before sandbox.StateDump) {
 	t.Helper()
-	for _, c := range e.rec.seen() {
+	for _, c := range e.rec.Seen() {
 		method, path, _ := strings.Cut(c, " ")
 		if !chatinc.IsReadEndpoint(path) || (method != http.MethodGet && method != http.MethodPost) {
 			t.Errorf("preview called %s", c)
@@ -210,7 +189,7 @@ func TestPromoPreviewRendersAndCountsReadingOnly(t *testing.T) {
 	if r.code() != 0 || !strings.Contains(r.stdout, `"would_send": 3`) || !strings.Contains(r.stdout, `"listed": 5`) {
 		t.Errorf(`audiences ["all"]: exit %d\n%s%s`, r.code(), r.stdout, r.stderr)
 	}
-	if len(e.rec.seen()) == 0 {
+	if len(e.rec.Seen()) == 0 {
 		t.Fatal("no request was recorded: the preview did not use its transport")
 	}
 	e.assertReadOnly(t, before)
@@ -362,7 +341,7 @@ func TestPromoPreviewUsageAndHostileInput(t *testing.T) {
 			}
 		})
 	}
-	if calls := e.rec.seen(); len(calls) != 0 {
+	if calls := e.rec.Seen(); len(calls) != 0 {
 		t.Errorf("input that is not a send-promo reached Chat Inc: %v", calls)
 	}
 	// A Chat Inc that does not answer: exit 1, saying which (its password hidden).
