@@ -67,18 +67,9 @@ type previewCampaign struct {
 	Title        string          `json:"title"`
 	Message      string          `json:"message"`
 	ImageURL     string          `json:"image_url,omitempty"`
-	Buttons      []previewButton `json:"buttons"`
+	Buttons      []events.Button `json:"buttons"` // as a send-promo writes them
 	LanguageCode string          `json:"language_code"`
 	TemplateType string          `json:"template_type"`
-}
-
-type previewButton struct {
-	Text        string `json:"text"`
-	Type        string `json:"type"`
-	URL         string `json:"url,omitempty"`
-	PhoneNumber string `json:"phone_number,omitempty"`
-	JourneyID   string `json:"journey_id,omitempty"`
-	Input       string `json:"input,omitempty"`
 }
 
 // previewSchedule says when the promo runs: now, at a time, on a cron, or
@@ -305,10 +296,10 @@ func splitProblem(line string) previewProblem {
 }
 
 func previewCampaignOf(req chatinc.CreateCampaignRequest) *previewCampaign {
-	pc := &previewCampaign{Title: req.Title, Message: req.Message, ImageURL: req.ImgURL, Buttons: []previewButton{},
+	pc := &previewCampaign{Title: req.Title, Message: req.Message, ImageURL: req.ImgURL, Buttons: []events.Button{},
 		LanguageCode: req.Options.LanguageCode, TemplateType: req.Options.WhatsAppTemplateType}
 	for _, b := range req.Buttons {
-		pc.Buttons = append(pc.Buttons, previewButton{Text: b.Text, Type: b.Type, URL: b.URL, PhoneNumber: b.PhoneNumber,
+		pc.Buttons = append(pc.Buttons, events.Button{Text: b.Text, Type: b.Type, URL: b.URL, PhoneNumber: b.PhoneNumber,
 			JourneyID: b.JourneyID, Input: b.Input})
 	}
 	return pc

@@ -9,6 +9,7 @@ import (
 	"unicode"
 
 	"github.com/campaignflow/campaignflow/cmd/campaignflow/internal/config"
+	"github.com/campaignflow/campaignflow/pipeline/events"
 )
 
 // printPromoPreview prints p for people: the campaign, its placeholders,
@@ -127,7 +128,7 @@ func printPromoPreview(out, errw io.Writer, p *promoPreview, from string) {
 	}
 }
 
-func buttonTarget(b previewButton) string {
+func buttonTarget(b events.Button) string {
 	switch {
 	case b.URL != "":
 		return " " + shown(b.URL)
