@@ -182,15 +182,21 @@ func (c *Counter) Record(ctx context.Context, runKey, promoID string, numbers []
 	}
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(c.parallel)
+	c.recordEach(ctx, g, runKey, numbers, b, keep)
+	return g.Wait()
+}
+
+// recordEach adds to g the writes of one counter (value, kept for keep)
+// per number of the run runKey; a counter already there stays as it is.
+func (c *Counter) recordEach(ctx context.Context, g *errgroup.Group, runKey string, numbers []string, value []byte, keep time.Duration) {
 	for _, n := range numbers {
 		g.Go(func() error {
 			key := Key(n, runKey)
-			_, err := c.kv.Create(ctx, key, b, jetstream.KeyTTL(keep))
+			_, err := c.kv.Create(ctx, key, value, jetstream.KeyTTL(keep))
 			if err != nil && !errors.Is(err, jetstream.ErrKeyExists) {
 				return fmt.Errorf("caps: record send %s in KV %s: %w", key, c.kv.Bucket(), err)
 			}
 			return nil
 		})
 	}
-	return g.Wait()
 }

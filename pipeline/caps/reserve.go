@@ -97,16 +97,7 @@ func (c *Counter) reserve(ctx context.Context, req Request) (*Reservation, error
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(c.parallel)
-	for _, n := range r.Send {
-		g.Go(func() error {
-			key := Key(n, req.RunKey)
-			_, err := c.kv.Create(gctx, key, b, jetstream.KeyTTL(req.Per))
-			if err != nil && !errors.Is(err, jetstream.ErrKeyExists) {
-				return fmt.Errorf("caps: record send %s in KV %s: %w", key, c.kv.Bucket(), err)
-			}
-			return nil
-		})
-	}
+	c.recordEach(gctx, g, req.RunKey, r.Send, b, req.Per)
 	for n := range s.mine {
 		if !sent[n] {
 			g.Go(func() error {
